@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Digests of evidence text: SHA-256 (OpenSSL EVP) for identity, and a
+ * 64-bit simhash over word shingles for similarity, both computed as the
+ * text streams in.  A one-word edit moves the simhash by a few bits; a
+ * rewritten page by about half of them.
+ */
+#ifndef TREG_DIGEST_H
+#define TREG_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TREG_SHA256_LEN		32
+#define TREG_SHA256_HEXLEN	64	/* without the terminator */
+#define TREG_SHINGLE_WORDS	3	/* words per simhash shingle */
+
+struct treg_sha256;
+
+/* Returns a new SHA-256 context, or NULL (logged). */
+struct treg_sha256 *treg_sha256_new(void);
+
+/* Adds len bytes.  Returns 0 or -EIO. */
+int	treg_sha256_update(struct treg_sha256 *ctx, const void *data,
+	    size_t len);
+
+/* Writes the digest (TREG_SHA256_LEN bytes) to out.  The context may not
+ * be updated again.  Returns 0 or -EIO. */
+int	treg_sha256_final(struct treg_sha256 *ctx, unsigned char *out);
+
+/* Frees ctx; NULL does nothing. */
+void	treg_sha256_free(struct treg_sha256 *ctx);
+
+/* Writes the lowercase hex form of a digest, NUL-terminated, into hex
+ * (TREG_SHA256_HEXLEN + 1 bytes). */
+void	treg_sha256_hex(const unsigned char *digest, char *hex);
+
+/* One-shot SHA-256 of data into hex.  Returns 0 or -EIO. */
+int	treg_sha256_hex_of(const void *data, size_t len, char *hex);
+
+/*
+ * Streaming simhash.  Words are fed one at a time (already normalised);
+ * each shingle of TREG_SHINGLE_WORDS consecutive words votes on 64 bits.
+ * Texts of fewer words than a shingle still get a hash from their words.
+ */
+struct treg_simhash {
+	int64_t	 votes[64];
+	uint64_t ring[TREG_SHINGLE_WORDS];	/* hashes of the last words */
+	size_t	 nwords;
+};
+
+void	treg_simhash_init(struct treg_simhash *sh);
+
+/* Feeds one word of len bytes. */
+void	treg_simhash_add_word(struct treg_simhash *sh, const char *word,
+	    size_t len);
+
+/* Feeds every word of a UTF-8 text (words as treg_normalize_count_words
+ * sees them). */
+void	treg_simhash_add_text(struct treg_simhash *sh, const char *text,
+	    size_t len);
+
+/* Returns the fingerprint of what was fed so far. */
+uint64_t treg_simhash_value(const struct treg_simhash *sh);
+
+/* Returns the number of differing bits (0..64). */
+int	treg_simhash_distance(uint64_t a, uint64_t b);
+
+#endif

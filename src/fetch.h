@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HTTP(S) transfers: libcurl's multi interface driven by a libevent loop
+ * through its socket and timer callbacks, never a blocking transfer.  This
+ * module alone includes curl.h; curl's codes are translated here into
+ * enum treg_fetch_error.  It enforces the limits of the configuration
+ * (timeouts, sizes, redirects, schemes) and checks every address actually
+ * connected to against the allowed set.
+ */
+#ifndef TREG_FETCH_H
+#define TREG_FETCH_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct treg_config;
+
+enum treg_fetch_error {
+	TREG_FETCH_OK = 0,		/* an HTTP response, any status */
+	TREG_FETCH_DNS,			/* name did not resolve */
+	TREG_FETCH_CONNECT,		/* refused, unreachable */
+	TREG_FETCH_TLS,			/* handshake or verification */
+	TREG_FETCH_TIMEOUT,		/* connect, total or low speed */
+	TREG_FETCH_RESET,		/* connection lost mid-response */
+	TREG_FETCH_TOO_LARGE,		/* body or decoded size over cap */
+	TREG_FETCH_HEADER_TOO_LARGE,	/* response headers over cap */
+	TREG_FETCH_FORBIDDEN_ADDRESS,	/* private/loopback/... address */
+	TREG_FETCH_BAD_SCHEME,		/* not http or https */
+	TREG_FETCH_BAD_URL,		/* unparsable, or credentials */
+	TREG_FETCH_REDIRECT_LOOP,	/* a URL came back in the chain */
+	TREG_FETCH_TOO_MANY_REDIRECTS,
+	TREG_FETCH_UNDECODABLE,		/* bad or unknown Content-Encoding */
+	TREG_FETCH_PROTOCOL,		/* malformed HTTP */
+	TREG_FETCH_ABORTED,		/* by us: shutdown or body_cb */
+	TREG_FETCH_OTHER,
+};
+
+/* Stable short name ("dns", "timeout", "too-large", ...), static. */
+const char *treg_fetch_error_name(enum treg_fetch_error err);
+
+/* One response of a redirect chain. */
+struct treg_fetch_hop {
+	long	 status;	/* 301, 302, ... */
+	char	*url;		/* the URL that answered with it */
+	char	*location;	/* where it pointed, resolved */
+};
+
+/* What one transfer produced.  Owned by the fetcher; valid only during
+ * the callback that receives it. */
+struct treg_fetch_result {
+	const char *url;		/* as requested */
+	enum treg_fetch_error error;
+	const char *error_detail;	/* curl's message, or NULL */
+	long	 status;		/* final HTTP status; 0 if none */
+	const char *final_url;		/* after redirects */
+	const struct treg_fetch_hop *hops;	/* redirects, in order */
+	size_t	 nhops;
+	const char *content_type;	/* header value or NULL */
+	const char *etag;		/* NULL if none */
+	const char *last_modified;	/* NULL if none */
+	const char *memento_datetime;	/* web archives; NULL if none */
+	long	 retry_after;		/* s, capped; -1 if none */
+	const char *body_head;		/* first bytes of the decoded final
+					 * body (at most 16 KiB), whatever
+					 * the status, for classification */
+	size_t	 body_head_len;
+	size_t	 bytes_received;	/* decoded body bytes */
+	long	 ms;			/* wall time of the transfer */
+};
+
+struct treg_fetch_ops {
+	/* The final response's headers are in (res->status set, body not
+	 * yet).  Return 0 to receive the body through body_cb, 1 to let it
+	 * go by (it still fills body_head), or a negative errno to abort.
+	 * May be NULL. */
+	int	(*headers_cb)(void *arg, const struct treg_fetch_result *res);
+
+	/* Decoded bytes of the final response's body, as they arrive.
+	 * Return 0, or a negative errno to abort (TREG_FETCH_ABORTED). */
+	int	(*body_cb)(void *arg, const char *data, size_t len);
+
+	/* Called exactly once per added request, when it ends for any
+	 * reason, including treg_fetch_free() of a busy fetcher. */
+	void	(*done_cb)(void *arg, const struct treg_fetch_result *res);
+};
+
+struct treg_fetch_request {
+	const char *url;
+	const char *etag;		/* sent as If-None-Match, or NULL */
+	const char *last_modified;	/* sent as If-Modified-Since, or NULL */
+};
+
+struct treg_fetch;
+
+/*
+ * Creates a fetcher on base using cfg's limits, User-Agent and network
+ * settings.  cfg must outlive the fetcher.  Returns NULL (logged) on
+ * failure.
+ */
+struct treg_fetch *treg_fetch_new(struct event_base *base,
+	    const struct treg_config *cfg);
+
+/*
+ * Queues one transfer.  The request's strings are copied; ops must stay
+ * valid until done_cb.  Returns 0, or a negative errno (then no callback
+ * is called).
+ */
+int	treg_fetch_add(struct treg_fetch *f,
+	    const struct treg_fetch_request *req,
+	    const struct treg_fetch_ops *ops, void *arg);
+
+/* Number of transfers queued or running. */
+size_t	treg_fetch_pending(const struct treg_fetch *f);
+
+/* Abandons every transfer (each gets done_cb with TREG_FETCH_ABORTED) and
+ * frees f; NULL does nothing. */
+void	treg_fetch_free(struct treg_fetch *f);
+
+/*
+ * Returns 1 when a connection to addr may be made under cfg: public
+ * unicast addresses, and those listed in allow_address; 0 for loopback,
+ * private, link-local, unique-local, multicast, unspecified, metadata and
+ * IPv4-mapped forms of those.
+ */
+int	treg_fetch_address_allowed(const struct treg_config *cfg,
+	    const struct sockaddr *addr);
+
+/*
+ * The URL to fetch for a cited one: a Wayback Machine capture URL
+ * (web.archive.org/web/TIMESTAMP/URL) gets the raw "id_" form; any other
+ * URL is returned as it is.  Returns a malloc'd string or NULL.
+ */
+char	*treg_fetch_raw_archive_url(const char *url);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text normalisation (utf8proc).  Two forms: the evidence form, which is
+ * what we hash and store, and the match form, used only to look for
+ * quotations.  Both take any bytes: invalid UTF-8 becomes U+FFFD, never
+ * passes through.
+ */
+#ifndef TREG_NORMALIZE_H
+#define TREG_NORMALIZE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * Appends the evidence form of in[0..len) to out: invalid sequences
+ * replaced by U+FFFD, Unicode NFC, invisible characters (zero-width
+ * spaces and joiners, word joiner, BOM, soft hyphen, other format
+ * controls) removed, every kind of space and line break (U+00A0, U+202F,
+ * U+2000..U+200A, tabs, newlines...) made a plain space, runs collapsed to
+ * one, leading and trailing space dropped.  Returns 0, or a negative errno
+ * from out (-E2BIG: out's cap was reached).
+ */
+int	treg_normalize_text(const char *in, size_t len, struct treg_buf *out);
+
+/*
+ * Appends the match form of in to out: the evidence form, then case
+ * folded, typographic quotes (‘ ’ ‚ ‛ “ ” „ ‟ ′ ″ « ») folded to ASCII ' and
+ * ", dashes and minus signs (U+2010..U+2015, U+2212) to '-', the ellipsis
+ * to "...".  Returns as treg_normalize_text().
+ */
+int	treg_normalize_fold(const char *in, size_t len, struct treg_buf *out);
+
+/*
+ * Looks for quote in text, both taken to their match form, so line breaks,
+ * spacing, case and typographic differences do not matter.  Returns 1
+ * when found, 0 when not, or a negative errno.
+ */
+int	treg_normalize_find_quote(const char *text, size_t text_len,
+	    const char *quote);
+
+/* Counts the words (runs of letters or digits) in UTF-8 text. */
+size_t	treg_normalize_count_words(const char *text, size_t len);
+
+#endif

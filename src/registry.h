@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registry: offerings and their cells, read from the registry's own
+ * JSON export (one file, or a directory of such files).  Every field the
+ * crawler relies on is checked; unknown fields are accepted and ignored so
+ * a newer export still loads.  Everything here is owned by the registry
+ * and lives until treg_registry_free().
+ */
+#ifndef TREG_REGISTRY_H
+#define TREG_REGISTRY_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* The known cell keys, in the registry's display order. */
+#define TREG_NCELL_KEYS	11
+extern const char *const treg_cell_keys[TREG_NCELL_KEYS];
+
+/* A quoted passage shorter than this many words is emphasis ("default"),
+ * not a quotation of the evidence. */
+#define TREG_QUOTE_MIN_WORDS	4
+
+struct treg_attr {
+	char	*key;
+	char	*value;		/* scalars rendered as text */
+};
+
+struct treg_cell {
+	const char *key;	/* one of treg_cell_keys (static) */
+	char	*question;	/* from the top-level dimensions; may be NULL */
+	char	*value;		/* "yes_public", "unclear", ... */
+	char	*confidence;	/* "high" | "medium" | "low" */
+	char	*verified;	/* "YYYY-MM-DD" */
+	time_t	 verified_at;	/* that date, 00:00:00 UTC */
+	char	*notes;		/* may be NULL */
+	char	*source;	/* http(s) URL, or NULL: no public source */
+	char	*archived;	/* http(s) URL, or NULL */
+	char	**quotes;	/* from notes' double quotes, then "quotes" */
+	size_t	 nquotes;
+	struct treg_attr *attrs;	/* tier, route, default, ... */
+	size_t	 nattrs;
+};
+
+struct treg_offering {
+	char	*id;		/* "cohere-api" */
+	char	*name;
+	char	*developer;
+	char	*platform;
+	char	*category;
+	char	*model_family;	/* may be NULL */
+	char	*summary;	/* may be NULL */
+	long	 sort_order;
+	struct treg_cell *cells;	/* in treg_cell_keys order */
+	size_t	 ncells;
+	char	*file;		/* the file it came from */
+};
+
+struct treg_registry {
+	char	*name;		/* may be NULL */
+	char	*generated;	/* may be NULL */
+	struct treg_offering *offerings;	/* sorted by sort_order, id */
+	size_t	 noffer;
+};
+
+/*
+ * Loads a registry file or a directory of "*.json" registry files (read in
+ * name order; offering ids must be unique across them).  On success sets
+ * *regp to a new registry the caller frees with treg_registry_free() and
+ * returns 0.  On failure returns -EINVAL (bad content), -ENOENT or another
+ * negative errno, and, when errp is not NULL, sets *errp to a malloc'd
+ * message the caller frees: "FILE:LINE:COLUMN: message" for JSON syntax,
+ * "FILE: offerings[3].dimensions.hipaa_baa.verified: message" for content.
+ */
+int	treg_registry_load(const char *path, struct treg_registry **regp,
+	    char **errp);
+
+/* As treg_registry_load() on bytes in memory; name is used in messages. */
+int	treg_registry_load_buffer(const char *name, const char *data,
+	    size_t len, struct treg_registry **regp, char **errp);
+
+/* Frees the registry and everything it owns; NULL does nothing. */
+void	treg_registry_free(struct treg_registry *reg);
+
+/* Returns the offering with that id, or NULL.  Owned by reg. */
+const struct treg_offering *treg_registry_find(
+	    const struct treg_registry *reg, const char *id);
+
+/*
+ * Finds the double-quoted passages ("..." or “...”) of at least
+ * TREG_QUOTE_MIN_WORDS words in notes.  On success sets *quotesp to a
+ * malloc'd array of malloc'd strings (caller frees each and the array) and
+ * *nquotesp to its length, and returns 0; -ENOMEM on failure.
+ */
+int	treg_registry_quotes_from_notes(const char *notes, char ***quotesp,
+	    size_t *nquotesp);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reports: the verdicts of a set of cells rendered for people (text) and
+ * for programs (JSON, through jansson so every string, even invalid UTF-8
+ * from a server, comes out valid).  Also the serialisation of one verdict
+ * for the store, so reports can be rebuilt without crawling.
+ */
+#ifndef TREG_REPORT_H
+#define TREG_REPORT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "verdict.h"
+
+#define TREG_REPORT_VERSION	1	/* of the JSON format */
+
+enum treg_report_format {
+	TREG_REPORT_TEXT,
+	TREG_REPORT_JSON,
+};
+
+/* Parses "text" or "json"; -EINVAL if neither. */
+int	treg_report_parse_format(const char *name,
+	    enum treg_report_format *fmt);
+
+/* Crawl health, shown at the end of the report. */
+struct treg_report_health {
+	size_t	 urls_checked;
+	size_t	 urls_failed;
+	long	 ms;		/* time spent crawling */
+};
+
+/*
+ * Writes the report of the n verdicts (grouped by offering, in the order
+ * given) to out.  generated is the report's time; health may be NULL.
+ * Returns 0 or a negative errno (-EIO on a write error).
+ */
+int	treg_report_write(FILE *out, enum treg_report_format fmt,
+	    const struct treg_verdict *v, size_t n, time_t generated,
+	    const struct treg_report_health *health);
+
+/* Serialises one verdict as compact JSON into a malloc'd string the
+ * caller frees (*jsonp).  Returns 0 or -ENOMEM. */
+int	treg_report_verdict_to_json(const struct treg_verdict *v,
+	    char **jsonp);
+
+/* The inverse: fills *v (caller cleans up with treg_verdict_cleanup()).
+ * Returns 0 or -EINVAL on malformed input. */
+int	treg_report_verdict_from_json(const char *json, size_t len,
+	    struct treg_verdict *v);
+
+#endif

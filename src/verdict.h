@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Verdicts: one state per cell and the reasons for it, computed from the
+ * cell and what was observed of its evidence.  Pure logic, no I/O: the
+ * caller gathers the evidence (latest and baseline observations, the
+ * quotation checks) and this module applies the rules of the review
+ * policy.
+ */
+#ifndef TREG_VERDICT_H
+#define TREG_VERDICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "digest.h"
+
+/* In order of urgency: a cell's state is the most urgent that applies. */
+enum treg_state {
+	TREG_STATE_DEAD,
+	TREG_STATE_MOVED,
+	TREG_STATE_QUOTE_MISSING,
+	TREG_STATE_CHANGED,
+	TREG_STATE_UNVERIFIABLE,
+	TREG_STATE_STALE,
+	TREG_STATE_NO_SOURCE,
+	TREG_STATE_FRESH,
+	TREG_NSTATES
+};
+
+#define TREG_STATE_BIT(s)	(1u << (s))
+
+enum treg_role {
+	TREG_ROLE_SOURCE,
+	TREG_ROLE_ARCHIVE,
+};
+
+/* Result of looking for one quotation in one evidence text. */
+enum treg_quote_result {
+	TREG_QUOTE_UNCHECKED = -1,	/* no text to look in */
+	TREG_QUOTE_MISSING = 0,
+	TREG_QUOTE_FOUND = 1,
+};
+
+/* One evidence URL of a cell.  Strings are malloc'd and owned. */
+struct treg_evidence {
+	char	*url;		/* as cited */
+	char	*fetch_url;	/* as fetched (raw archive form) */
+	enum treg_role role;
+
+	int	 fetched;	/* 0: never fetched yet */
+	int64_t	 at;		/* latest observation */
+	long	 status;	/* HTTP status; 0 if none */
+	char	*error;		/* fetch error name; NULL on a response */
+	char	*detail;	/* more about the error, or NULL */
+	char	*final_url;	/* after redirects, or NULL */
+	int	 moved;		/* permanent redirect to final_url */
+	int	 unverifiable;	/* fetched, no usable text */
+	uint32_t failures;	/* consecutive failed fetches */
+	char	 digest[TREG_SHA256_HEXLEN + 1];	/* "" if no text */
+	uint64_t simhash;
+	uint32_t words;
+
+	int	 has_baseline;
+	int64_t	 baseline_at;
+	char	 baseline_digest[TREG_SHA256_HEXLEN + 1];
+	uint64_t baseline_simhash;
+	uint32_t baseline_words;
+
+	int	*quotes;	/* enum treg_quote_result per cell quote */
+	size_t	 nquotes;
+};
+
+struct treg_verdict {
+	char	*offering;	/* offering id */
+	char	*cell;		/* cell key */
+	char	*verified;	/* "YYYY-MM-DD" */
+	enum treg_state state;
+	unsigned flags;		/* TREG_STATE_BIT of every state that applies */
+	char	**reasons;	/* one human-readable line each */
+	size_t	 nreasons;
+	char	**quotes;	/* the cell's quotations */
+	size_t	 nquotes;
+	struct treg_evidence *ev;
+	size_t	 nev;
+};
+
+/* Stable name of a state ("fresh", "quote-missing", ...), static. */
+const char *treg_state_name(enum treg_state state);
+
+/* The state with that name; -EINVAL if none. */
+int	treg_state_parse(const char *name, enum treg_state *state);
+
+/* Review policy. */
+struct treg_policy {
+	long	 review_after_days;	/* verified older: stale */
+};
+
+/*
+ * Judges v, whose offering, cell, verified, quotes and ev the caller has
+ * filled: sets v->state, v->flags and v->reasons.  verified_at is the
+ * cell's verified date; now the time of judgement.  Rules: no source is
+ * no-source; a failed latest fetch is dead; a permanent redirect moved; a
+ * missing quotation quote-missing; a digest different from the baseline
+ * changed; no usable text unverifiable; a verified date older than the
+ * policy allows stale; otherwise fresh.  Returns 0 or -ENOMEM.
+ */
+int	treg_verdict_judge(struct treg_verdict *v, time_t verified_at,
+	    time_t now, const struct treg_policy *policy);
+
+/* 1 when the state needs a maintainer's attention (neither fresh nor
+ * no-source), else 0. */
+int	treg_verdict_needs_attention(const struct treg_verdict *v);
+
+/* Frees what v owns and zeroes it; NULL does nothing. */
+void	treg_verdict_cleanup(struct treg_verdict *v);
+
+/* Frees what ev owns and zeroes it. */
+void	treg_evidence_cleanup(struct treg_evidence *ev);
+
+#endif
