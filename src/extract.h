@@ -64,6 +64,14 @@ void	treg_extract_free(struct treg_extract *ex);
 /* Frees what res owns and zeroes it. */
 void	treg_extract_result_cleanup(struct treg_extract_result *res);
 
+/*
+ * Why a result is not usable evidence (too little text, a JavaScript
+ * application shell, a bot challenge, a login or consent wall), as a
+ * static string, or NULL when it is usable.
+ */
+const char *treg_extract_unverifiable_reason(
+	    const struct treg_extract_result *res);
+
 /* Convenience for tests and re-extraction: the whole body at once. */
 int	treg_extract_buffer(const char *content_type, const char *data,
 	    size_t len, size_t max_text, struct treg_extract_result *res);
