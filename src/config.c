@@ -1,2 +1,552 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Configuration: built-in defaults, then the file, parsed by inih.  inih
+ * as Debian builds it does not pass line numbers to the handler, so the
+ * file is fed through our own reader, which counts lines; the handler then
+ * knows the line of every key it sees.  The first error stops the load and
+ * names FILE:LINE.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
 #include "config.h"
+#include "log.h"
+
+#ifndef TREG_SRCDIR
+#define TREG_SRCDIR	"."
+#endif
+#ifndef TREG_DATADIR
+#define TREG_DATADIR	"/usr/local/share/trustreg-crawl"
+#endif
+#ifndef TREG_SBINDIR
+#define TREG_SBINDIR	"/usr/local/sbin"
+#endif
+#ifndef TREG_SYSCONFDIR
+#define TREG_SYSCONFDIR	"/usr/local/etc/trustreg-crawl"
+#endif
+
+#define CONFIG_DEFAULT_CONTACT	PACKAGE_URL
+
+struct config_parse {
+	struct treg_config *cfg;
+	FILE	*fp;
+	const char *path;
+	int	 line;		/* of the last line read */
+	int	 long_line;	/* line number of a too-long line, or 0 */
+	int	 max_line;	/* longest line inih takes, with newline */
+	char	*err;		/* first error, "FILE:LINE: message" */
+	int	 seen[64];	/* line where each scalar key was set */
+};
+
+enum config_type {
+	CONFIG_STRING,
+	CONFIG_LONG,		/* non-negative integer */
+	CONFIG_SIZE,		/* bytes, with K, M or G suffix */
+	CONFIG_SECONDS,		/* with s, m, h or d suffix */
+	CONFIG_LEVEL,		/* a log level name */
+	CONFIG_TIME,		/* HH:MM */
+	CONFIG_LIST,		/* repeatable string */
+};
+
+struct config_key {
+	const char *section;	/* "" for the top of the file */
+	const char *name;
+	enum config_type type;
+	size_t	 offset;
+	size_t	 count_offset;	/* CONFIG_LIST: its length */
+	long	 min;		/* numbers: smallest accepted */
+};
+
+#define OFF(f)		offsetof(struct treg_config, f)
+static const struct config_key config_keys[] = {
+	{ "", "registry", CONFIG_STRING, OFF(registry), 0, 0 },
+	{ "", "state_dir", CONFIG_STRING, OFF(state_dir), 0, 0 },
+	{ "", "contact", CONFIG_STRING, OFF(contact), 0, 0 },
+	{ "", "user_agent", CONFIG_STRING, OFF(user_agent), 0, 0 },
+	{ "", "log_level", CONFIG_LEVEL, OFF(log_level), 0, 0 },
+	{ "", "timeout", CONFIG_SECONDS, OFF(timeout), 0, 1 },
+	{ "", "connect_timeout", CONFIG_SECONDS, OFF(connect_timeout), 0, 1 },
+	{ "", "low_speed_limit", CONFIG_SIZE, OFF(low_speed_limit), 0, 0 },
+	{ "", "low_speed_time", CONFIG_SECONDS, OFF(low_speed_time), 0, 1 },
+	{ "", "max_body", CONFIG_SIZE, OFF(max_body), 0, 1024 },
+	{ "", "max_decoded", CONFIG_SIZE, OFF(max_decoded), 0, 1024 },
+	{ "", "max_header", CONFIG_SIZE, OFF(max_header), 0, 1024 },
+	{ "", "max_text", CONFIG_SIZE, OFF(max_text), 0, 1024 },
+	{ "", "max_redirects", CONFIG_LONG, OFF(max_redirects), 0, 0 },
+	{ "", "max_connections", CONFIG_LONG, OFF(max_connections), 0, 1 },
+	{ "", "per_host", CONFIG_LONG, OFF(per_host), 0, 1 },
+	{ "", "host_delay_ms", CONFIG_LONG, OFF(host_delay_ms), 0, 0 },
+	{ "", "retries", CONFIG_LONG, OFF(retries), 0, 0 },
+	{ "", "retry_after_max", CONFIG_SECONDS, OFF(retry_after_max), 0, 0 },
+	{ "", "dead_after_failures", CONFIG_LONG,
+	    OFF(dead_after_failures), 0, 1 },
+	{ "", "dead_after_hours", CONFIG_LONG, OFF(dead_after_hours), 0, 0 },
+	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1 },
+	{ "", "report_time", CONFIG_TIME, OFF(report_time), 0, 0 },
+	{ "network", "proxy", CONFIG_STRING, OFF(proxy), 0, 0 },
+	{ "network", "ca_file", CONFIG_STRING, OFF(ca_file), 0, 0 },
+	{ "network", "resolve", CONFIG_LIST, OFF(resolve), OFF(nresolve), 0 },
+	{ "network", "allow_address", CONFIG_LIST, OFF(allow_address),
+	    OFF(nallow_address), 0 },
+};
+#undef OFF
+
+/* The state directory a service or a user expects when none is set. */
+static char *
+config_default_state_dir(void)
+{
+	const char *dir, *home;
+	char *path = NULL;
+	size_t len;
+
+	dir = getenv("STATE_DIRECTORY");
+	if (dir != NULL && *dir != '\0') {
+		/* systemd lists several directories separated by ':'. */
+		len = strcspn(dir, ":");
+		return strndup(dir, len);
+	}
+	dir = getenv("XDG_STATE_HOME");
+	if (dir != NULL && *dir == '/') {
+		if (asprintf(&path, "%s/trustreg-crawl", dir) < 0)
+			return NULL;
+		return path;
+	}
+	home = getenv("HOME");
+	if (home == NULL || *home == '\0')
+		home = "/";
+	if (asprintf(&path, "%s/.local/state/trustreg-crawl", home) < 0)
+		return NULL;
+	return path;
+}
+
+/*
+ * The registry a build finds by itself: the installed copy when this is
+ * the installed program, else the source tree's copy when the tree is
+ * still there (a build run from the tree), else the installed one.
+ */
+static char *
+config_default_registry(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	struct stat st;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strcmp(exe, TREG_SBINDIR "/trustreg-crawl") == 0)
+			return strdup(TREG_DATADIR "/registry.json");
+	}
+	if (stat(TREG_SRCDIR "/data/registry.json", &st) == 0)
+		return strdup(TREG_SRCDIR "/data/registry.json");
+	return strdup(TREG_DATADIR "/registry.json");
+}
+
+static int
+config_make_user_agent(struct treg_config *cfg)
+{
+	free(cfg->user_agent);
+	cfg->user_agent = NULL;
+	if (asprintf(&cfg->user_agent, "%s/%s (+%s)", PACKAGE_NAME,
+	    PACKAGE_VERSION, cfg->contact) < 0) {
+		cfg->user_agent = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct treg_config *
+treg_config_new_default(void)
+{
+	struct treg_config *cfg;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		goto fail;
+
+	cfg->registry = config_default_registry();
+	cfg->state_dir = config_default_state_dir();
+	cfg->contact = strdup(CONFIG_DEFAULT_CONTACT);
+	cfg->log_level = strdup("notice");
+	cfg->report_time = strdup("06:00");
+	if (cfg->registry == NULL || cfg->state_dir == NULL ||
+	    cfg->contact == NULL || cfg->log_level == NULL ||
+	    cfg->report_time == NULL || config_make_user_agent(cfg) < 0)
+		goto fail;
+
+	cfg->timeout = 60;
+	cfg->connect_timeout = 15;
+	cfg->low_speed_limit = 64;
+	cfg->low_speed_time = 30;
+	cfg->max_body = 10 * 1024 * 1024;
+	cfg->max_decoded = 10 * 1024 * 1024;
+	cfg->max_header = 64 * 1024;
+	cfg->max_text = 2 * 1024 * 1024;
+	cfg->max_redirects = 10;
+	cfg->max_connections = 16;
+	cfg->per_host = 2;
+	cfg->host_delay_ms = 1000;
+	cfg->retries = 2;
+	cfg->retry_after_max = 3600;
+	cfg->dead_after_failures = 3;
+	cfg->dead_after_hours = 48;
+	cfg->review_after_days = 90;
+	return cfg;
+
+fail:
+	log_err("config", "out of memory building the defaults");
+	treg_config_free(cfg);
+	return NULL;
+}
+
+void
+treg_config_free(struct treg_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->registry);
+	free(cfg->state_dir);
+	free(cfg->contact);
+	free(cfg->user_agent);
+	free(cfg->log_level);
+	free(cfg->report_time);
+	free(cfg->proxy);
+	free(cfg->ca_file);
+	for (i = 0; i < cfg->nresolve; i++)
+		free(cfg->resolve[i]);
+	for (i = 0; i < cfg->nallow_address; i++)
+		free(cfg->allow_address[i]);
+	free(cfg);
+}
+
+const char *
+treg_config_default_path(void)
+{
+	static const char path[] = TREG_SYSCONFDIR "/trustreg-crawl.conf";
+
+	return access(path, F_OK) == 0 ? path : NULL;
+}
+
+static int
+config_error(struct config_parse *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+config_error(struct config_parse *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (p->err != NULL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (asprintf(&p->err, "%s:%d: %s", p->path, p->line, msg) < 0)
+		p->err = NULL;
+	return 0;
+}
+
+/* Parses a non-negative number with an optional unit suffix. */
+static int
+config_parse_number(const char *value, enum config_type type, long *out)
+{
+	char *end;
+	long long n, unit = 1;
+
+	if (*value < '0' || *value > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (errno != 0)
+		return -ERANGE;
+
+	if (type == CONFIG_SIZE && *end != '\0') {
+		if (strcasecmp(end, "k") == 0 || strcasecmp(end, "kib") == 0)
+			unit = 1024;
+		else if (strcasecmp(end, "m") == 0 ||
+		    strcasecmp(end, "mib") == 0)
+			unit = 1024 * 1024;
+		else if (strcasecmp(end, "g") == 0 ||
+		    strcasecmp(end, "gib") == 0)
+			unit = 1024 * 1024 * 1024;
+		else
+			return -EINVAL;
+	} else if (type == CONFIG_SECONDS && *end != '\0') {
+		if (strcmp(end, "s") == 0)
+			unit = 1;
+		else if (strcmp(end, "m") == 0)
+			unit = 60;
+		else if (strcmp(end, "h") == 0)
+			unit = 3600;
+		else if (strcmp(end, "d") == 0)
+			unit = 86400;
+		else
+			return -EINVAL;
+	} else if (*end != '\0') {
+		return -EINVAL;
+	}
+
+	if (n > LONG_MAX / unit)
+		return -ERANGE;
+	*out = (long)(n * unit);
+	return 0;
+}
+
+static int
+config_valid_time(const char *value)
+{
+	unsigned hh, mm;
+	char extra;
+
+	if (strlen(value) != 5 || value[2] != ':')
+		return 0;
+	if (sscanf(value, "%2u:%2u%c", &hh, &mm, &extra) != 2)
+		return 0;
+	return hh < 24 && mm < 60;
+}
+
+static int
+config_set_list(struct config_parse *p, const struct config_key *key,
+    const char *value)
+{
+	char **list = (char **)((char *)p->cfg + key->offset);
+	size_t *count = (size_t *)((char *)p->cfg + key->count_offset);
+
+	if (*count >= TREG_CONFIG_MAX_LIST)
+		return config_error(p, "%s: more than %d entries", key->name,
+		    TREG_CONFIG_MAX_LIST);
+	list[*count] = strdup(value);
+	if (list[*count] == NULL)
+		return config_error(p, "out of memory");
+	(*count)++;
+	return 1;
+}
+
+static int
+config_set(struct config_parse *p, const struct config_key *key,
+    const char *value)
+{
+	void *field = (char *)p->cfg + key->offset;
+	enum treg_log_level level;
+	long n;
+	int rc;
+
+	switch (key->type) {
+	case CONFIG_LIST:
+		return config_set_list(p, key, value);
+	case CONFIG_LEVEL:
+		if (treg_log_parse_level(value, &level) < 0)
+			return config_error(p, "%s: unknown level \"%s\" "
+			    "(err, warning, notice, info or debug)",
+			    key->name, value);
+		break;
+	case CONFIG_TIME:
+		if (!config_valid_time(value))
+			return config_error(p, "%s: \"%s\" is not a time "
+			    "of day (HH:MM)", key->name, value);
+		break;
+	case CONFIG_STRING:
+		if (*value == '\0')
+			return config_error(p, "%s: empty value", key->name);
+		break;
+	default:
+		rc = config_parse_number(value, key->type, &n);
+		if (rc < 0 || n < key->min)
+			return config_error(p, "%s: \"%s\" is not a valid %s "
+			    "(at least %ld)", key->name, value,
+			    key->type == CONFIG_SIZE ? "size" :
+			    key->type == CONFIG_SECONDS ? "duration" :
+			    "number", key->min);
+		if (key->type == CONFIG_SIZE && key->offset !=
+		    offsetof(struct treg_config, low_speed_limit))
+			*(size_t *)field = (size_t)n;
+		else
+			*(long *)field = n;
+		return 1;
+	}
+
+	free(*(char **)field);
+	*(char **)field = strdup(value);
+	if (*(char **)field == NULL)
+		return config_error(p, "out of memory");
+	return 1;
+}
+
+static int
+config_handler_cb(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *p = user;
+	const struct config_key *key = NULL;
+	size_t i;
+
+	if (p->err != NULL)
+		return 0;
+	if (p->long_line != 0)
+		return config_error(p, "line longer than %d bytes",
+		    p->max_line - 2);
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0) {
+			key = &config_keys[i];
+			break;
+		}
+	}
+	if (key == NULL) {
+		if (*section != '\0')
+			return config_error(p, "unknown key \"%s\" in "
+			    "section [%s]", name, section);
+		return config_error(p, "unknown key \"%s\"", name);
+	}
+
+	/* A scalar set twice is most likely a typo in one of the two. */
+	if (key->type != CONFIG_LIST) {
+		if (p->seen[i] != 0)
+			return config_error(p, "%s already set on line %d",
+			    name, p->seen[i]);
+		p->seen[i] = p->line;
+	}
+	return config_set(p, key, value);
+}
+
+/* fgets with a line counter; a line that does not fit is remembered as an
+ * error rather than fed to inih in pieces. */
+static char *
+config_reader_cb(char *str, int num, void *stream)
+{
+	struct config_parse *p = stream;
+	size_t len;
+	int c;
+
+	/* inih's line buffer is fixed when the library is built. */
+	p->max_line = num;
+	if (fgets(str, num, p->fp) == NULL)
+		return NULL;
+	p->line++;
+
+	len = strlen(str);
+	if (len > 0 && str[len - 1] != '\n' && !feof(p->fp)) {
+		if (p->long_line == 0)
+			p->long_line = p->line;
+		do
+			c = fgetc(p->fp);
+		while (c != '\n' && c != EOF);
+	}
+	return str;
+}
+
+static int
+config_key_seen(const struct config_parse *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return p->seen[i] != 0;
+	return 0;
+}
+
+/* Checks that depend on several keys, once the file is read. */
+static int
+config_validate(struct config_parse *p)
+{
+	struct treg_config *cfg = p->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->nresolve; i++) {
+		/* HOST:PORT:ADDRESS, as curl's --resolve. */
+		const char *first = strchr(cfg->resolve[i], ':');
+		if (first == NULL || strchr(first + 1, ':') == NULL) {
+			p->line = 0;
+			return config_error(p, "resolve: \"%s\" is not "
+			    "HOST:PORT:ADDRESS", cfg->resolve[i]);
+		}
+	}
+	/* A contact of the operator's goes into the default User-Agent. */
+	if (config_key_seen(p, "contact") &&
+	    !config_key_seen(p, "user_agent") &&
+	    config_make_user_agent(cfg) < 0)
+		return config_error(p, "out of memory");
+	return 1;
+}
+
+int
+treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
+{
+	struct config_parse p;
+	int rc, first_bad;
+
+	memset(&p, 0, sizeof(p));
+	if (errp != NULL)
+		*errp = NULL;
+	*cfgp = NULL;
+
+	p.cfg = treg_config_new_default();
+	if (p.cfg == NULL)
+		return -ENOMEM;
+	if (path == NULL) {
+		*cfgp = p.cfg;
+		return 0;
+	}
+
+	p.path = path;
+	p.fp = fopen(path, "r");
+	if (p.fp == NULL) {
+		rc = -errno;
+		if (asprintf(&p.err, "%s: %s", path, strerror(errno)) < 0)
+			p.err = NULL;
+		goto out;
+	}
+
+	first_bad = ini_parse_stream(config_reader_cb, &p, config_handler_cb,
+	    &p);
+	if (first_bad > 0 && p.err == NULL) {
+		p.line = first_bad;
+		config_error(&p, "syntax error (expected KEY = VALUE or "
+		    "[SECTION])");
+	} else if (first_bad < 0 && p.err == NULL) {
+		config_error(&p, "out of memory");
+	}
+	if (p.err == NULL && p.long_line != 0) {
+		p.line = p.long_line;
+		config_error(&p, "line longer than %d bytes",
+		    p.max_line - 2);
+	}
+	if (p.err == NULL)
+		config_validate(&p);
+	rc = p.err != NULL ? -EINVAL : 0;
+	if (rc == 0) {
+		p.cfg->path = strdup(path);
+		if (p.cfg->path == NULL)
+			rc = -ENOMEM;
+	}
+
+out:
+	if (p.fp != NULL)
+		fclose(p.fp);
+	if (rc < 0) {
+		treg_config_free(p.cfg);
+		if (errp != NULL)
+			*errp = p.err;
+		else
+			free(p.err);
+		return rc;
+	}
+	*cfgp = p.cfg;
+	return 0;
+}

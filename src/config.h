@@ -15,7 +15,8 @@ struct treg_config {
 	char	*path;		/* file read, or NULL for built-in defaults */
 	char	*registry;	/* registry JSON file or directory */
 	char	*state_dir;	/* LMDB environment and reports */
-	char	*user_agent;	/* full User-Agent, contact URL included */
+	char	*contact;	/* URL or address for server operators */
+	char	*user_agent;	/* "trustreg-crawl/VERSION (+contact)" */
 	char	*log_level;	/* err|warning|notice|info|debug */
 
 	/* [crawl] */

@@ -1,2 +1,303 @@
-/* placeholder until the module lands */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the configuration file parser. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char conf_path[] = "/tmp/treg-test-config-XXXXXX";
+
+/* Writes text to a fresh temporary file and returns its path. */
+static const char *
+write_conf(const char *text)
+{
+	int fd;
+
+	strcpy(conf_path, "/tmp/treg-test-config-XXXXXX");
+	fd = mkstemp(conf_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return conf_path;
+}
+
+/* Loads text and expects exactly the error "PATH:msg_after_path". */
+static void
+expect_error(const char *text, const char *msg)
+{
+	struct treg_config *cfg = NULL;
+	char *err = NULL, *want = NULL;
+	const char *path;
+	int rc;
+
+	path = write_conf(text);
+	assert_true(asprintf(&want, "%s:%s", path, msg) > 0);
+
+	rc = treg_config_load(path, &cfg, &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_null(cfg);
+	assert_non_null(err);
+	assert_string_equal(err, want);
+	free(err);
+	free(want);
+	unlink(path);
+}
+
+static void
+test_treg_config_load_defaults_without_file(void **state)
+{
+	struct treg_config *cfg = NULL;
+	int rc;
+
+	rc = treg_config_load(NULL, &cfg, NULL);
+
+	assert_int_equal(rc, 0);
+	assert_non_null(cfg->registry);
+	assert_non_null(cfg->state_dir);
+	assert_int_equal(cfg->review_after_days, 90);
+	assert_int_equal(cfg->per_host, 2);
+	assert_int_equal(cfg->host_delay_ms, 1000);
+	assert_int_equal(cfg->nresolve, 0);
+	assert_int_equal(cfg->nallow_address, 0);
+	assert_non_null(strstr(cfg->user_agent, "trustreg-crawl/"));
+	assert_non_null(strstr(cfg->user_agent, "(+https://"));
+	treg_config_free(cfg);
+}
+
+static void
+test_treg_config_load_state_dir_from_systemd(void **state)
+{
+	struct treg_config *cfg = NULL;
+
+	setenv("STATE_DIRECTORY", "/var/lib/trustreg-crawl:/var/lib/other", 1);
+
+	assert_int_equal(treg_config_load(NULL, &cfg, NULL), 0);
+
+	assert_string_equal(cfg->state_dir, "/var/lib/trustreg-crawl");
+	unsetenv("STATE_DIRECTORY");
+	treg_config_free(cfg);
+}
+
+static void
+test_treg_config_load_state_dir_from_xdg(void **state)
+{
+	struct treg_config *cfg = NULL;
+
+	unsetenv("STATE_DIRECTORY");
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/maintainer", 1);
+
+	assert_int_equal(treg_config_load(NULL, &cfg, NULL), 0);
+
+	assert_string_equal(cfg->state_dir,
+	    "/home/maintainer/.local/state/trustreg-crawl");
+	treg_config_free(cfg);
+}
+
+static void
+test_treg_config_load_only_state_dir(void **state)
+{
+	struct treg_config *cfg = NULL;
+	const char *path;
+	int rc;
+
+	path = write_conf("state_dir = /srv/treg\n");
+
+	rc = treg_config_load(path, &cfg, NULL);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(cfg->state_dir, "/srv/treg");
+	assert_non_null(cfg->registry);
+	assert_int_equal(cfg->timeout, 60);
+	treg_config_free(cfg);
+	unlink(path);
+}
+
+static void
+test_treg_config_load_every_kind_of_value(void **state)
+{
+	struct treg_config *cfg = NULL;
+	const char *path;
+	int rc;
+
+	path = write_conf(
+	    "# a comment\n"
+	    "; another\n"
+	    "registry = /srv/registry.json\n"
+	    "contact = mailto:ops@example.org\n"
+	    "timeout = 2m\n"
+	    "max_body = 5M\n"
+	    "max_text = 512K\n"
+	    "review_after_days = 30\n"
+	    "report_time = 05:30\n"
+	    "log_level = debug\n"
+	    "\n"
+	    "[network]\n"
+	    "resolve = trustcenter.cohere.com:443:127.0.0.1\n"
+	    "resolve = cohere.com:443:127.0.0.1\n"
+	    "allow_address = 127.0.0.1\n"
+	    "ca_file = /tmp/ca.pem\n");
+
+	rc = treg_config_load(path, &cfg, NULL);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(cfg->registry, "/srv/registry.json");
+	assert_int_equal(cfg->timeout, 120);
+	assert_int_equal(cfg->max_body, 5 * 1024 * 1024);
+	assert_int_equal(cfg->max_text, 512 * 1024);
+	assert_int_equal(cfg->review_after_days, 30);
+	assert_string_equal(cfg->report_time, "05:30");
+	assert_string_equal(cfg->log_level, "debug");
+	assert_int_equal(cfg->nresolve, 2);
+	assert_string_equal(cfg->resolve[1], "cohere.com:443:127.0.0.1");
+	assert_int_equal(cfg->nallow_address, 1);
+	assert_string_equal(cfg->allow_address[0], "127.0.0.1");
+	assert_string_equal(cfg->ca_file, "/tmp/ca.pem");
+	assert_non_null(strstr(cfg->user_agent, "(+mailto:ops@example.org)"));
+	treg_config_free(cfg);
+	unlink(path);
+}
+
+static void
+test_treg_config_load_unknown_key(void **state)
+{
+	expect_error("state_dir = /x\ntimout = 5\n",
+	    "2: unknown key \"timout\"");
+}
+
+static void
+test_treg_config_load_unknown_key_in_section(void **state)
+{
+	expect_error("[network]\n\nca = /x\n",
+	    "3: unknown key \"ca\" in section [network]");
+}
+
+static void
+test_treg_config_load_key_in_wrong_section(void **state)
+{
+	expect_error("[network]\ntimeout = 5\n",
+	    "2: unknown key \"timeout\" in section [network]");
+}
+
+static void
+test_treg_config_load_bad_number(void **state)
+{
+	expect_error("timeout = soon\n",
+	    "1: timeout: \"soon\" is not a valid duration (at least 1)");
+}
+
+static void
+test_treg_config_load_negative_number(void **state)
+{
+	expect_error("per_host = -1\n",
+	    "1: per_host: \"-1\" is not a valid number (at least 1)");
+}
+
+static void
+test_treg_config_load_bad_size_suffix(void **state)
+{
+	expect_error("\nmax_body = 10 MB\n",
+	    "2: max_body: \"10 MB\" is not a valid size (at least 1024)");
+}
+
+static void
+test_treg_config_load_bad_time(void **state)
+{
+	expect_error("report_time = 25:00\n",
+	    "1: report_time: \"25:00\" is not a time of day (HH:MM)");
+}
+
+static void
+test_treg_config_load_bad_level(void **state)
+{
+	expect_error("log_level = loud\n",
+	    "1: log_level: unknown level \"loud\" (err, warning, notice, "
+	    "info or debug)");
+}
+
+static void
+test_treg_config_load_duplicate_scalar(void **state)
+{
+	expect_error("timeout = 5\n\ntimeout = 6\n",
+	    "3: timeout already set on line 1");
+}
+
+static void
+test_treg_config_load_syntax_error(void **state)
+{
+	expect_error("state_dir = /x\nthis is not a setting\n",
+	    "2: syntax error (expected KEY = VALUE or [SECTION])");
+}
+
+static void
+test_treg_config_load_long_line(void **state)
+{
+	char text[600];
+
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "registry = /", 12);
+	text[sizeof(text) - 2] = '\n';
+	text[sizeof(text) - 1] = '\0';
+
+	expect_error(text, "1: line longer than 198 bytes");
+}
+
+static void
+test_treg_config_load_bad_resolve(void **state)
+{
+	expect_error("[network]\nresolve = host-only\n",
+	    "0: resolve: \"host-only\" is not HOST:PORT:ADDRESS");
+}
+
+static void
+test_treg_config_load_missing_file(void **state)
+{
+	struct treg_config *cfg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_config_load("/nonexistent/treg.conf", &cfg, &err);
+
+	assert_int_equal(rc, -ENOENT);
+	assert_null(cfg);
+	assert_string_equal(err,
+	    "/nonexistent/treg.conf: No such file or directory");
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_treg_config_load_defaults_without_file),
+		cmocka_unit_test(test_treg_config_load_state_dir_from_systemd),
+		cmocka_unit_test(test_treg_config_load_state_dir_from_xdg),
+		cmocka_unit_test(test_treg_config_load_only_state_dir),
+		cmocka_unit_test(test_treg_config_load_every_kind_of_value),
+		cmocka_unit_test(test_treg_config_load_unknown_key),
+		cmocka_unit_test(test_treg_config_load_unknown_key_in_section),
+		cmocka_unit_test(test_treg_config_load_key_in_wrong_section),
+		cmocka_unit_test(test_treg_config_load_bad_number),
+		cmocka_unit_test(test_treg_config_load_negative_number),
+		cmocka_unit_test(test_treg_config_load_bad_size_suffix),
+		cmocka_unit_test(test_treg_config_load_bad_time),
+		cmocka_unit_test(test_treg_config_load_bad_level),
+		cmocka_unit_test(test_treg_config_load_duplicate_scalar),
+		cmocka_unit_test(test_treg_config_load_syntax_error),
+		cmocka_unit_test(test_treg_config_load_long_line),
+		cmocka_unit_test(test_treg_config_load_bad_resolve),
+		cmocka_unit_test(test_treg_config_load_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
