@@ -98,6 +98,8 @@ static const struct config_key config_keys[] = {
 	{ "network", "resolve", CONFIG_LIST, OFF(resolve), OFF(nresolve), 0 },
 	{ "network", "allow_address", CONFIG_LIST, OFF(allow_address),
 	    OFF(nallow_address), 0 },
+	{ "network", "connect_to", CONFIG_LIST, OFF(connect_to),
+	    OFF(nconnect_to), 0 },
 };
 #undef OFF
 
@@ -229,6 +231,8 @@ treg_config_free(struct treg_config *cfg)
 		free(cfg->resolve[i]);
 	for (i = 0; i < cfg->nallow_address; i++)
 		free(cfg->allow_address[i]);
+	for (i = 0; i < cfg->nconnect_to; i++)
+		free(cfg->connect_to[i]);
 	free(cfg);
 }
 
@@ -320,11 +324,31 @@ config_valid_time(const char *value)
 }
 
 static int
+config_count_colons(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == ':';
+	return n;
+}
+
+static int
 config_set_list(struct config_parse *p, const struct config_key *key,
     const char *value)
 {
 	char **list = (char **)((char *)p->cfg + key->offset);
 	size_t *count = (size_t *)((char *)p->cfg + key->count_offset);
+
+	/* The forms of curl's --resolve and --connect-to. */
+	if (strcmp(key->name, "resolve") == 0 &&
+	    config_count_colons(value) < 2)
+		return config_error(p, "resolve: \"%s\" is not "
+		    "HOST:PORT:ADDRESS", value);
+	if (strcmp(key->name, "connect_to") == 0 &&
+	    config_count_colons(value) != 3)
+		return config_error(p, "connect_to: \"%s\" is not "
+		    "HOST:PORT:CONNECT-HOST:CONNECT-PORT", value);
 
 	if (*count >= TREG_CONFIG_MAX_LIST)
 		return config_error(p, "%s: more than %d entries", key->name,
@@ -466,17 +490,7 @@ static int
 config_validate(struct config_parse *p)
 {
 	struct treg_config *cfg = p->cfg;
-	size_t i;
 
-	for (i = 0; i < cfg->nresolve; i++) {
-		/* HOST:PORT:ADDRESS, as curl's --resolve. */
-		const char *first = strchr(cfg->resolve[i], ':');
-		if (first == NULL || strchr(first + 1, ':') == NULL) {
-			p->line = 0;
-			return config_error(p, "resolve: \"%s\" is not "
-			    "HOST:PORT:ADDRESS", cfg->resolve[i]);
-		}
-	}
 	/* A contact of the operator's goes into the default User-Agent. */
 	if (config_key_seen(p, "contact") &&
 	    !config_key_seen(p, "user_agent") &&

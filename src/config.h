@@ -48,6 +48,8 @@ struct treg_config {
 	size_t	 nresolve;
 	char	*allow_address[TREG_CONFIG_MAX_LIST];	/* literal IPs */
 	size_t	 nallow_address;
+	char	*connect_to[TREG_CONFIG_MAX_LIST];	/* "H:P:H2:P2" */
+	size_t	 nconnect_to;
 };
 
 /*

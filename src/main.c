@@ -1,1 +1,423 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * trustreg-crawl: command line and wiring.  This is the only file that
+ * exits; everything else returns errors to here.  Exit codes: 0 all cells
+ * fresh (or without a source), 1 something needs attention, 2 an error
+ * stopped the run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crawl.h"
+#include "log.h"
+#include "registry.h"
+#include "report.h"
+#include "store.h"
+#include "verdict.h"
+
+#define EXIT_FRESH	0
+#define EXIT_ATTENTION	1
+#define EXIT_ERROR	2
+
+enum main_mode {
+	MODE_DAEMON,
+	MODE_ONCE,
+	MODE_CHECK,
+	MODE_REPORT,
+};
+
+struct main_opts {
+	enum main_mode mode;
+	const char *config_path;
+	const char *state_dir;
+	enum treg_report_format format;
+	time_t	 now;
+	char	**offerings;
+	int	 noffer;
+};
+
+struct main_ctx {
+	struct treg_config *cfg;
+	struct treg_registry *reg;
+	struct treg_store *store;
+	const struct treg_offering **selected;
+	size_t	 nselected;
+};
+
+static void
+main_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: trustreg-crawl [--config FILE] [--state-dir DIR]\n"
+	    "       trustreg-crawl [options] --once [--format text|json] "
+	    "[--now TIME] [OFFERING...]\n"
+	    "       trustreg-crawl [options] --report [--format text|json]\n"
+	    "       trustreg-crawl [options] --check\n"
+	    "\n"
+	    "  -c, --config FILE    configuration file\n"
+	    "      --state-dir DIR  store and reports (overrides state_dir)\n"
+	    "      --once           crawl the offerings now, print their "
+	    "report, exit\n"
+	    "      --report         print the report of the last crawl from "
+	    "the store\n"
+	    "      --check          validate configuration and registry\n"
+	    "  -f, --format FMT     text (default) or json\n"
+	    "      --now TIME       judge as of TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        version\n"
+	    "\n"
+	    "Exit status: 0 all fresh, 1 something needs attention, "
+	    "2 error.\n");
+}
+
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" as UTC. */
+static int
+main_parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -EINVAL;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int
+main_parse_args(int argc, char **argv, struct main_opts *o)
+{
+	enum { OPT_ONCE = 256, OPT_CHECK, OPT_REPORT, OPT_NOW,
+	    OPT_STATE_DIR };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->now = time(NULL);
+	while ((ch = getopt_long(argc, argv, "c:f:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'f':
+			if (treg_report_parse_format(optarg, &o->format) < 0) {
+				fprintf(stderr, "trustreg-crawl: unknown "
+				    "format \"%s\" (text or json)\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			main_usage(stdout);
+			exit(EXIT_FRESH);
+		case 'V':
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(EXIT_FRESH);
+		case OPT_ONCE:
+			o->mode = MODE_ONCE;
+			break;
+		case OPT_CHECK:
+			o->mode = MODE_CHECK;
+			break;
+		case OPT_REPORT:
+			o->mode = MODE_REPORT;
+			break;
+		case OPT_NOW:
+			if (main_parse_time(optarg, &o->now) < 0) {
+				fprintf(stderr, "trustreg-crawl: --now \"%s\" "
+				    "is not YYYY-MM-DDTHH:MM:SSZ\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_STATE_DIR:
+			o->state_dir = optarg;
+			break;
+		default:
+			main_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	o->offerings = argv + optind;
+	o->noffer = argc - optind;
+	if (o->noffer > 0 && o->mode != MODE_ONCE) {
+		fprintf(stderr, "trustreg-crawl: offerings are named only "
+		    "with --once\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+main_load_config(const struct main_opts *o, struct main_ctx *ctx)
+{
+	const char *path = o->config_path;
+	enum treg_log_level level;
+	char *err = NULL;
+	int rc;
+
+	if (path == NULL)
+		path = treg_config_default_path();
+	rc = treg_config_load(path, &ctx->cfg, &err);
+	if (rc < 0) {
+		log_err("config", "%s", err != NULL ? err : strerror(-rc));
+		free(err);
+		return rc;
+	}
+	if (o->state_dir != NULL) {
+		free(ctx->cfg->state_dir);
+		ctx->cfg->state_dir = strdup(o->state_dir);
+		if (ctx->cfg->state_dir == NULL)
+			return -ENOMEM;
+	}
+	if (treg_log_parse_level(ctx->cfg->log_level, &level) == 0)
+		treg_log_set_level(level);
+	return 0;
+}
+
+static int
+main_load_registry(struct main_ctx *ctx)
+{
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
+	if (rc < 0) {
+		log_err("registry", "%s", err != NULL ? err :
+		    strerror(-rc));
+		free(err);
+	}
+	return rc;
+}
+
+static void
+main_list_offerings(const struct treg_registry *reg)
+{
+	size_t i;
+
+	fprintf(stderr, "known offerings:");
+	for (i = 0; i < reg->noffer; i++)
+		fprintf(stderr, " %s", reg->offerings[i].id);
+	fprintf(stderr, "\n");
+}
+
+/* The offerings named on the command line, or all of them. */
+static int
+main_select(const struct main_opts *o, struct main_ctx *ctx)
+{
+	const struct treg_offering *off;
+	size_t i, n;
+
+	n = o->noffer > 0 ? (size_t)o->noffer : ctx->reg->noffer;
+	ctx->selected = calloc(n + 1, sizeof(*ctx->selected));
+	if (ctx->selected == NULL)
+		return -ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		if (o->noffer == 0) {
+			ctx->selected[ctx->nselected++] =
+			    &ctx->reg->offerings[i];
+			continue;
+		}
+		off = treg_registry_find(ctx->reg, o->offerings[i]);
+		if (off == NULL) {
+			log_err("registry", "unknown offering \"%s\"",
+			    o->offerings[i]);
+			main_list_offerings(ctx->reg);
+			return -ENOENT;
+		}
+		ctx->selected[ctx->nselected++] = off;
+	}
+	return 0;
+}
+
+static int
+main_open_store(struct main_ctx *ctx)
+{
+	ctx->store = treg_store_open(ctx->cfg->state_dir);
+	return ctx->store == NULL ? -EIO : 0;
+}
+
+static int
+main_exit_code(const struct treg_verdict *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (treg_verdict_needs_attention(&v[i]))
+			return EXIT_ATTENTION;
+	return EXIT_FRESH;
+}
+
+static int
+main_once(const struct main_opts *o, struct main_ctx *ctx)
+{
+	struct treg_crawl_stats stats;
+	struct treg_report_health health;
+	struct treg_verdict *v = NULL;
+	size_t nv = 0;
+	int rc;
+
+	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
+		return EXIT_ERROR;
+
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "trustreg-crawl: checking %zu offering%s...\n",
+		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
+	rc = treg_crawl_run(ctx->cfg, ctx->store, ctx->selected,
+	    ctx->nselected, o->now, &stats);
+	if (rc < 0) {
+		log_err("crawl", "crawl failed: err=%s", strerror(-rc));
+		return EXIT_ERROR;
+	}
+	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->selected,
+	    ctx->nselected, o->now, &v, &nv);
+	if (rc < 0)
+		return EXIT_ERROR;
+
+	health.urls_checked = stats.urls;
+	health.urls_failed = stats.failed;
+	health.ms = stats.ms;
+	rc = treg_report_write(stdout, o->format, v, nv, o->now, &health);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = -EIO;
+	if (rc < 0) {
+		log_err("report", "cannot write the report: err=%s",
+		    strerror(-rc));
+		rc = EXIT_ERROR;
+	} else {
+		rc = main_exit_code(v, nv);
+	}
+	treg_crawl_verdicts_free(v, nv);
+	return rc;
+}
+
+struct main_cells {
+	struct treg_verdict *v;
+	size_t	 n;
+	size_t	 cap;
+};
+
+static int
+main_collect_cell_cb(void *arg, const char *key, const char *data,
+    size_t len)
+{
+	struct main_cells *cells = arg;
+	struct treg_verdict *grown;
+
+	if (cells->n == cells->cap) {
+		cells->cap = cells->cap ? cells->cap * 2 : 64;
+		grown = realloc(cells->v, cells->cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		cells->v = grown;
+	}
+	memset(&cells->v[cells->n], 0, sizeof(*cells->v));
+	if (treg_report_verdict_from_json(data, len,
+	    &cells->v[cells->n]) < 0) {
+		log_warn("report", "cell=%s unreadable record skipped", key);
+		return 0;
+	}
+	cells->n++;
+	return 0;
+}
+
+/* Prints the verdicts the store holds, without crawling. */
+static int
+main_report(const struct main_opts *o, struct main_ctx *ctx)
+{
+	struct main_cells cells = { NULL, 0, 0 };
+	int rc;
+
+	if (main_open_store(ctx) < 0)
+		return EXIT_ERROR;
+	rc = treg_store_foreach_cell(ctx->store, main_collect_cell_cb,
+	    &cells);
+	if (rc == 0)
+		rc = treg_report_write(stdout, o->format, cells.v, cells.n,
+		    o->now, NULL);
+	if (rc < 0)
+		log_err("report", "cannot print the report: err=%s",
+		    strerror(-rc));
+	else
+		rc = main_exit_code(cells.v, cells.n);
+	treg_crawl_verdicts_free(cells.v, cells.n);
+	return rc < 0 ? EXIT_ERROR : rc;
+}
+
+static int
+main_check(struct main_ctx *ctx)
+{
+	size_t i, ncells = 0;
+
+	for (i = 0; i < ctx->reg->noffer; i++)
+		ncells += ctx->reg->offerings[i].ncells;
+	printf("configuration %s: ok\n", ctx->cfg->path != NULL ?
+	    ctx->cfg->path : "(built-in defaults)");
+	printf("registry %s: ok, %zu offering%s, %zu cells\n",
+	    ctx->cfg->registry, ctx->reg->noffer,
+	    ctx->reg->noffer == 1 ? "" : "s", ncells);
+	return EXIT_FRESH;
+}
+
+static void
+main_cleanup(struct main_ctx *ctx)
+{
+	free(ctx->selected);
+	treg_store_close(ctx->store);
+	treg_registry_free(ctx->reg);
+	treg_config_free(ctx->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_opts opts;
+	struct main_ctx ctx;
+	int code = EXIT_ERROR;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&ctx, 0, sizeof(ctx));
+	treg_log_set_journal(-1);
+
+	if (main_parse_args(argc, argv, &opts) < 0)
+		goto out;
+	if (main_load_config(&opts, &ctx) < 0)
+		goto out;
+	if (opts.mode != MODE_REPORT && main_load_registry(&ctx) < 0)
+		goto out;
+
+	switch (opts.mode) {
+	case MODE_CHECK:
+		code = main_check(&ctx);
+		break;
+	case MODE_ONCE:
+		code = main_once(&opts, &ctx);
+		break;
+	case MODE_REPORT:
+		code = main_report(&opts, &ctx);
+		break;
+	case MODE_DAEMON:
+		log_err("main", "daemon mode is not built yet; use --once");
+		break;
+	}
+
+out:
+	main_cleanup(&ctx);
+	return code;
+}

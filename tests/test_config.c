@@ -256,7 +256,15 @@ static void
 test_treg_config_load_bad_resolve(void **state)
 {
 	expect_error("[network]\nresolve = host-only\n",
-	    "0: resolve: \"host-only\" is not HOST:PORT:ADDRESS");
+	    "2: resolve: \"host-only\" is not HOST:PORT:ADDRESS");
+}
+
+static void
+test_treg_config_load_bad_connect_to(void **state)
+{
+	expect_error("[network]\nconnect_to = a:443:b\n",
+	    "2: connect_to: \"a:443:b\" is not "
+	    "HOST:PORT:CONNECT-HOST:CONNECT-PORT");
 }
 
 static void
@@ -296,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_syntax_error),
 		cmocka_unit_test(test_treg_config_load_long_line),
 		cmocka_unit_test(test_treg_config_load_bad_resolve),
+		cmocka_unit_test(test_treg_config_load_bad_connect_to),
 		cmocka_unit_test(test_treg_config_load_missing_file),
 	};
 
