@@ -39,7 +39,18 @@ int	treg_normalize_fold(const char *in, size_t len, struct treg_buf *out);
 int	treg_normalize_find_quote(const char *text, size_t text_len,
 	    const char *quote);
 
-/* Counts the words (runs of letters or digits) in UTF-8 text. */
+/*
+ * Finds the first word (run of letters or digits; combining marks and
+ * invisible format characters continue a word) of text[0..len) at or after
+ * *pos.  Returns 1 with the word at text + *start, *wlen bytes long, and
+ * *pos moved past it; or 0, with *pos at len, when no word is left.
+ * Apostrophes split words: "Cohere's" is two.
+ */
+int	treg_normalize_next_word(const char *text, size_t len, size_t *pos,
+	    size_t *start, size_t *wlen);
+
+/* Counts the words (as treg_normalize_next_word() finds them) in UTF-8
+ * text. */
 size_t	treg_normalize_count_words(const char *text, size_t len);
 
 #endif

@@ -1,2 +1,311 @@
-/* placeholder until the module lands */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for SHA-256 and the simhash fingerprint. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "digest.h"
+
+#define NWORDS	300
+
+static const char sha_empty[] =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+static const char sha_abc[] =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+static uint32_t
+next_rand(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 16;
+}
+
+/*
+ * Writes a text of n pseudo-random words drawn from a small vocabulary,
+ * as prose repeats its words; the same seed gives the same text.
+ */
+static void
+make_text(char *buf, size_t size, uint32_t seed, size_t n)
+{
+	static const char *vocab[] = {
+		"the", "model", "data", "customer", "train", "may", "not",
+		"use", "outputs", "terms", "policy", "we", "you", "retain",
+		"days", "api", "safety", "review", "content", "provider",
+		"license", "and", "or", "of", "to", "in", "for", "with", "by",
+		"service", "request", "access", "delete", "store", "share",
+		"third", "party", "enterprise", "zero", "logging",
+	};
+	const size_t nvocab = sizeof(vocab) / sizeof(vocab[0]);
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i ? " " : "", vocab[next_rand(&seed) % nvocab]);
+}
+
+static uint64_t
+simhash_of(const char *text)
+{
+	struct treg_simhash sh;
+
+	treg_simhash_init(&sh);
+	treg_simhash_add_text(&sh, text, strlen(text));
+	return treg_simhash_value(&sh);
+}
+
+static void
+test_treg_sha256_hex_of_known_vectors(void **state)
+{
+	char hex[TREG_SHA256_HEXLEN + 1];
+	int rc;
+
+	rc = treg_sha256_hex_of("", 0, hex);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(hex, sha_empty);
+
+	rc = treg_sha256_hex_of("abc", 3, hex);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(hex, sha_abc);
+}
+
+static void
+test_treg_sha256_final_known_vector(void **state)
+{
+	unsigned char digest[TREG_SHA256_LEN];
+	char hex[TREG_SHA256_HEXLEN + 1];
+	struct treg_sha256 *ctx;
+	int rc;
+
+	ctx = treg_sha256_new();
+	assert_non_null(ctx);
+
+	assert_int_equal(treg_sha256_update(ctx, "a", 1), 0);
+	assert_int_equal(treg_sha256_update(ctx, "", 0), 0);
+	assert_int_equal(treg_sha256_update(ctx, "bc", 2), 0);
+	rc = treg_sha256_final(ctx, digest);
+	treg_sha256_hex(digest, hex);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(hex, sha_abc);
+	treg_sha256_free(ctx);
+}
+
+static void
+test_treg_sha256_update_split_equals_one_shot(void **state)
+{
+	unsigned char data[10000], digest[TREG_SHA256_LEN];
+	char want[TREG_SHA256_HEXLEN + 1], got[TREG_SHA256_HEXLEN + 1];
+	struct treg_sha256 *ctx;
+	uint32_t seed = 99;
+	size_t i, pos, step;
+	int round;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)next_rand(&seed);
+	assert_int_equal(treg_sha256_hex_of(data, sizeof(data), want), 0);
+
+	for (round = 0; round < 50; round++) {
+		ctx = treg_sha256_new();
+		assert_non_null(ctx);
+
+		for (pos = 0; pos < sizeof(data); pos += step) {
+			step = next_rand(&seed) % (size_t)(round * 40 + 2);
+			if (step > sizeof(data) - pos)
+				step = sizeof(data) - pos;
+			assert_int_equal(treg_sha256_update(ctx, data + pos,
+			    step), 0);
+		}
+		assert_int_equal(treg_sha256_final(ctx, digest), 0);
+		treg_sha256_hex(digest, got);
+
+		assert_string_equal(got, want);
+		treg_sha256_free(ctx);
+	}
+}
+
+static void
+test_treg_sha256_update_after_final_refused(void **state)
+{
+	unsigned char digest[TREG_SHA256_LEN];
+	struct treg_sha256 *ctx;
+	int rc;
+
+	ctx = treg_sha256_new();
+	assert_non_null(ctx);
+	assert_int_equal(treg_sha256_final(ctx, digest), 0);
+
+	rc = treg_sha256_update(ctx, "x", 1);
+
+	assert_int_equal(rc, -EIO);
+	assert_int_equal(treg_sha256_final(ctx, digest), -EIO);
+	treg_sha256_free(ctx);
+}
+
+static void
+test_treg_sha256_free_null(void **state)
+{
+	treg_sha256_free(NULL);
+}
+
+static void
+test_treg_simhash_distance_identical_zero(void **state)
+{
+	char text[4096];
+	uint64_t a, b;
+
+	make_text(text, sizeof(text), 1, NWORDS);
+
+	a = simhash_of(text);
+	b = simhash_of(text);
+
+	assert_int_equal(treg_simhash_distance(a, b), 0);
+	assert_true(a != 0);
+}
+
+static void
+test_treg_simhash_distance_one_word_small(void **state)
+{
+	char text[4096], edited[4096 + 16];
+	const char *mid;
+	uint64_t a, b;
+	int d;
+
+	make_text(text, sizeof(text), 1, NWORDS);
+	mid = strchr(text + strlen(text) / 2, ' ');
+	assert_non_null(mid);
+	snprintf(edited, sizeof(edited), "%.*s unexpectedly%s",
+	    (int)(mid - text), text, strchr(mid + 1, ' '));
+
+	a = simhash_of(text);
+	b = simhash_of(edited);
+	d = treg_simhash_distance(a, b);
+
+	print_message("one-word edit: distance %d\n", d);
+	assert_true(d > 0);
+	assert_true(d <= 8);
+}
+
+static void
+test_treg_simhash_distance_unrelated_large(void **state)
+{
+	char a_text[4096], b_text[4096];
+	uint64_t a, b;
+	int d;
+
+	make_text(a_text, sizeof(a_text), 1, NWORDS);
+	make_text(b_text, sizeof(b_text), 2, NWORDS);
+
+	a = simhash_of(a_text);
+	b = simhash_of(b_text);
+	d = treg_simhash_distance(a, b);
+
+	print_message("unrelated texts: distance %d\n", d);
+	assert_true(d >= 20);
+}
+
+static void
+test_treg_simhash_add_text_case_insensitive(void **state)
+{
+	char text[4096], upper[4096];
+	size_t i;
+
+	make_text(text, sizeof(text), 3, NWORDS);
+	for (i = 0; text[i] != '\0'; i++)
+		upper[i] = (char)(text[i] >= 'a' && text[i] <= 'z' ?
+		    text[i] - 'a' + 'A' : text[i]);
+	upper[i] = '\0';
+
+	assert_int_equal(simhash_of(text), simhash_of(upper));
+}
+
+static void
+test_treg_simhash_add_text_splits_as_words(void **state)
+{
+	struct treg_simhash sh;
+	uint64_t by_word;
+
+	treg_simhash_init(&sh);
+	treg_simhash_add_word(&sh, "Cohere", 6);
+	treg_simhash_add_word(&sh, "s", 1);
+	treg_simhash_add_word(&sh, "model", 5);
+	treg_simhash_add_word(&sh, "3", 1);
+	by_word = treg_simhash_value(&sh);
+
+	assert_int_equal(simhash_of("  Cohere's model-3!\n"), by_word);
+}
+
+static void
+test_treg_simhash_value_short_text(void **state)
+{
+	uint64_t none, one, two, other;
+
+	none = simhash_of(" ... ");
+	one = simhash_of("hello");
+	two = simhash_of("hello world");
+	other = simhash_of("world hello");
+
+	assert_int_equal(none, 0);
+	assert_true(one != 0);
+	assert_true(two != 0);
+	assert_true(one != two);
+	assert_true(two != other);
+}
+
+static void
+test_treg_simhash_value_streamed_equals_whole(void **state)
+{
+	char text[4096];
+	struct treg_simhash sh;
+	size_t cut;
+
+	make_text(text, sizeof(text), 4, NWORDS);
+	cut = (size_t)(strchr(text + 100, ' ') - text);
+
+	treg_simhash_init(&sh);
+	treg_simhash_add_text(&sh, text, cut);
+	treg_simhash_add_text(&sh, text + cut, strlen(text) - cut);
+
+	assert_int_equal(treg_simhash_value(&sh), simhash_of(text));
+}
+
+static void
+test_treg_simhash_distance_counts_bits(void **state)
+{
+	assert_int_equal(treg_simhash_distance(0, 0), 0);
+	assert_int_equal(treg_simhash_distance(0, UINT64_MAX), 64);
+	assert_int_equal(treg_simhash_distance(0x5, 0x6), 2);
+	assert_int_equal(treg_simhash_distance(UINT64_C(1) << 63, 0), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_treg_sha256_hex_of_known_vectors),
+		cmocka_unit_test(test_treg_sha256_final_known_vector),
+		cmocka_unit_test(test_treg_sha256_update_split_equals_one_shot),
+		cmocka_unit_test(test_treg_sha256_update_after_final_refused),
+		cmocka_unit_test(test_treg_sha256_free_null),
+		cmocka_unit_test(test_treg_simhash_distance_identical_zero),
+		cmocka_unit_test(test_treg_simhash_distance_one_word_small),
+		cmocka_unit_test(test_treg_simhash_distance_unrelated_large),
+		cmocka_unit_test(test_treg_simhash_add_text_case_insensitive),
+		cmocka_unit_test(test_treg_simhash_add_text_splits_as_words),
+		cmocka_unit_test(test_treg_simhash_value_short_text),
+		cmocka_unit_test(
+		    test_treg_simhash_value_streamed_equals_whole),
+		cmocka_unit_test(test_treg_simhash_distance_counts_bits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
