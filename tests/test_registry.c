@@ -1,2 +1,821 @@
-/* placeholder until the module lands */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the registry loader: the shipped data/registry.json, the
+ * exact message for each kind of broken file, unknown fields, directories
+ * and the quotation finder.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "registry.h"
+
+#ifndef TREG_SRCDIR
+#define TREG_SRCDIR	"."
+#endif
+#ifndef TREG_TESTDATA
+#define TREG_TESTDATA	"tests/data"
+#endif
+
+#define SHIPPED		TREG_SRCDIR "/data/registry.json"
+#define FIXTURE(name)	TREG_TESTDATA "/registry/" name
+
+/* 2026-07-05T00:00:00Z */
+#define VERIFIED_AT	((time_t)1783209600)
+
+/* Loads path, which must fail with rc and exactly msg. */
+static void
+expect_error(const char *path, int rc_want, const char *msg)
+{
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load(path, &reg, &err);
+
+	assert_int_equal(rc, rc_want);
+	assert_null(reg);
+	assert_non_null(err);
+	assert_string_equal(err, msg);
+	free(err);
+}
+
+/* Loads bytes, which must fail with -EINVAL and exactly msg. */
+static void
+expect_buffer_error(const char *json, const char *msg)
+{
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load_buffer("buf", json, strlen(json), &reg, &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_null(reg);
+	assert_non_null(err);
+	assert_string_equal(err, msg);
+	free(err);
+}
+
+static const struct treg_cell *
+find_cell(const struct treg_offering *off, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < off->ncells; i++) {
+		if (strcmp(off->cells[i].key, key) == 0)
+			return &off->cells[i];
+	}
+	return NULL;
+}
+
+static const char *
+find_attr(const struct treg_cell *cell, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cell->nattrs; i++) {
+		if (strcmp(cell->attrs[i].key, key) == 0)
+			return cell->attrs[i].value;
+	}
+	return NULL;
+}
+
+/* Writes a temporary file holding the parts in order; returns its path,
+ * which the caller unlinks and frees. */
+static char *
+write_temp(const char *prefix, size_t repeat, const char *middle,
+    const char *suffix)
+{
+	char *path;
+	size_t i, n;
+	int fd;
+
+	path = strdup("/tmp/test_registry.XXXXXX");
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+
+	n = strlen(prefix);
+	assert_int_equal(write(fd, prefix, n), (ssize_t)n);
+	for (i = 0; i < repeat; i++)
+		assert_int_equal(write(fd, middle, strlen(middle)),
+		    (ssize_t)strlen(middle));
+	n = strlen(suffix);
+	assert_int_equal(write(fd, suffix, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static void
+test_treg_registry_load_shipped_data(void **state)
+{
+	const struct treg_offering *off;
+	const struct treg_cell *c;
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	size_t i;
+	int rc;
+
+	rc = treg_registry_load(SHIPPED, &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_string_equal(reg->name, "AI Provider Trust Registry");
+	assert_string_equal(reg->generated, "2026-07-05");
+	assert_int_equal(reg->noffer, 1);
+	off = treg_registry_find(reg, "cohere-api");
+	assert_ptr_equal(off, &reg->offerings[0]);
+	assert_string_equal(off->name, "Cohere API");
+	assert_string_equal(off->developer, "Cohere");
+	assert_string_equal(off->platform, "Cohere (first-party)");
+	assert_string_equal(off->category, "first_party");
+	assert_string_equal(off->model_family, "Command");
+	assert_non_null(strstr(off->summary, "hosted on Google Cloud"));
+	assert_int_equal(off->sort_order, 1);
+	assert_string_equal(off->file, SHIPPED);
+	assert_int_equal(off->ncells, TREG_NCELL_KEYS);
+	for (i = 0; i < off->ncells; i++) {
+		c = &off->cells[i];
+		assert_ptr_equal(c->key, treg_cell_keys[i]);
+		assert_non_null(c->question);
+		assert_string_equal(c->verified, "2026-07-05");
+		assert_int_equal(c->verified_at, VERIFIED_AT);
+		assert_non_null(c->notes);
+	}
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_shipped_cells(void **state)
+{
+	const struct treg_offering *off;
+	const struct treg_cell *c;
+	struct treg_registry *reg = NULL;
+	int rc;
+
+	rc = treg_registry_load(SHIPPED, &reg, NULL);
+	assert_int_equal(rc, 0);
+	off = &reg->offerings[0];
+
+	c = find_cell(off, "soc2_type2");
+	assert_string_equal(c->question,
+	    "Is a SOC 2 Type II report available for this offering?");
+	assert_string_equal(c->value, "yes_sales_gated");
+	assert_string_equal(c->confidence, "high");
+	assert_string_equal(c->source, "https://trustcenter.cohere.com/");
+	assert_null(c->archived);
+	assert_int_equal(c->nattrs, 3);
+	assert_string_equal(find_attr(c, "tier"), "self_serve");
+	assert_string_equal(find_attr(c, "route"), "trust_center_nda");
+	assert_string_equal(find_attr(c, "audit_cadence"), "annual");
+	c = find_cell(off, "gdpr_dpa");
+	assert_string_equal(c->value, "partial");
+	assert_string_equal(c->archived, "https://web.archive.org/web/"
+	    "20260705000000/https://trustcenter.cohere.com/");
+	assert_string_equal(find_attr(c, "subprocessors_public"), "true");
+	assert_string_equal(find_attr(c, "sccs"),
+	    "2021-06-04 EU Commission SCCs incorporated");
+	assert_non_null(strstr(c->notes, "[email\xc2\xa0protected]"));
+	c = find_cell(off, "training_on_customer_data");
+	assert_string_equal(c->confidence, "medium");
+	assert_string_equal(c->source,
+	    "https://cohere.com/enterprise-data-commitments");
+	assert_string_equal(find_attr(c, "default"), "requires_config");
+	assert_string_equal(find_attr(c, "opt_out_location"),
+	    "dashboard Settings > Data Controls");
+	c = find_cell(off, "retention_zdr");
+	assert_string_equal(find_attr(c, "retention_days"), "30");
+	assert_string_equal(c->archived, "https://web.archive.org/web/"
+	    "20260705000000/https://cohere.com/enterprise-data-commitments");
+	c = find_cell(off, "data_residency");
+	assert_string_equal(c->value, "yes_platform_only");
+	assert_string_equal(find_attr(c, "geography"), "US-only (hosted API)");
+	assert_string_equal(find_attr(c, "hosted_api_region"),
+	    "GCP US-Central");
+	c = find_cell(off, "gpai_cop");
+	assert_string_equal(c->source, "https://digital-strategy.ec.europa.eu"
+	    "/en/policies/contents-code-gpai");
+	assert_string_equal(find_attr(c, "chapters"), "all");
+	c = find_cell(off, "art53_summary");
+	assert_string_equal(c->value, "no_public_evidence");
+	assert_null(c->source);
+	assert_null(c->archived);
+
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_shipped_quotes(void **state)
+{
+	const struct treg_offering *off;
+	const struct treg_cell *c;
+	struct treg_registry *reg = NULL;
+	size_t i, total = 0;
+	int rc;
+
+	rc = treg_registry_load(SHIPPED, &reg, NULL);
+	assert_int_equal(rc, 0);
+	off = &reg->offerings[0];
+
+	c = find_cell(off, "hipaa_baa");
+	assert_int_equal(c->nquotes, 2);
+	assert_string_equal(c->quotes[0], "may execute a Business Associate "
+	    "Agreement (BAA) for custom model development engagements");
+	assert_string_equal(c->quotes[1], "does not cover Cohere hosted "
+	    "products and applications such as Cohere's SaaS services");
+	c = find_cell(off, "training_on_customer_data");
+	assert_int_equal(c->nquotes, 1);
+	assert_string_equal(c->quotes[0], "can opt out from your prompts and "
+	    "generations being used to train Cohere models");
+	c = find_cell(off, "retention_zdr");
+	assert_int_equal(c->nquotes, 1);
+	assert_string_equal(c->quotes[0], "we only allow ZDR for enterprise "
+	    "customers who can make additional commitments about their "
+	    "usage");
+	for (i = 0; i < off->ncells; i++)
+		total += off->cells[i].nquotes;
+	assert_int_equal(total, 4);
+
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_malformed_json(void **state)
+{
+	expect_error(FIXTURE("syntax.json"), -EINVAL,
+	    FIXTURE("syntax.json") ":3:16: string or '}' expected near '}'");
+}
+
+static void
+test_treg_registry_load_duplicate_key(void **state)
+{
+	expect_error(FIXTURE("dup-key.json"), -EINVAL,
+	    FIXTURE("dup-key.json")
+	    ":1:37: duplicate object key near '\"name\"'");
+}
+
+static void
+test_treg_registry_load_invalid_utf8(void **state)
+{
+	expect_error(FIXTURE("invalid-utf8.json"), -EINVAL,
+	    FIXTURE("invalid-utf8.json")
+	    ":1:14: unable to decode byte 0xff near '\"Bad '");
+}
+
+static void
+test_treg_registry_load_empty_file(void **state)
+{
+	expect_error(FIXTURE("empty.json"), -EINVAL,
+	    FIXTURE("empty.json") ": empty file (expected a JSON object)");
+}
+
+static void
+test_treg_registry_load_missing_file(void **state)
+{
+	expect_error(FIXTURE("no-such-file.json"), -ENOENT,
+	    FIXTURE("no-such-file.json")
+	    ": open: No such file or directory");
+}
+
+static void
+test_treg_registry_load_top_level_array(void **state)
+{
+	expect_error(FIXTURE("top-array.json"), -EINVAL,
+	    FIXTURE("top-array.json") ": top level is not an object");
+}
+
+static void
+test_treg_registry_load_missing_offerings(void **state)
+{
+	expect_error(FIXTURE("no-offerings.json"), -EINVAL,
+	    FIXTURE("no-offerings.json") ": offerings: missing");
+}
+
+static void
+test_treg_registry_load_id_not_string(void **state)
+{
+	expect_error(FIXTURE("id-type.json"), -EINVAL,
+	    FIXTURE("id-type.json") ": offerings[0].id: not a string");
+}
+
+static void
+test_treg_registry_load_id_not_slug(void **state)
+{
+	expect_error(FIXTURE("bad-slug.json"), -EINVAL,
+	    FIXTURE("bad-slug.json") ": offerings[0].id: not a lowercase "
+	    "slug ([a-z0-9][a-z0-9._-]*): \"Cohere API\"");
+}
+
+static void
+test_treg_registry_load_sort_order_not_integer(void **state)
+{
+	expect_error(FIXTURE("sort-order-type.json"), -EINVAL,
+	    FIXTURE("sort-order-type.json")
+	    ": offerings[0].sort_order: not an integer");
+}
+
+static void
+test_treg_registry_load_notes_not_string(void **state)
+{
+	expect_error(FIXTURE("notes-type.json"), -EINVAL,
+	    FIXTURE("notes-type.json") ": offerings[0].dimensions."
+	    "trust_center.notes: not a string or null");
+}
+
+static void
+test_treg_registry_load_quotes_not_array(void **state)
+{
+	expect_error(FIXTURE("quotes-type.json"), -EINVAL,
+	    FIXTURE("quotes-type.json") ": offerings[0].dimensions."
+	    "trust_center.quotes: not an array");
+}
+
+static void
+test_treg_registry_load_cell_not_object(void **state)
+{
+	expect_error(FIXTURE("cell-type.json"), -EINVAL,
+	    FIXTURE("cell-type.json")
+	    ": offerings[0].dimensions.iso_42001: not an object");
+}
+
+static void
+test_treg_registry_load_question_not_string(void **state)
+{
+	expect_error(FIXTURE("question-type.json"), -EINVAL,
+	    FIXTURE("question-type.json")
+	    ": dimensions.soc2_type2: not a string");
+}
+
+static void
+test_treg_registry_load_missing_verified(void **state)
+{
+	expect_error(FIXTURE("missing-verified.json"), -EINVAL,
+	    FIXTURE("missing-verified.json")
+	    ": offerings[0].dimensions.iso_42001.verified: missing");
+}
+
+static void
+test_treg_registry_load_bad_date(void **state)
+{
+	expect_error(FIXTURE("bad-date.json"), -EINVAL,
+	    FIXTURE("bad-date.json") ": offerings[0].dimensions.hipaa_baa."
+	    "verified: not a date (YYYY-MM-DD): \"2026-13-40\"");
+}
+
+static void
+test_treg_registry_load_february_30(void **state)
+{
+	expect_error(FIXTURE("feb30.json"), -EINVAL,
+	    FIXTURE("feb30.json") ": offerings[0].dimensions.soc2_type2."
+	    "verified: not a date (YYYY-MM-DD): \"2026-02-30\"");
+}
+
+static void
+test_treg_registry_load_bad_confidence(void **state)
+{
+	expect_error(FIXTURE("bad-confidence.json"), -EINVAL,
+	    FIXTURE("bad-confidence.json") ": offerings[0].dimensions."
+	    "iso_27001.confidence: not high, medium or low: \"certain\"");
+}
+
+static void
+test_treg_registry_load_unknown_cell_key(void **state)
+{
+	expect_error(FIXTURE("unknown-key.json"), -EINVAL,
+	    FIXTURE("unknown-key.json")
+	    ": offerings[0].dimensions.soc3: unknown cell key");
+}
+
+static void
+test_treg_registry_load_duplicate_id_in_file(void **state)
+{
+	expect_error(FIXTURE("dup-id.json"), -EINVAL,
+	    FIXTURE("dup-id.json") ": offerings[2].id: duplicate offering "
+	    "id \"cohere-api\" (first in " FIXTURE("dup-id.json") ")");
+}
+
+static void
+test_treg_registry_load_duplicate_id_across_files(void **state)
+{
+	expect_error(FIXTURE("dir-dup"), -EINVAL,
+	    FIXTURE("dir-dup/b.json") ": offerings[1].id: duplicate "
+	    "offering id \"cohere-api\" (first in " FIXTURE("dir-dup/a.json")
+	    ")");
+}
+
+static void
+test_treg_registry_load_file_source(void **state)
+{
+	expect_error(FIXTURE("file-source.json"), -EINVAL,
+	    FIXTURE("file-source.json") ": offerings[0].dimensions.gdpr_dpa."
+	    "source: not an absolute http(s) URL: \"file:///etc/passwd\"");
+}
+
+static void
+test_treg_registry_load_ftp_archived(void **state)
+{
+	expect_error(FIXTURE("ftp-archived.json"), -EINVAL,
+	    FIXTURE("ftp-archived.json") ": offerings[0].dimensions.gpai_cop."
+	    "archived: not an absolute http(s) URL: "
+	    "\"ftp://archive.example.org/x\"");
+}
+
+static void
+test_treg_registry_load_url_credentials(void **state)
+{
+	/* The message must not repeat the password. */
+	expect_error(FIXTURE("credentials.json"), -EINVAL,
+	    FIXTURE("credentials.json") ": offerings[0].dimensions."
+	    "retention_zdr.source: URL carries credentials "
+	    "(user:password@); refused");
+}
+
+static void
+test_treg_registry_load_deep_nesting(void **state)
+{
+	char *path, *want;
+
+	path = write_temp("{\"offerings\": ", 100000, "[", "");
+	want = malloc(strlen(path) + 64);
+	assert_non_null(want);
+	snprintf(want, strlen(path) + 64,
+	    "%s:1:2062: maximum parsing depth reached near '['", path);
+
+	expect_error(path, -EINVAL, want);
+
+	unlink(path);
+	free(path);
+	free(want);
+}
+
+static void
+test_treg_registry_load_too_large(void **state)
+{
+	char *path, *want;
+	int fd;
+
+	path = write_temp("", 0, "", "");
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64L * 1024 * 1024 + 1), 0);
+	close(fd);
+	want = malloc(strlen(path) + 64);
+	assert_non_null(want);
+	snprintf(want, strlen(path) + 64,
+	    "%s: larger than 64 MiB, not a registry export", path);
+
+	expect_error(path, -EFBIG, want);
+
+	unlink(path);
+	free(path);
+	free(want);
+}
+
+static void
+test_treg_registry_load_not_regular(void **state)
+{
+	expect_error("/dev/null", -EINVAL,
+	    "/dev/null: not a regular file or a directory");
+}
+
+static void
+test_treg_registry_load_without_errp(void **state)
+{
+	struct treg_registry *reg = NULL;
+	int rc;
+
+	rc = treg_registry_load(FIXTURE("bad-date.json"), &reg, NULL);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_null(reg);
+}
+
+static void
+test_treg_registry_load_unknown_fields(void **state)
+{
+	const struct treg_offering *off;
+	const struct treg_cell *c;
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load(FIXTURE("unknown-fields.json"), &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_int_equal(reg->noffer, 2);
+	/* Equal sort_order: the id decides. */
+	assert_string_equal(reg->offerings[0].id, "a-first");
+	assert_string_equal(reg->offerings[1].id, "b-second");
+	assert_null(reg->offerings[0].cells[0].source);
+	off = &reg->offerings[1];
+	assert_int_equal(off->ncells, 1);
+	c = &off->cells[0];
+	assert_string_equal(c->question,
+	    "Is a SOC 2 Type II report available?");
+	assert_int_equal(c->nattrs, 3);
+	assert_string_equal(c->attrs[0].key, "tier");
+	assert_string_equal(c->attrs[0].value, "self_serve");
+	assert_string_equal(c->attrs[1].key, "future_flag");
+	assert_string_equal(c->attrs[1].value, "false");
+	assert_string_equal(c->attrs[2].key, "score");
+	assert_string_equal(c->attrs[2].value, "2.5");
+	assert_int_equal(c->nquotes, 2);
+	assert_string_equal(c->quotes[0], "this is a quoted passage");
+	assert_string_equal(c->quotes[1], "An explicit quotation");
+
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_directory(void **state)
+{
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load(FIXTURE("dir-ok"), &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	/* The first file names the registry; hidden and non-.json files
+	 * (one of them broken) are not read. */
+	assert_string_equal(reg->name, "Test registry");
+	assert_int_equal(reg->noffer, 3);
+	assert_string_equal(reg->offerings[0].id, "zeta");
+	assert_string_equal(reg->offerings[0].file,
+	    FIXTURE("dir-ok/10-first.json"));
+	assert_string_equal(reg->offerings[0].cells[0].question,
+	    "Question from the first file?");
+	assert_string_equal(reg->offerings[1].id, "alpha");
+	assert_int_equal(reg->offerings[1].sort_order, 5);
+	assert_string_equal(reg->offerings[2].id, "beta");
+	assert_int_equal(reg->offerings[2].sort_order, LONG_MAX);
+	assert_null(reg->offerings[2].cells[0].question);
+	assert_string_equal(reg->offerings[2].file,
+	    FIXTURE("dir-ok/20-second.json"));
+	assert_non_null(treg_registry_find(reg, "beta"));
+	assert_null(treg_registry_find(reg, "gamma"));
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_directory_without_json(void **state)
+{
+	expect_error(FIXTURE("dir-empty"), -ENOENT,
+	    FIXTURE("dir-empty") ": no *.json registry files in the "
+	    "directory");
+}
+
+static void
+test_treg_registry_load_buffer_cells_in_key_order(void **state)
+{
+	static const char json[] = "{\"offerings\": [{\"id\": \"x\", "
+	    "\"name\": \"X\", \"dimensions\": {"
+	    "\"art53_summary\": {\"value\": \"unclear\", \"confidence\": "
+	    "\"low\", \"verified\": \"2024-02-29\", \"source\": null}, "
+	    "\"soc2_type2\": {\"value\": \"yes_public\", \"confidence\": "
+	    "\"high\", \"verified\": \"2026-07-05\", \"source\": "
+	    "\"HTTPS://[2001:db8::1]:8443/x?y#z\", \"retention_days\": 30}"
+	    "}}]}";
+	struct treg_registry *reg = NULL;
+	const struct treg_offering *off;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load_buffer(NULL, json, strlen(json), &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	off = &reg->offerings[0];
+	assert_int_equal(off->ncells, 2);
+	assert_string_equal(off->cells[0].key, "soc2_type2");
+	assert_string_equal(off->cells[0].attrs[0].value, "30");
+	assert_string_equal(off->cells[1].key, "art53_summary");
+	assert_int_equal(off->cells[1].verified_at, (time_t)1709164800);
+	assert_null(off->model_family);
+	assert_null(off->cells[0].question);
+	assert_string_equal(off->file, "(buffer)");
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_buffer_bad_urls(void **state)
+{
+	static const char *const urls[] = {
+		"http:///no-host",
+		"https://",
+		"https://example.com:99999/",
+		"https://example.com:/",
+		"https://exa mple.com/",
+		"javascript:alert(1)",
+		"//example.com/",
+	};
+	static const char *const msgs[] = {
+		"URL has no host: \"http:///no-host\"",
+		"URL has no host: \"https://\"",
+		"URL has a malformed port: \"https://example.com:99999/\"",
+		"URL has a malformed port: \"https://example.com:/\"",
+		"URL contains a space or control character: "
+		    "\"https://exa mple.com/\"",
+		"not an absolute http(s) URL: \"javascript:alert(1)\"",
+		"not an absolute http(s) URL: \"//example.com/\"",
+	};
+	char json[512], msg[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(json, sizeof(json), "{\"offerings\": [{\"id\": \"x\", "
+		    "\"name\": \"X\", \"dimensions\": {\"gpai_cop\": {"
+		    "\"value\": \"yes_public\", \"confidence\": \"high\", "
+		    "\"verified\": \"2026-07-05\", \"source\": \"%s\"}}}]}",
+		    urls[i]);
+		snprintf(msg, sizeof(msg), "buf: offerings[0].dimensions."
+		    "gpai_cop.source: %s", msgs[i]);
+
+		expect_buffer_error(json, msg);
+	}
+}
+
+static void
+test_treg_registry_load_buffer_user_only(void **state)
+{
+	expect_buffer_error("{\"offerings\": [{\"id\": \"x\", \"name\": \"X\", "
+	    "\"dimensions\": {\"gpai_cop\": {\"value\": \"yes_public\", "
+	    "\"confidence\": \"high\", \"verified\": \"2026-07-05\", "
+	    "\"archived\": \"http://me@example.com/\"}}}]}",
+	    "buf: offerings[0].dimensions.gpai_cop.archived: URL carries "
+	    "credentials (user:password@); refused");
+}
+
+static void
+test_treg_registry_load_buffer_escapes_values(void **state)
+{
+	expect_buffer_error("{\"offerings\": [{\"id\": \"a\\u001b[31m\"}]}",
+	    "buf: offerings[0].id: not a lowercase slug "
+	    "([a-z0-9][a-z0-9._-]*): \"a\\x1b[31m\"");
+}
+
+static void
+test_treg_registry_free_null(void **state)
+{
+	treg_registry_free(NULL);
+}
+
+/* Runs the finder and checks it found exactly the n passages in want. */
+static void
+expect_quotes(const char *notes, const char *const *want, size_t n)
+{
+	char **quotes = NULL;
+	size_t nquotes = 99, i;
+	int rc;
+
+	rc = treg_registry_quotes_from_notes(notes, &quotes, &nquotes);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(nquotes, n);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(quotes[i], want[i]);
+		free(quotes[i]);
+	}
+	free(quotes);
+}
+
+static void
+test_treg_registry_quotes_from_notes_ascii(void **state)
+{
+	static const char *const want[] = {
+		"we keep logs for thirty days",
+		"no training on API data",
+	};
+
+	expect_quotes("The FAQ says \"we keep logs for thirty days\" and "
+	    "later \" no training on API data \".", want, 2);
+}
+
+static void
+test_treg_registry_quotes_from_notes_typographic(void **state)
+{
+	static const char *const want[] = {
+		"the BAA does not cover hosted products",
+	};
+
+	expect_quotes("Per the FAQ, \xe2\x80\x9cthe BAA does not cover hosted "
+	    "products\xe2\x80\x9d (checked).", want, 1);
+}
+
+static void
+test_treg_registry_quotes_from_notes_short_emphasis(void **state)
+{
+	static const char *const want[] = {
+		"can opt out from your prompts",
+	};
+
+	expect_quotes("States \"can opt out from your prompts\" rather than "
+	    "\"default\" or \xe2\x80\x9c" "deployment flexibility\xe2\x80\x9d "
+	    "or \"three words here\".", want, 1);
+}
+
+static void
+test_treg_registry_quotes_from_notes_unbalanced(void **state)
+{
+	static const char *const want[] = {
+		"a balanced quotation of words",
+	};
+
+	expect_quotes("A stray \xe2\x80\x9c opener, then \"a balanced "
+	    "quotation of words\", then \"an opener that never closes", want,
+	    1);
+}
+
+static void
+test_treg_registry_quotes_from_notes_duplicates(void **state)
+{
+	static const char *const want[] = {
+		"the same four words",
+	};
+
+	expect_quotes("\"the same four words\" and again "
+	    "\xe2\x80\x9cthe same four words\xe2\x80\x9d", want, 1);
+}
+
+static void
+test_treg_registry_quotes_from_notes_null(void **state)
+{
+	expect_quotes(NULL, NULL, 0);
+	expect_quotes("no quotation marks at all", NULL, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_treg_registry_load_shipped_data),
+		cmocka_unit_test(test_treg_registry_load_shipped_cells),
+		cmocka_unit_test(test_treg_registry_load_shipped_quotes),
+		cmocka_unit_test(test_treg_registry_load_malformed_json),
+		cmocka_unit_test(test_treg_registry_load_duplicate_key),
+		cmocka_unit_test(test_treg_registry_load_invalid_utf8),
+		cmocka_unit_test(test_treg_registry_load_empty_file),
+		cmocka_unit_test(test_treg_registry_load_missing_file),
+		cmocka_unit_test(test_treg_registry_load_top_level_array),
+		cmocka_unit_test(test_treg_registry_load_missing_offerings),
+		cmocka_unit_test(test_treg_registry_load_id_not_string),
+		cmocka_unit_test(test_treg_registry_load_id_not_slug),
+		cmocka_unit_test(
+		    test_treg_registry_load_sort_order_not_integer),
+		cmocka_unit_test(test_treg_registry_load_notes_not_string),
+		cmocka_unit_test(test_treg_registry_load_quotes_not_array),
+		cmocka_unit_test(test_treg_registry_load_cell_not_object),
+		cmocka_unit_test(test_treg_registry_load_question_not_string),
+		cmocka_unit_test(test_treg_registry_load_missing_verified),
+		cmocka_unit_test(test_treg_registry_load_bad_date),
+		cmocka_unit_test(test_treg_registry_load_february_30),
+		cmocka_unit_test(test_treg_registry_load_bad_confidence),
+		cmocka_unit_test(test_treg_registry_load_unknown_cell_key),
+		cmocka_unit_test(test_treg_registry_load_duplicate_id_in_file),
+		cmocka_unit_test(
+		    test_treg_registry_load_duplicate_id_across_files),
+		cmocka_unit_test(test_treg_registry_load_file_source),
+		cmocka_unit_test(test_treg_registry_load_ftp_archived),
+		cmocka_unit_test(test_treg_registry_load_url_credentials),
+		cmocka_unit_test(test_treg_registry_load_deep_nesting),
+		cmocka_unit_test(test_treg_registry_load_too_large),
+		cmocka_unit_test(test_treg_registry_load_not_regular),
+		cmocka_unit_test(test_treg_registry_load_without_errp),
+		cmocka_unit_test(test_treg_registry_load_unknown_fields),
+		cmocka_unit_test(test_treg_registry_load_directory),
+		cmocka_unit_test(
+		    test_treg_registry_load_directory_without_json),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_cells_in_key_order),
+		cmocka_unit_test(test_treg_registry_load_buffer_bad_urls),
+		cmocka_unit_test(test_treg_registry_load_buffer_user_only),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_escapes_values),
+		cmocka_unit_test(test_treg_registry_free_null),
+		cmocka_unit_test(test_treg_registry_quotes_from_notes_ascii),
+		cmocka_unit_test(
+		    test_treg_registry_quotes_from_notes_typographic),
+		cmocka_unit_test(
+		    test_treg_registry_quotes_from_notes_short_emphasis),
+		cmocka_unit_test(
+		    test_treg_registry_quotes_from_notes_unbalanced),
+		cmocka_unit_test(
+		    test_treg_registry_quotes_from_notes_duplicates),
+		cmocka_unit_test(test_treg_registry_quotes_from_notes_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
