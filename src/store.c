@@ -1,2 +1,1557 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The state store over LMDB.  One environment in the state directory holds
+ * six named databases: meta (schema version, id counter), urlid (URL to an
+ * 8-byte id), url (id to fetch state), obs (id to fixed-size observations
+ * kept sorted by time as duplicates of the id), text (digest to compressed
+ * text) and cell (key to opaque bytes).  Records carry a version byte and
+ * little-endian fields; every decoder checks lengths before it reads, so a
+ * damaged record reads as -EINVAL, never past its end.  Only this file sees
+ * LMDB's codes: they are logged here with the failing call and returned as
+ * negative errnos.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <zlib.h>
+
+#include "log.h"
 #include "store.h"
+
+#define STORE_MAPSIZE		((size_t)256 << 20)
+#define STORE_MAXDBS		8
+#define STORE_GROW_TRIES	40
+
+/* URLs longer than this are keyed by this many bytes, a hash of the whole
+ * URL and a probe byte, because LMDB keys stop at 511 bytes. */
+#define STORE_URLKEY_MAX	400
+#define STORE_URLKEY_LONG	(STORE_URLKEY_MAX + 8 + 1)
+#define STORE_URL_PROBES	16
+
+#define STORE_URL_VERSION	1
+#define STORE_URL_HDR		32
+#define STORE_URL_NSTR		4
+#define STORE_STR_NULL		0
+
+#define STORE_OBS_VERSION	1
+#define STORE_OBS_SIZE		58
+#define STORE_OBS_HAS_DIGEST	0x01
+
+#define STORE_TEXT_VERSION	1
+#define STORE_TEXT_HDR		10
+#define STORE_TEXT_RAW		0
+#define STORE_TEXT_ZLIB		1
+#define STORE_ZLIB_RATIO	1032	/* deflate's best ratio, plus slack */
+
+enum {
+	DB_META,
+	DB_URLID,
+	DB_URL,
+	DB_OBS,
+	DB_TEXT,
+	DB_CELL,
+	STORE_NDBS
+};
+
+static const struct {
+	const char	*name;
+	unsigned int	 flags;
+} store_dbs[STORE_NDBS] = {
+	[DB_META] = { "meta", 0 },
+	[DB_URLID] = { "urlid", 0 },
+	[DB_URL] = { "url", 0 },
+	[DB_OBS] = { "obs", MDB_DUPSORT | MDB_DUPFIXED },
+	[DB_TEXT] = { "text", 0 },
+	[DB_CELL] = { "cell", 0 },
+};
+
+struct treg_store {
+	MDB_env		*env;
+	MDB_txn		*wtxn;		/* the open batch, or NULL */
+	char		*dir;
+	size_t		 mapsize;
+	unsigned int	 nwrites;	/* successful puts in the batch */
+	int		 batch_err;	/* the batch died; until commit/abort */
+	int		 broken;	/* this write op spoilt the txn */
+	int		 mapfull;	/* ... because the map was full */
+	size_t		 want;		/* bytes the failed put needed */
+	MDB_dbi		 dbi[STORE_NDBS];
+};
+
+/* A long URL's key; short URLs are their own key. */
+struct store_urlkey {
+	unsigned char	 b[STORE_URLKEY_LONG];
+	size_t		 len;
+	int		 isshort;
+};
+
+/*
+ * Byte order helpers.  Keys are big-endian so that memcmp order is numeric
+ * order; values are little-endian, the order of the machines we run on.
+ */
+static void
+put_be64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+put_le(unsigned char *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int
+store_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Lowercase hex digest to raw bytes; -EINVAL unless exactly 64 digits. */
+static int
+store_hex_decode(const char *hex, unsigned char *raw)
+{
+	int hi, lo, i;
+
+	if (strlen(hex) != TREG_SHA256_HEXLEN)
+		return -EINVAL;
+	for (i = 0; i < TREG_SHA256_LEN; i++) {
+		hi = store_hexval(hex[2 * i]);
+		lo = store_hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static void
+store_hex_encode(const unsigned char *raw, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < TREG_SHA256_LEN; i++) {
+		hex[2 * i] = digits[raw[i] >> 4];
+		hex[2 * i + 1] = digits[raw[i] & 0x0f];
+	}
+	hex[TREG_SHA256_HEXLEN] = '\0';
+}
+
+static int
+store_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_TXN_FULL:
+	case MDB_CURSOR_FULL:
+	case MDB_PAGE_FULL:
+		return -E2BIG;
+	case MDB_READERS_FULL:
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_DBI:
+	case MDB_INCOMPATIBLE:
+		return -EINVAL;
+	case MDB_PAGE_NOTFOUND:
+	case MDB_CORRUPTED:
+	case MDB_PANIC:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+	case MDB_BAD_TXN:
+	case MDB_BAD_RSLOT:
+	case MDB_TLS_FULL:
+	case MDB_DBS_FULL:
+		return -EIO;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+/* Logs a failed LMDB call and returns the errno it stands for. */
+static int
+store_fail(const struct treg_store *st, const char *call, int rc)
+{
+	log_err("store", "%s: %s dir=%s err=%d", call, mdb_strerror(rc),
+	    st->dir, rc);
+	return store_errno(rc);
+}
+
+static int
+store_mkdirs(const char *dir)
+{
+	struct stat sb;
+	char *path, *p;
+	int rc = 0;
+
+	path = strdup(dir);
+	if (path == NULL)
+		return -ENOMEM;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+
+	if (stat(path, &sb) != 0)
+		rc = -errno;
+	else if (!S_ISDIR(sb.st_mode))
+		rc = -ENOTDIR;
+out:
+	free(path);
+	return rc;
+}
+
+static int
+store_used(const struct treg_store *st, size_t *usedp)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	int rc;
+
+	rc = mdb_env_info(st->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(st->env, &ms);
+	if (rc != 0)
+		return store_fail(st, "mdb_env_info", rc);
+	*usedp = (info.me_last_pgno + 1) * ms.ms_psize;
+	return 0;
+}
+
+/*
+ * Doubles the map until it holds at least need bytes.  LMDB allows this
+ * only while this process has no transaction open, which the callers
+ * guarantee: reads never outlive the call that made them.
+ */
+static int
+store_grow(struct treg_store *st, size_t need)
+{
+	size_t size = st->mapsize;
+	int rc;
+
+	do {
+		if (size > SIZE_MAX / 2)
+			return -ENOSPC;
+		size *= 2;
+	} while (size < need);
+
+	rc = mdb_env_set_mapsize(st->env, size);
+	if (rc != 0)
+		return store_fail(st, "mdb_env_set_mapsize", rc);
+	st->mapsize = size;
+	log_notice("store", "map grown dir=%s kib=%zu", st->dir, size >> 10);
+	return 0;
+}
+
+/* Begins a transaction, adopting the map size of another process that
+ * grew the map past ours (LMDB reports that as MDB_MAP_RESIZED). */
+static int
+store_txn_begin(struct treg_store *st, unsigned int flags, MDB_txn **txnp)
+{
+	MDB_envinfo info;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, flags, txnp);
+	if (rc == MDB_MAP_RESIZED && st->wtxn == NULL) {
+		rc = mdb_env_set_mapsize(st->env, 0);
+		if (rc == 0 && mdb_env_info(st->env, &info) == 0)
+			st->mapsize = info.me_mapsize;
+		if (rc == 0)
+			rc = mdb_txn_begin(st->env, NULL, flags, txnp);
+	}
+	if (rc != 0) {
+		*txnp = NULL;
+		return store_fail(st, "mdb_txn_begin", rc);
+	}
+	return 0;
+}
+
+/* Reads go through the open batch, so they see its writes (LMDB would
+ * refuse a second transaction in this thread anyway); without a batch they
+ * get a short read-only snapshot. */
+static int
+store_read_begin(struct treg_store *st, MDB_txn **txnp)
+{
+	if (st->wtxn != NULL) {
+		*txnp = st->wtxn;
+		return 0;
+	}
+	return store_txn_begin(st, MDB_RDONLY, txnp);
+}
+
+static void
+store_read_end(struct treg_store *st, MDB_txn *txn)
+{
+	if (txn != NULL && txn != st->wtxn)
+		mdb_txn_abort(txn);
+}
+
+/* Marks the batch as dead after a failed LMDB write call. */
+static int
+store_txn_error(struct treg_store *st, const char *call, int rc)
+{
+	st->broken = 1;
+	if (rc == MDB_MAP_FULL) {
+		st->mapfull = 1;
+		return -ENOSPC;
+	}
+	return store_fail(st, call, rc);
+}
+
+/* As store_txn_error(), noting how big the put was so that the map grows
+ * enough for it in one step. */
+static int
+store_put_error(struct treg_store *st, const char *call, int rc,
+    const MDB_val *key, const MDB_val *val)
+{
+	st->want = key->mv_size + val->mv_size;
+	return store_txn_error(st, call, rc);
+}
+
+static int
+store_get(struct treg_store *st, MDB_txn *txn, int db, MDB_val *key,
+    MDB_val *val, const char *call)
+{
+	int rc;
+
+	rc = mdb_get(txn, st->dbi[db], key, val);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return store_fail(st, call, rc);
+	return 0;
+}
+
+static int
+store_put(struct treg_store *st, int db, MDB_val *key, MDB_val *val,
+    unsigned int flags, const char *call)
+{
+	int rc;
+
+	rc = mdb_put(st->wtxn, st->dbi[db], key, val, flags);
+	if (rc == MDB_KEYEXIST && (flags & MDB_NOOVERWRITE))
+		return -EEXIST;
+	if (rc != 0)
+		return store_put_error(st, call, rc, key, val);
+	return 0;
+}
+
+/* Grows the map after MDB_MAP_FULL: to double, or more when the put that
+ * failed was large, so that its retry fits. */
+static int
+store_grow_after_full(struct treg_store *st)
+{
+	size_t used = 0;
+
+	store_used(st, &used);
+	return store_grow(st, used + 2 * st->want + st->mapsize / 2);
+}
+
+/* Drops the open batch without touching batch_err. */
+static void
+store_drop(struct treg_store *st)
+{
+	if (st->wtxn != NULL)
+		mdb_txn_abort(st->wtxn);
+	st->wtxn = NULL;
+	st->nwrites = 0;
+}
+
+/*
+ * Runs one write operation inside the batch.  When the map fills, LMDB
+ * has already spoilt the transaction, so the batch must go: if this
+ * operation was its first write nothing is lost and the operation is
+ * retried on a bigger map; otherwise the batch is dropped, the map grown,
+ * and every call until commit or abort returns -ENOSPC so a caller who
+ * ignores one error still learns at commit that the batch is gone.
+ */
+static int
+store_write(struct treg_store *st, int (*op)(struct treg_store *, void *),
+    void *arg)
+{
+	unsigned int before;
+	int rc, tries;
+
+	for (tries = 0; tries < STORE_GROW_TRIES; tries++) {
+		rc = treg_store_begin(st);
+		if (rc != 0)
+			return rc;
+
+		before = st->nwrites;
+		st->broken = 0;
+		st->mapfull = 0;
+		st->want = 0;
+		rc = op(st, arg);
+		if (rc == 0) {
+			st->nwrites++;
+			return 0;
+		}
+		if (!st->broken)
+			return rc;
+
+		store_drop(st);
+		if (st->mapfull && store_grow_after_full(st) == 0 &&
+		    before == 0)
+			continue;
+		if (st->mapfull)
+			log_warn("store", "map full, batch dropped dir=%s "
+			    "writes=%u", st->dir, before);
+		st->batch_err = rc;
+		return rc;
+	}
+	st->batch_err = -ENOSPC;
+	return -ENOSPC;
+}
+
+static void
+store_urlkey(const char *url, size_t len, unsigned int probe,
+    struct store_urlkey *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	if (len <= STORE_URLKEY_MAX) {
+		memcpy(k->b, url, len);
+		k->len = len;
+		k->isshort = 1;
+		return;
+	}
+
+	/* FNV-1a only spreads the keys: the value holds the whole URL and
+	 * lookups compare it, so a collision costs a probe, not a mixup. */
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)url[i];
+		h *= 0x100000001b3ULL;
+	}
+	memcpy(k->b, url, STORE_URLKEY_MAX);
+	put_be64(k->b + STORE_URLKEY_MAX, h);
+	k->b[STORE_URLKEY_MAX + 8] = (unsigned char)probe;
+	k->len = STORE_URLKEY_LONG;
+	k->isshort = 0;
+}
+
+/*
+ * Finds url's id.  Returns 0, -ENOENT with the probe a new entry should
+ * take in *freep, or another negative errno.
+ */
+static int
+store_url_id(struct treg_store *st, MDB_txn *txn, const char *url,
+    uint64_t *idp, unsigned int *freep)
+{
+	struct store_urlkey k;
+	MDB_val key, val;
+	unsigned int probe;
+	size_t len;
+	int rc;
+
+	len = strlen(url);
+	if (len == 0)
+		return -EINVAL;
+
+	for (probe = 0; probe < STORE_URL_PROBES; probe++) {
+		store_urlkey(url, len, probe, &k);
+		key.mv_data = k.b;
+		key.mv_size = k.len;
+		rc = store_get(st, txn, DB_URLID, &key, &val, "mdb_get urlid");
+		if (rc == -ENOENT && freep != NULL)
+			*freep = probe;
+		if (rc != 0)
+			return rc;
+
+		if (val.mv_size < 8 ||
+		    (k.isshort && val.mv_size != 8)) {
+			log_warn("store", "corrupt urlid record dir=%s",
+			    st->dir);
+			return -EINVAL;
+		}
+		if (k.isshort || (val.mv_size - 8 == len &&
+		    memcmp((char *)val.mv_data + 8, url, len) == 0)) {
+			*idp = get_be64(val.mv_data);
+			return 0;
+		}
+	}
+	return -EOVERFLOW;
+}
+
+/* Finds url's id, or allocates one from the counter in meta. */
+static int
+store_url_id_alloc(struct treg_store *st, const char *url, uint64_t *idp)
+{
+	static const char nextkey[] = "next_id";
+	unsigned char idbuf[8], cnt[8], *vbuf = NULL;
+	struct store_urlkey k;
+	MDB_val key, val;
+	unsigned int probe = 0;
+	uint64_t id = 1;
+	size_t len;
+	int rc;
+
+	rc = store_url_id(st, st->wtxn, url, idp, &probe);
+	if (rc != -ENOENT)
+		return rc;
+
+	key.mv_data = (void *)nextkey;
+	key.mv_size = sizeof(nextkey) - 1;
+	rc = store_get(st, st->wtxn, DB_META, &key, &val, "mdb_get meta");
+	if (rc == 0 && val.mv_size == 8)
+		id = get_le(val.mv_data, 8);
+	else if (rc == 0 || rc != -ENOENT)
+		return rc == 0 ? -EINVAL : rc;
+
+	put_le(cnt, id + 1, 8);
+	val.mv_data = cnt;
+	val.mv_size = 8;
+	rc = store_put(st, DB_META, &key, &val, 0, "mdb_put meta");
+	if (rc != 0)
+		return rc;
+
+	len = strlen(url);
+	store_urlkey(url, len, probe, &k);
+	put_be64(idbuf, id);
+	val.mv_data = idbuf;
+	val.mv_size = 8;
+	if (!k.isshort) {
+		vbuf = malloc(8 + len);
+		if (vbuf == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(vbuf, idbuf, 8);
+		memcpy(vbuf + 8, url, len);
+		val.mv_data = vbuf;
+		val.mv_size = 8 + len;
+	}
+	key.mv_data = k.b;
+	key.mv_size = k.len;
+	rc = store_put(st, DB_URLID, &key, &val, MDB_NOOVERWRITE,
+	    "mdb_put urlid");
+	if (rc == 0)
+		*idp = id;
+out:
+	free(vbuf);
+	return rc;
+}
+
+/*
+ * Schema: read under a snapshot first so that opening a store while the
+ * daemon holds a long batch does not wait for the writer lock; only a new
+ * store takes a write transaction to create its databases.
+ */
+static int
+store_check_schema(struct treg_store *st, MDB_txn *txn, int *missingp)
+{
+	static const char schemakey[] = "schema";
+	MDB_val key, val;
+	uint32_t schema;
+	int rc;
+
+	key.mv_data = (void *)schemakey;
+	key.mv_size = sizeof(schemakey) - 1;
+	rc = store_get(st, txn, DB_META, &key, &val, "mdb_get meta");
+	if (rc == -ENOENT) {
+		*missingp = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (val.mv_size != 4) {
+		log_err("store", "corrupt schema record dir=%s", st->dir);
+		return -EINVAL;
+	}
+
+	schema = (uint32_t)get_le(val.mv_data, 4);
+	if (schema > TREG_STORE_SCHEMA) {
+		log_err("store", "store schema %" PRIu32 " is newer than this "
+		    "program's %d; refusing to open dir=%s", schema,
+		    TREG_STORE_SCHEMA, st->dir);
+		return -EPROTO;
+	}
+	if (schema < TREG_STORE_SCHEMA) {
+		log_err("store", "store schema %" PRIu32 " is older than this "
+		    "program's %d and no migration exists dir=%s", schema,
+		    TREG_STORE_SCHEMA, st->dir);
+		return -EPROTO;
+	}
+	*missingp = 0;
+	return 0;
+}
+
+static int
+store_open_dbs(struct treg_store *st, MDB_txn *txn, unsigned int create)
+{
+	int i, rc;
+
+	for (i = 0; i < STORE_NDBS; i++) {
+		rc = mdb_dbi_open(txn, store_dbs[i].name,
+		    store_dbs[i].flags | create, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			return -ENOENT;
+		if (rc != 0)
+			return store_fail(st, "mdb_dbi_open", rc);
+	}
+	return 0;
+}
+
+static int
+store_create_op(struct treg_store *st, void *arg)
+{
+	static const char schemakey[] = "schema";
+	unsigned char buf[4];
+	MDB_val key, val;
+	int rc, missing = 0;
+
+	rc = store_open_dbs(st, st->wtxn, MDB_CREATE);
+	if (rc != 0) {
+		st->broken = 1;
+		return rc;
+	}
+	rc = store_check_schema(st, st->wtxn, &missing);
+	if (rc != 0 || !missing)
+		return rc;
+
+	key.mv_data = (void *)schemakey;
+	key.mv_size = sizeof(schemakey) - 1;
+	put_le(buf, TREG_STORE_SCHEMA, 4);
+	val.mv_data = buf;
+	val.mv_size = 4;
+	return store_put(st, DB_META, &key, &val, 0, "mdb_put meta");
+}
+
+static int
+store_init(struct treg_store *st)
+{
+	MDB_txn *txn = NULL;
+	int rc, missing = 0;
+
+	rc = store_txn_begin(st, MDB_RDONLY, &txn);
+	if (rc != 0)
+		return rc;
+	rc = store_open_dbs(st, txn, 0);
+	if (rc == 0)
+		rc = store_check_schema(st, txn, &missing);
+	if (rc == 0 && !missing) {
+		/* Committing keeps the handles open for later txns. */
+		rc = mdb_txn_commit(txn);
+		return rc == 0 ? 0 : store_fail(st, "mdb_txn_commit", rc);
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != -ENOENT)
+		return rc;
+
+	rc = store_write(st, store_create_op, NULL);
+	if (rc == 0)
+		rc = treg_store_commit(st);
+	treg_store_abort(st);
+	return rc;
+}
+
+struct treg_store *
+treg_store_open_with_mapsize(const char *dir, size_t mapsize)
+{
+	struct treg_store *st;
+	MDB_envinfo info;
+	long pagesize;
+	int rc, dead = 0, ok = 0;
+
+	st = calloc(1, sizeof(*st));
+	if (st != NULL)
+		st->dir = strdup(dir);
+	if (st == NULL || st->dir == NULL) {
+		log_err("store", "out of memory dir=%s", dir);
+		goto out;
+	}
+
+	rc = store_mkdirs(dir);
+	if (rc != 0) {
+		log_err("store", "mkdir: %s dir=%s", strerror(-rc), dir);
+		goto out;
+	}
+
+	pagesize = sysconf(_SC_PAGESIZE);
+	if (pagesize <= 0)
+		pagesize = 4096;
+	mapsize = (mapsize + (size_t)pagesize - 1) / (size_t)pagesize *
+	    (size_t)pagesize;
+
+	rc = mdb_env_create(&st->env);
+	if (rc != 0) {
+		st->env = NULL;
+		store_fail(st, "mdb_env_create", rc);
+		goto out;
+	}
+	rc = mdb_env_set_maxdbs(st->env, STORE_MAXDBS);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, mapsize);
+	if (rc != 0) {
+		store_fail(st, "mdb_env_set_mapsize", rc);
+		goto out;
+	}
+
+	/*
+	 * MDB_NOTLS ties a reader slot to its transaction rather than to
+	 * the thread, so a read never trips over a slot a previous one left.
+	 * Commits stay durable (no MDB_NOSYNC): a kill -9 keeps every
+	 * committed batch.
+	 */
+	rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
+	if (rc != 0) {
+		store_fail(st, "mdb_env_open", rc);
+		goto out;
+	}
+
+	/* A process killed mid-read leaves its slot; free it now. */
+	rc = mdb_reader_check(st->env, &dead);
+	if (rc != 0)
+		store_fail(st, "mdb_reader_check", rc);
+	else if (dead > 0)
+		log_notice("store", "cleared stale readers dir=%s count=%d",
+		    dir, dead);
+
+	rc = mdb_env_info(st->env, &info);
+	if (rc != 0) {
+		store_fail(st, "mdb_env_info", rc);
+		goto out;
+	}
+	st->mapsize = info.me_mapsize;
+
+	if (store_init(st) != 0)
+		goto out;
+	ok = 1;
+out:
+	if (!ok) {
+		treg_store_close(st);
+		st = NULL;
+	}
+	return st;
+}
+
+struct treg_store *
+treg_store_open(const char *dir)
+{
+	return treg_store_open_with_mapsize(dir, STORE_MAPSIZE);
+}
+
+void
+treg_store_close(struct treg_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->env != NULL) {
+		treg_store_commit(st);
+		mdb_env_close(st->env);
+	}
+	free(st->dir);
+	free(st);
+}
+
+int
+treg_store_begin(struct treg_store *st)
+{
+	size_t used;
+	int rc;
+
+	if (st->batch_err != 0)
+		return st->batch_err;
+	if (st->wtxn != NULL)
+		return 0;
+
+	/* Growing ahead, while no transaction is open, keeps MDB_MAP_FULL
+	 * (which costs the whole batch) for batches bigger than the map. */
+	if (store_used(st, &used) == 0 && used > st->mapsize / 2)
+		store_grow(st, used * 2);
+
+	rc = store_txn_begin(st, 0, &st->wtxn);
+	st->nwrites = 0;
+	return rc;
+}
+
+int
+treg_store_commit(struct treg_store *st)
+{
+	int rc;
+
+	if (st->batch_err != 0) {
+		rc = st->batch_err;
+		st->batch_err = 0;
+		return rc;
+	}
+	if (st->wtxn == NULL)
+		return 0;
+
+	/* Commit frees the transaction whether or not it succeeds. */
+	rc = mdb_txn_commit(st->wtxn);
+	st->wtxn = NULL;
+	st->nwrites = 0;
+	if (rc == MDB_MAP_FULL) {
+		log_warn("store", "map full at commit, batch dropped dir=%s",
+		    st->dir);
+		store_grow(st, 0);
+		return -ENOSPC;
+	}
+	if (rc != 0)
+		return store_fail(st, "mdb_txn_commit", rc);
+	return 0;
+}
+
+void
+treg_store_abort(struct treg_store *st)
+{
+	store_drop(st);
+	st->batch_err = 0;
+}
+
+/*
+ * URL state record, version 1: version(1) last_error(1) last_status(2)
+ * failures(4) last_fetch(8) next_due(8) first_failure(8), then etag,
+ * last_modified, final_url and detail, each as a 4-byte tag (0 for NULL,
+ * else length + 1) and its bytes.
+ */
+static int
+url_encode(const struct treg_url_state *s, unsigned char **bufp,
+    size_t *lenp)
+{
+	const char *strs[STORE_URL_NSTR];
+	size_t lens[STORE_URL_NSTR], total = STORE_URL_HDR;
+	unsigned char *buf, *p;
+	int i;
+
+	strs[0] = s->etag;
+	strs[1] = s->last_modified;
+	strs[2] = s->final_url;
+	strs[3] = s->detail;
+	for (i = 0; i < STORE_URL_NSTR; i++) {
+		lens[i] = strs[i] != NULL ? strlen(strs[i]) : 0;
+		if (lens[i] >= UINT32_MAX - 1)
+			return -E2BIG;
+		total += 4 + lens[i];
+	}
+
+	buf = malloc(total);
+	if (buf == NULL)
+		return -ENOMEM;
+	buf[0] = STORE_URL_VERSION;
+	buf[1] = s->last_error;
+	put_le(buf + 2, s->last_status, 2);
+	put_le(buf + 4, s->failures, 4);
+	put_le(buf + 8, (uint64_t)s->last_fetch, 8);
+	put_le(buf + 16, (uint64_t)s->next_due, 8);
+	put_le(buf + 24, (uint64_t)s->first_failure, 8);
+
+	p = buf + STORE_URL_HDR;
+	for (i = 0; i < STORE_URL_NSTR; i++) {
+		put_le(p, strs[i] != NULL ? lens[i] + 1 : STORE_STR_NULL, 4);
+		memcpy(p + 4, strs[i] != NULL ? strs[i] : "", lens[i]);
+		p += 4 + lens[i];
+	}
+	*bufp = buf;
+	*lenp = total;
+	return 0;
+}
+
+static int
+url_decode(const unsigned char *buf, size_t len, struct treg_url_state *s)
+{
+	char **strs[STORE_URL_NSTR];
+	size_t off = STORE_URL_HDR, slen;
+	uint32_t tag;
+	int i, rc = -EINVAL;
+
+	if (len < STORE_URL_HDR || buf[0] != STORE_URL_VERSION)
+		return -EINVAL;
+	s->last_error = buf[1];
+	s->last_status = (uint16_t)get_le(buf + 2, 2);
+	s->failures = (uint32_t)get_le(buf + 4, 4);
+	s->last_fetch = (int64_t)get_le(buf + 8, 8);
+	s->next_due = (int64_t)get_le(buf + 16, 8);
+	s->first_failure = (int64_t)get_le(buf + 24, 8);
+
+	strs[0] = &s->etag;
+	strs[1] = &s->last_modified;
+	strs[2] = &s->final_url;
+	strs[3] = &s->detail;
+	for (i = 0; i < STORE_URL_NSTR; i++) {
+		if (len - off < 4)
+			goto out;
+		tag = (uint32_t)get_le(buf + off, 4);
+		off += 4;
+		if (tag == STORE_STR_NULL)
+			continue;
+		slen = tag - 1;
+		if (len - off < slen)
+			goto out;
+		*strs[i] = malloc(slen + 1);
+		if (*strs[i] == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(*strs[i], buf + off, slen);
+		(*strs[i])[slen] = '\0';
+		off += slen;
+	}
+	if (off == len)
+		rc = 0;
+out:
+	if (rc != 0)
+		treg_store_url_cleanup(s);
+	return rc;
+}
+
+int
+treg_store_get_url(struct treg_store *st, const char *url,
+    struct treg_url_state *out)
+{
+	unsigned char idk[8];
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	uint64_t id;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+
+	rc = store_url_id(st, txn, url, &id, NULL);
+	if (rc != 0)
+		goto out;
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = store_get(st, txn, DB_URL, &key, &val, "mdb_get url");
+	if (rc != 0)
+		goto out;
+
+	rc = url_decode(val.mv_data, val.mv_size, out);
+	if (rc == -EINVAL)
+		log_warn("store", "corrupt url record url=%s dir=%s", url,
+		    st->dir);
+out:
+	store_read_end(st, txn);
+	return rc;
+}
+
+struct store_put_url_arg {
+	const char			*url;
+	const struct treg_url_state	*state;
+};
+
+static int
+store_put_url_op(struct treg_store *st, void *arg)
+{
+	struct store_put_url_arg *a = arg;
+	unsigned char idk[8], *buf = NULL;
+	MDB_val key, val;
+	uint64_t id;
+	size_t len;
+	int rc;
+
+	rc = url_encode(a->state, &buf, &len);
+	if (rc != 0)
+		return rc;
+	rc = store_url_id_alloc(st, a->url, &id);
+	if (rc != 0)
+		goto out;
+
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	val.mv_data = buf;
+	val.mv_size = len;
+	rc = store_put(st, DB_URL, &key, &val, 0, "mdb_put url");
+out:
+	free(buf);
+	return rc;
+}
+
+int
+treg_store_put_url(struct treg_store *st, const char *url,
+    const struct treg_url_state *state)
+{
+	struct store_put_url_arg a = { url, state };
+
+	return store_write(st, store_put_url_op, &a);
+}
+
+void
+treg_store_url_cleanup(struct treg_url_state *state)
+{
+	if (state == NULL)
+		return;
+	free(state->etag);
+	free(state->last_modified);
+	free(state->final_url);
+	free(state->detail);
+	state->etag = NULL;
+	state->last_modified = NULL;
+	state->final_url = NULL;
+	state->detail = NULL;
+}
+
+/*
+ * Observation record, version 1, a fixed STORE_OBS_SIZE bytes stored as a
+ * duplicate of the URL id (MDB_DUPFIXED packs them without per-record
+ * headers): at(8, big-endian with the sign bit flipped, so memcmp order
+ * is time order and it must come first), version(1) flags(1) error(1)
+ * present(1) status(2) words(4) simhash(8) digest(32, raw; zero if none).
+ */
+static int
+obs_encode(const struct treg_observation *o, unsigned char *buf)
+{
+	memset(buf, 0, STORE_OBS_SIZE);
+	if (o->digest[0] != '\0') {
+		if (store_hex_decode(o->digest, buf + 26) != 0)
+			return -EINVAL;
+		buf[11] = STORE_OBS_HAS_DIGEST;
+	}
+	put_be64(buf, (uint64_t)o->at ^ (UINT64_C(1) << 63));
+	buf[8] = STORE_OBS_VERSION;
+	buf[9] = o->flags;
+	buf[10] = o->error;
+	put_le(buf + 12, o->status, 2);
+	put_le(buf + 14, o->words, 4);
+	put_le(buf + 18, o->simhash, 8);
+	return 0;
+}
+
+static int
+obs_decode(const unsigned char *buf, size_t len, struct treg_observation *o)
+{
+	if (len != STORE_OBS_SIZE || buf[8] != STORE_OBS_VERSION)
+		return -EINVAL;
+	o->at = (int64_t)(get_be64(buf) ^ (UINT64_C(1) << 63));
+	o->flags = buf[9];
+	o->error = buf[10];
+	o->status = (uint16_t)get_le(buf + 12, 2);
+	o->words = (uint32_t)get_le(buf + 14, 4);
+	o->simhash = get_le(buf + 18, 8);
+	if (buf[11] & STORE_OBS_HAS_DIGEST)
+		store_hex_encode(buf + 26, o->digest);
+	else
+		o->digest[0] = '\0';
+	return 0;
+}
+
+struct store_obs_arg {
+	const char			*url;
+	const struct treg_observation	*obs;
+};
+
+static int
+store_add_obs_op(struct treg_store *st, void *arg)
+{
+	struct store_obs_arg *a = arg;
+	unsigned char idk[8], rec[STORE_OBS_SIZE];
+	MDB_cursor *cur = NULL;
+	MDB_val key, val;
+	unsigned int flags = 0;
+	uint64_t id;
+	int rc;
+
+	rc = obs_encode(a->obs, rec);
+	if (rc != 0)
+		return rc;
+	rc = store_url_id_alloc(st, a->url, &id);
+	if (rc != 0)
+		return rc;
+
+	rc = mdb_cursor_open(st->wtxn, st->dbi[DB_OBS], &cur);
+	if (rc != 0)
+		return store_txn_error(st, "mdb_cursor_open", rc);
+
+	/*
+	 * Appending (the usual case: time moves forward) with MDB_APPENDDUP
+	 * makes LMDB fill pages before splitting them, which roughly halves
+	 * the space an observation costs.  LMDB's own check for APPENDDUP
+	 * can spoil the transaction, so the order is checked here.
+	 */
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP);
+	if (rc == 0 && val.mv_size == STORE_OBS_SIZE &&
+	    memcmp(val.mv_data, rec, STORE_OBS_SIZE) < 0)
+		flags = MDB_APPENDDUP;
+	else if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = store_txn_error(st, "mdb_cursor_get obs", rc);
+		goto out;
+	}
+
+	key.mv_data = idk;
+	key.mv_size = 8;
+	val.mv_data = rec;
+	val.mv_size = STORE_OBS_SIZE;
+	rc = mdb_cursor_put(cur, &key, &val, flags);
+	if (rc != 0)
+		rc = store_put_error(st, "mdb_cursor_put obs", rc, &key, &val);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int
+treg_store_add_observation(struct treg_store *st, const char *url,
+    const struct treg_observation *obs)
+{
+	struct store_obs_arg a = { url, obs };
+
+	return store_write(st, store_add_obs_op, &a);
+}
+
+int
+treg_store_list_observations(struct treg_store *st, const char *url,
+    struct treg_observation **obsp, size_t *nobsp)
+{
+	struct treg_observation *obs = NULL;
+	unsigned char idk[8];
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	size_t n = 0, count = 0;
+	uint64_t id;
+	int rc;
+
+	*obsp = NULL;
+	*nobsp = 0;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+
+	rc = store_url_id(st, txn, url, &id, NULL);
+	if (rc != 0)
+		goto out;
+	rc = mdb_cursor_open(txn, st->dbi[DB_OBS], &cur);
+	if (rc != 0) {
+		rc = store_fail(st, "mdb_cursor_open", rc);
+		goto out;
+	}
+
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+	if (rc == 0)
+		rc = mdb_cursor_count(cur, &count);
+	if (rc != 0)
+		goto out;
+	obs = calloc(count, sizeof(*obs));
+	if (obs == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	while (rc == 0 && n < count) {
+		rc = obs_decode(val.mv_data, val.mv_size, &obs[n]);
+		if (rc != 0) {
+			log_warn("store", "corrupt observation url=%s dir=%s",
+			    url, st->dir);
+			goto out;
+		}
+		n++;
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP);
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : rc;
+out:
+	/* No history (or no such URL) is an empty list, not an error. */
+	if (rc == MDB_NOTFOUND || rc == -ENOENT)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_fail(st, "mdb_cursor_get obs", rc);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	if (rc == 0 && n > 0) {
+		*obsp = obs;
+		*nobsp = n;
+	} else
+		free(obs);
+	return rc;
+}
+
+/*
+ * Text record, version 1: version(1) method(1: 0 raw, 1 zlib) length(8,
+ * the uncompressed length), then the bytes.  Raw is kept when deflate
+ * does not shrink the text.
+ */
+struct store_text_arg {
+	unsigned char	 raw[TREG_SHA256_LEN];
+	const char	*text;
+	size_t		 len;
+	unsigned char	*rec;		/* built once, kept across retries */
+	size_t		 reclen;
+};
+
+static int
+text_encode(struct store_text_arg *a)
+{
+	uLongf clen;
+	unsigned char *rec;
+
+	clen = compressBound(a->len);
+	rec = malloc(STORE_TEXT_HDR + (clen > a->len ? clen : a->len));
+	if (rec == NULL)
+		return -ENOMEM;
+
+	rec[0] = STORE_TEXT_VERSION;
+	put_le(rec + 2, a->len, 8);
+	if (compress2(rec + STORE_TEXT_HDR, &clen, (const Bytef *)a->text,
+	    a->len, Z_DEFAULT_COMPRESSION) == Z_OK && clen < a->len) {
+		rec[1] = STORE_TEXT_ZLIB;
+		a->reclen = STORE_TEXT_HDR + clen;
+	} else {
+		rec[1] = STORE_TEXT_RAW;
+		memcpy(rec + STORE_TEXT_HDR, a->text, a->len);
+		a->reclen = STORE_TEXT_HDR + a->len;
+	}
+	a->rec = rec;
+	return 0;
+}
+
+static int
+text_decode(const unsigned char *rec, size_t reclen, char **textp,
+    size_t *lenp)
+{
+	const unsigned char *data = rec + STORE_TEXT_HDR;
+	size_t dlen, len;
+	uLongf outlen;
+	char *text;
+
+	if (reclen < STORE_TEXT_HDR || rec[0] != STORE_TEXT_VERSION)
+		return -EINVAL;
+	dlen = reclen - STORE_TEXT_HDR;
+	len = get_le(rec + 2, 8);
+	if (rec[1] == STORE_TEXT_RAW && len != dlen)
+		return -EINVAL;
+	/* A damaged length must not become a huge allocation. */
+	if (rec[1] == STORE_TEXT_ZLIB &&
+	    (len / STORE_ZLIB_RATIO > dlen || len == SIZE_MAX))
+		return -EINVAL;
+	if (rec[1] != STORE_TEXT_RAW && rec[1] != STORE_TEXT_ZLIB)
+		return -EINVAL;
+
+	text = malloc(len + 1);
+	if (text == NULL)
+		return -ENOMEM;
+	if (rec[1] == STORE_TEXT_RAW) {
+		memcpy(text, data, len);
+	} else {
+		outlen = len;
+		if (uncompress((Bytef *)text, &outlen, data, dlen) != Z_OK ||
+		    outlen != len) {
+			free(text);
+			return -EINVAL;
+		}
+	}
+	text[len] = '\0';
+	*textp = text;
+	*lenp = len;
+	return 0;
+}
+
+static int
+store_put_text_op(struct treg_store *st, void *arg)
+{
+	struct store_text_arg *a = arg;
+	MDB_val key, val;
+	int rc;
+
+	key.mv_data = a->raw;
+	key.mv_size = TREG_SHA256_LEN;
+	rc = store_get(st, st->wtxn, DB_TEXT, &key, &val, "mdb_get text");
+	if (rc != -ENOENT)
+		return rc;
+
+	if (a->rec == NULL) {
+		rc = text_encode(a);
+		if (rc != 0)
+			return rc;
+	}
+	val.mv_data = a->rec;
+	val.mv_size = a->reclen;
+	return store_put(st, DB_TEXT, &key, &val, 0, "mdb_put text");
+}
+
+int
+treg_store_put_text(struct treg_store *st, const char *digest,
+    const char *text, size_t len)
+{
+	struct store_text_arg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (store_hex_decode(digest, a.raw) != 0)
+		return -EINVAL;
+	a.text = text;
+	a.len = len;
+	rc = store_write(st, store_put_text_op, &a);
+	free(a.rec);
+	return rc;
+}
+
+int
+treg_store_get_text(struct treg_store *st, const char *digest,
+    char **textp, size_t *lenp)
+{
+	unsigned char raw[TREG_SHA256_LEN];
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	int rc;
+
+	*textp = NULL;
+	*lenp = 0;
+	if (store_hex_decode(digest, raw) != 0)
+		return -EINVAL;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+
+	key.mv_data = raw;
+	key.mv_size = sizeof(raw);
+	rc = store_get(st, txn, DB_TEXT, &key, &val, "mdb_get text");
+	if (rc == 0)
+		rc = text_decode(val.mv_data, val.mv_size, textp, lenp);
+	if (rc == -EINVAL)
+		log_warn("store", "corrupt text record digest=%s dir=%s",
+		    digest, st->dir);
+	store_read_end(st, txn);
+	return rc;
+}
+
+static int
+store_cell_key(struct treg_store *st, const char *key, MDB_val *k)
+{
+	k->mv_data = (void *)key;
+	k->mv_size = strlen(key);
+	if (k->mv_size == 0 ||
+	    k->mv_size > (size_t)mdb_env_get_maxkeysize(st->env))
+		return -EINVAL;
+	return 0;
+}
+
+struct store_cell_arg {
+	const char	*key;
+	const char	*data;
+	size_t		 len;
+};
+
+static int
+store_put_cell_op(struct treg_store *st, void *arg)
+{
+	struct store_cell_arg *a = arg;
+	MDB_val key, val;
+	int rc;
+
+	rc = store_cell_key(st, a->key, &key);
+	if (rc != 0)
+		return rc;
+	val.mv_data = (void *)a->data;
+	val.mv_size = a->len;
+	return store_put(st, DB_CELL, &key, &val, 0, "mdb_put cell");
+}
+
+int
+treg_store_put_cell(struct treg_store *st, const char *key,
+    const char *data, size_t len)
+{
+	struct store_cell_arg a = { key, data, len };
+
+	return store_write(st, store_put_cell_op, &a);
+}
+
+static char *
+store_strndup(const void *data, size_t len)
+{
+	char *s;
+
+	s = malloc(len + 1);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, data, len);
+	s[len] = '\0';
+	return s;
+}
+
+int
+treg_store_get_cell(struct treg_store *st, const char *key, char **datap,
+    size_t *lenp)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k, val;
+	int rc;
+
+	*datap = NULL;
+	*lenp = 0;
+	rc = store_cell_key(st, key, &k);
+	if (rc != 0)
+		return rc;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+
+	rc = store_get(st, txn, DB_CELL, &k, &val, "mdb_get cell");
+	if (rc == 0) {
+		*datap = store_strndup(val.mv_data, val.mv_size);
+		if (*datap == NULL)
+			rc = -ENOMEM;
+		else
+			*lenp = val.mv_size;
+	}
+	store_read_end(st, txn);
+	return rc;
+}
+
+struct store_cell {
+	char	*key;
+	char	*data;
+	size_t	 len;
+};
+
+static void
+store_cells_free(struct store_cell *cells, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(cells[i].key);
+		free(cells[i].data);
+	}
+	free(cells);
+}
+
+/* Copies every cell record out, so that the callback later runs with no
+ * transaction of ours open and may call back into the store. */
+static int
+store_collect_cells(struct treg_store *st, struct store_cell **cellsp,
+    size_t *np)
+{
+	struct store_cell *cells = NULL, *grown;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(txn, st->dbi[DB_CELL], &cur);
+	if (rc != 0) {
+		rc = store_fail(st, "mdb_cursor_open", rc);
+		goto out;
+	}
+
+	rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+	while (rc == 0) {
+		if (n == cap) {
+			cap = cap != 0 ? cap * 2 : 32;
+			grown = realloc(cells, cap * sizeof(*cells));
+			if (grown == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			cells = grown;
+		}
+		cells[n].key = store_strndup(key.mv_data, key.mv_size);
+		cells[n].data = store_strndup(val.mv_data, val.mv_size);
+		cells[n].len = val.mv_size;
+		n++;
+		if (cells[n - 1].key == NULL || cells[n - 1].data == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : store_fail(st, "mdb_cursor_get cell",
+	    rc);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	if (rc != 0) {
+		store_cells_free(cells, n);
+		return rc;
+	}
+	*cellsp = cells;
+	*np = n;
+	return 0;
+}
+
+int
+treg_store_foreach_cell(struct treg_store *st,
+    int (*fn)(void *arg, const char *key, const char *data, size_t len),
+    void *arg)
+{
+	struct store_cell *cells = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	rc = store_collect_cells(st, &cells, &n);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(arg, cells[i].key, cells[i].data, cells[i].len);
+	store_cells_free(cells, n);
+	return rc;
+}

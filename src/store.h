@@ -62,6 +62,12 @@ struct treg_store;
  */
 struct treg_store *treg_store_open(const char *dir);
 
+/* As treg_store_open(), starting from a map of mapsize bytes (rounded up
+ * to a page) instead of the default 256 MiB.  The map doubles as it
+ * fills; tests use a small one to exercise that. */
+struct treg_store *treg_store_open_with_mapsize(const char *dir,
+	    size_t mapsize);
+
 /* Commits any open batch and closes; NULL does nothing. */
 void	treg_store_close(struct treg_store *st);
 
@@ -71,6 +77,14 @@ int	treg_store_begin(struct treg_store *st);
 /* Commits the open batch (durably); no batch is not an error.  Returns 0
  * or a negative errno (the batch is then lost, earlier ones kept). */
 int	treg_store_commit(struct treg_store *st);
+
+/*
+ * A put that fails inside a batch (disk error, or a map that filled: it
+ * is then grown) loses the whole batch: that put, every later put and
+ * the commit return the error, and treg_store_commit() or
+ * treg_store_abort() clears it so the caller can redo the batch.  A put
+ * that is the first of its batch is retried on the grown map instead.
+ */
 
 /* Drops the open batch, if any. */
 void	treg_store_abort(struct treg_store *st);

@@ -1,2 +1,447 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Verdicts.  Every rule of the review policy that applies to a cell sets
+ * its bit in the flags and adds a sentence to the reasons, so a report
+ * can say everything that is wrong at once; the state is the most urgent
+ * of the flags.  Pure logic: no I/O and no clock, the caller passes now.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "verdict.h"
+
+/*
+ * A reason quotes server strings (error details, redirect targets), so
+ * each is capped; a longer one is cut rather than refused.
+ */
+#define REASON_MAX	1024
+
+/* Quotations are shown up to this many bytes, then "...". */
+#define QUOTE_SHOW	80
+
+/* Simhash distances up to these are a minor edit, an edit; beyond, a
+ * rewrite.  A one-word change moves a few bits, a new page about 32. */
+#define DIST_MINOR	3
+#define DIST_EDITED	10
+
+#define DAY_SECONDS	86400
+
+static const char *const state_names[TREG_NSTATES] = {
+	[TREG_STATE_DEAD] = "dead",
+	[TREG_STATE_MOVED] = "moved",
+	[TREG_STATE_QUOTE_MISSING] = "quote-missing",
+	[TREG_STATE_CHANGED] = "changed",
+	[TREG_STATE_UNVERIFIABLE] = "unverifiable",
+	[TREG_STATE_STALE] = "stale",
+	[TREG_STATE_NO_SOURCE] = "no-source",
+	[TREG_STATE_FRESH] = "fresh",
+};
+
+const char *
+treg_state_name(enum treg_state state)
+{
+	if ((unsigned)state >= TREG_NSTATES)
+		return "unknown";
+	return state_names[state];
+}
+
+int
+treg_state_parse(const char *name, enum treg_state *state)
+{
+	int i;
+
+	if (name == NULL)
+		return -EINVAL;
+
+	for (i = 0; i < TREG_NSTATES; i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*state = (enum treg_state)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Length of s cut to at most max bytes without splitting a UTF-8
+ * sequence, so a shortened string stays as valid as it was. */
+static size_t
+verdict_cut(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+static int
+verdict_add_reason(struct treg_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+verdict_add_reason(struct treg_verdict *v, const char *fmt, ...)
+{
+	char line[REASON_MAX + 1];
+	char **reasons;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	line[verdict_cut(line, REASON_MAX)] = '\0';
+
+	reasons = realloc(v->reasons, (v->nreasons + 1) * sizeof(*reasons));
+	if (reasons == NULL)
+		return -ENOMEM;
+	v->reasons = reasons;
+
+	v->reasons[v->nreasons] = strdup(line);
+	if (v->reasons[v->nreasons] == NULL)
+		return -ENOMEM;
+	v->nreasons++;
+	return 0;
+}
+
+static void
+verdict_free_reasons(struct treg_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nreasons; i++)
+		free(v->reasons[i]);
+	free(v->reasons);
+	v->reasons = NULL;
+	v->nreasons = 0;
+}
+
+static const char *
+verdict_url(const struct treg_evidence *e)
+{
+	return e->url != NULL ? e->url : "(no URL)";
+}
+
+/* "YYYY-MM-DD" of t in UTC, or "an unknown date". */
+static void
+verdict_date(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, size, "an unknown date");
+}
+
+static const char *
+verdict_plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int
+verdict_distance(uint64_t a, uint64_t b)
+{
+	uint64_t x = a ^ b;
+	int n = 0;
+
+	while (x != 0) {
+		x &= x - 1;
+		n++;
+	}
+	return n;
+}
+
+static const char *
+verdict_size_word(int distance)
+{
+	if (distance <= DIST_MINOR)
+		return "minor edit";
+	if (distance <= DIST_EDITED)
+		return "edited";
+	return "rewritten";
+}
+
+/*
+ * A failed fetch: an error, or an HTTP error status with a page that was
+ * not judged unverifiable (a 403 bot wall is unverifiable, not gone).  A
+ * failing source is dead.  An archive failure only makes the cell
+ * unverifiable: the source may well be fine, but the baseline cannot be
+ * confirmed.  Returns 1 when e failed, 0 when not, or -ENOMEM.
+ */
+static int
+verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
+{
+	enum treg_state st = e->role == TREG_ROLE_ARCHIVE ?
+	    TREG_STATE_UNVERIFIABLE : TREG_STATE_DEAD;
+	const char *what = e->role == TREG_ROLE_ARCHIVE ?
+	    "archived copy " : "";
+	char why[REASON_MAX + 1];
+	char count[64] = "";
+	int rc;
+
+	if (e->error != NULL)
+		snprintf(why, sizeof(why), "fetch failed: %s%s%s%s",
+		    e->error, e->detail != NULL ? " (" : "",
+		    e->detail != NULL ? e->detail : "",
+		    e->detail != NULL ? ")" : "");
+	else if (e->status >= 400 && !e->unverifiable)
+		snprintf(why, sizeof(why), "HTTP %ld", e->status);
+	else
+		return 0;
+
+	/* Flap damping will look at the count; until then it tells a
+	 * reader whether this is a blip or a pattern. */
+	if (e->failures > 0)
+		snprintf(count, sizeof(count), ", failing %lu time%s",
+		    (unsigned long)e->failures,
+		    verdict_plural(e->failures));
+
+	rc = verdict_add_reason(v, "%s%s: %s%s", what, verdict_url(e), why,
+	    count);
+	if (rc < 0)
+		return rc;
+
+	v->flags |= TREG_STATE_BIT(st);
+	return 1;
+}
+
+/*
+ * The text differs from the baseline.  For a source that is the change a
+ * maintainer reviews; an archived copy must never change, so there the
+ * reason says so.
+ */
+static int
+verdict_changed(struct treg_verdict *v, const struct treg_evidence *e)
+{
+	char date[32];
+	int dist;
+	int rc;
+
+	if (!e->has_baseline || e->digest[0] == '\0' ||
+	    strcmp(e->digest, e->baseline_digest) == 0)
+		return 0;
+
+	verdict_date(e->baseline_at, date, sizeof(date));
+	dist = verdict_distance(e->simhash, e->baseline_simhash);
+
+	if (e->role == TREG_ROLE_ARCHIVE)
+		rc = verdict_add_reason(v, "%s: archived copy changed since "
+		    "%s (%s: fingerprint distance %d, %" PRIu32 " -> %"
+		    PRIu32 " words): archives must not move",
+		    verdict_url(e), date, verdict_size_word(dist), dist,
+		    e->baseline_words, e->words);
+	else
+		rc = verdict_add_reason(v, "%s: text changed since baseline "
+		    "%s (%s: fingerprint distance %d, %" PRIu32 " -> %"
+		    PRIu32 " words)", verdict_url(e), date,
+		    verdict_size_word(dist), dist, e->baseline_words,
+		    e->words);
+	if (rc < 0)
+		return rc;
+
+	v->flags |= TREG_STATE_BIT(TREG_STATE_CHANGED);
+	return 0;
+}
+
+/*
+ * Quotations missing from a source make the cell quote-missing.  From an
+ * archived copy they are only mentioned: the copy is checked for change
+ * on its own, and a quotation it never held is not news.
+ */
+static int
+verdict_quotes(struct treg_verdict *v, const struct treg_evidence *e)
+{
+	const char *q;
+	size_t i, len;
+	int rc;
+
+	for (i = 0; i < e->nquotes; i++) {
+		if (e->quotes[i] != TREG_QUOTE_MISSING)
+			continue;
+
+		q = i < v->nquotes && v->quotes[i] != NULL ?
+		    v->quotes[i] : "";
+		len = verdict_cut(q, QUOTE_SHOW);
+		rc = verdict_add_reason(v, "%s%s: quotation %zu not found: "
+		    "\"%.*s%s\"", e->role == TREG_ROLE_ARCHIVE ?
+		    "archived copy " : "", verdict_url(e), i + 1,
+		    (int)len, q, q[len] != '\0' ? "..." : "");
+		if (rc < 0)
+			return rc;
+
+		if (e->role == TREG_ROLE_SOURCE)
+			v->flags |= TREG_STATE_BIT(TREG_STATE_QUOTE_MISSING);
+	}
+	return 0;
+}
+
+/*
+ * One evidence URL.  Never fetched means there is nothing to judge yet,
+ * which is not fresh either: the cell is unverifiable until the first
+ * fetch.  Without a baseline the caller takes the current observation as
+ * the baseline, so there is no change to report on that count.
+ */
+static int
+verdict_evidence(struct treg_verdict *v, const struct treg_evidence *e)
+{
+	int rc;
+
+	if (!e->fetched) {
+		v->flags |= TREG_STATE_BIT(TREG_STATE_UNVERIFIABLE);
+		return verdict_add_reason(v, "%s: not fetched yet",
+		    verdict_url(e));
+	}
+
+	rc = verdict_failed(v, e);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+
+	if (e->moved) {
+		v->flags |= TREG_STATE_BIT(TREG_STATE_MOVED);
+		rc = verdict_add_reason(v, "%s: permanently redirected to %s",
+		    verdict_url(e), e->final_url != NULL ? e->final_url :
+		    "an unnamed location");
+		if (rc < 0)
+			return rc;
+	}
+
+	if (e->unverifiable) {
+		v->flags |= TREG_STATE_BIT(TREG_STATE_UNVERIFIABLE);
+		rc = verdict_add_reason(v, "%s: no usable text%s%s%s",
+		    verdict_url(e), e->detail != NULL ? " (" : "",
+		    e->detail != NULL ? e->detail : "",
+		    e->detail != NULL ? ")" : "");
+		if (rc < 0)
+			return rc;
+	} else {
+		rc = verdict_changed(v, e);
+		if (rc < 0)
+			return rc;
+	}
+
+	return verdict_quotes(v, e);
+}
+
+static int
+verdict_stale(struct treg_verdict *v, time_t verified_at, time_t now,
+    const struct treg_policy *policy)
+{
+	char date[32];
+	int64_t age;
+
+	if (policy == NULL || policy->review_after_days <= 0)
+		return 0;
+
+	age = (int64_t)now - (int64_t)verified_at;
+	if (age <= (int64_t)policy->review_after_days * DAY_SECONDS)
+		return 0;
+
+	if (v->verified != NULL)
+		snprintf(date, sizeof(date), "%s", v->verified);
+	else
+		verdict_date(verified_at, date, sizeof(date));
+
+	v->flags |= TREG_STATE_BIT(TREG_STATE_STALE);
+	return verdict_add_reason(v, "verified %s, %" PRId64 " days ago "
+	    "(review after %ld days)", date, age / DAY_SECONDS,
+	    policy->review_after_days);
+}
+
+int
+treg_verdict_judge(struct treg_verdict *v, time_t verified_at, time_t now,
+    const struct treg_policy *policy)
+{
+	int has_source = 0;
+	size_t i;
+	int rc;
+
+	/* Judging again replaces the previous verdict. */
+	verdict_free_reasons(v);
+	v->flags = 0;
+
+	for (i = 0; i < v->nev; i++) {
+		if (v->ev[i].role == TREG_ROLE_SOURCE)
+			has_source = 1;
+	}
+	if (!has_source) {
+		v->flags |= TREG_STATE_BIT(TREG_STATE_NO_SOURCE);
+		rc = verdict_add_reason(v, "no public source to check");
+		if (rc < 0)
+			goto out;
+	}
+
+	for (i = 0; i < v->nev; i++) {
+		rc = verdict_evidence(v, &v->ev[i]);
+		if (rc < 0)
+			goto out;
+	}
+
+	rc = verdict_stale(v, verified_at, now, policy);
+	if (rc < 0)
+		goto out;
+
+	if (v->flags == 0)
+		v->flags = TREG_STATE_BIT(TREG_STATE_FRESH);
+	rc = 0;
+
+out:
+	/* The lowest bit is the most urgent state; on failure the flags
+	 * gathered so far still name one. */
+	v->state = TREG_STATE_FRESH;
+	for (i = 0; i < TREG_NSTATES; i++) {
+		if (v->flags & TREG_STATE_BIT(i)) {
+			v->state = (enum treg_state)i;
+			break;
+		}
+	}
+	return rc;
+}
+
+int
+treg_verdict_needs_attention(const struct treg_verdict *v)
+{
+	return v->state != TREG_STATE_FRESH &&
+	    v->state != TREG_STATE_NO_SOURCE;
+}
+
+void
+treg_evidence_cleanup(struct treg_evidence *ev)
+{
+	free(ev->url);
+	free(ev->fetch_url);
+	free(ev->error);
+	free(ev->detail);
+	free(ev->final_url);
+	free(ev->quotes);
+	memset(ev, 0, sizeof(*ev));
+}
+
+void
+treg_verdict_cleanup(struct treg_verdict *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+
+	free(v->offering);
+	free(v->cell);
+	free(v->verified);
+	verdict_free_reasons(v);
+	for (i = 0; i < v->nquotes; i++)
+		free(v->quotes[i]);
+	free(v->quotes);
+	for (i = 0; i < v->nev; i++)
+		treg_evidence_cleanup(&v->ev[i]);
+	free(v->ev);
+	memset(v, 0, sizeof(*v));
+}

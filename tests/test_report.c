@@ -1,2 +1,886 @@
-/* placeholder until the module lands */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of reports: the order and content of the text form, the
+ * documented members of the JSON form, repair of invalid UTF-8, the
+ * round trip of one verdict through JSON, refusal of malformed input and
+ * write errors.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "report.h"
+
+#define DAY	86400
+#define FIXTURE	TREG_TESTDATA "/report/verdict-v1.json"
+
+static const struct treg_policy policy = { .review_after_days = 90 };
+static const struct treg_report_health health = {
+	.urls_checked = 3, .urls_failed = 1, .ms = 2540,
+};
+
+static time_t
+day(int year, int mon, int mday)
+{
+	struct tm tm = {
+		.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = mday,
+	};
+
+	return timegm(&tm);
+}
+
+/* 2027-01-01T00:00:00Z: when the reports are generated. */
+static time_t
+now(void)
+{
+	return day(2027, 1, 1);
+}
+
+static void
+fill_digest(char *digest, char c)
+{
+	memset(digest, c, TREG_SHA256_HEXLEN);
+	digest[TREG_SHA256_HEXLEN] = '\0';
+}
+
+static void
+evidence_ok(struct treg_evidence *e, enum treg_role role, const char *url)
+{
+	memset(e, 0, sizeof(*e));
+	e->url = strdup(url);
+	e->fetch_url = strdup(url);
+	e->role = role;
+	e->fetched = 1;
+	e->at = (int64_t)now() - 3600;
+	e->status = 200;
+	fill_digest(e->digest, 'a');
+	e->simhash = 0xfedcba9876543210ULL;
+	e->words = 412;
+	e->has_baseline = 1;
+	e->baseline_at = (int64_t)day(2026, 7, 5);
+	fill_digest(e->baseline_digest, 'a');
+	e->baseline_simhash = e->simhash;
+	e->baseline_words = 412;
+	e->nquotes = 1;
+	e->quotes = calloc(1, sizeof(*e->quotes));
+	assert_non_null(e->quotes);
+	e->quotes[0] = TREG_QUOTE_FOUND;
+}
+
+/* A judged cell with one source and one quote, verified on date. */
+static void
+cell(struct treg_verdict *v, const char *offering, const char *key,
+    const char *date, int with_source)
+{
+	int y, m, d;
+
+	memset(v, 0, sizeof(*v));
+	v->offering = strdup(offering);
+	v->cell = strdup(key);
+	v->verified = strdup(date);
+	v->nquotes = 1;
+	v->quotes = calloc(1, sizeof(*v->quotes));
+	assert_non_null(v->quotes);
+	v->quotes[0] = strdup("annual SOC 2 Type II audit");
+	if (with_source) {
+		v->nev = 1;
+		v->ev = calloc(1, sizeof(*v->ev));
+		assert_non_null(v->ev);
+		evidence_ok(&v->ev[0], TREG_ROLE_SOURCE,
+		    "https://trustcenter.cohere.com/");
+	}
+	assert_int_equal(sscanf(date, "%d-%d-%d", &y, &m, &d), 3);
+	(void)treg_verdict_judge(v, day(y, m, d), now(), &policy);
+}
+
+/* Four cells of two offerings: a fresh one, a quote-missing one
+ * verified recently, a dead one verified long ago and a no-source. */
+static void
+report_set4(struct treg_verdict *v)
+{
+	cell(&v[0], "cohere-api", "soc2", "2026-12-01", 1);
+	cell(&v[1], "cohere-api", "hipaa_baa", "2026-12-05", 1);
+	v[1].ev[0].quotes[0] = TREG_QUOTE_MISSING;
+	(void)treg_verdict_judge(&v[1], day(2026, 12, 5), now(), &policy);
+	cell(&v[2], "openai-api", "iso27001", "2026-11-20", 1);
+	v[2].ev[0].error = strdup("dns");
+	v[2].ev[0].failures = 4;
+	v[2].ev[0].digest[0] = '\0';
+	(void)treg_verdict_judge(&v[2], day(2026, 11, 20), now(), &policy);
+	cell(&v[3], "openai-api", "eu_residency", "2026-12-20", 0);
+}
+
+static void
+cleanup_n(struct treg_verdict *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		treg_verdict_cleanup(&v[i]);
+}
+
+/* Writes a report to a temporary file and returns its text (freed by
+ * the caller). */
+static char *
+render(enum treg_report_format fmt, const struct treg_verdict *v,
+    size_t n, int *rcp)
+{
+	FILE *f = tmpfile();
+	char *text;
+	long len;
+
+	assert_non_null(f);
+	*rcp = treg_report_write(f, fmt, v, n, now(), &health);
+	len = ftell(f);
+	assert_true(len >= 0);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+static size_t
+pos(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+
+	assert_non_null(p);
+	return (size_t)(p - hay);
+}
+
+static void
+test_report_parse_format_names(void **state)
+{
+	enum treg_report_format fmt = TREG_REPORT_TEXT;
+
+	assert_int_equal(treg_report_parse_format("json", &fmt), 0);
+	assert_int_equal(fmt, TREG_REPORT_JSON);
+	assert_int_equal(treg_report_parse_format("text", &fmt), 0);
+	assert_int_equal(fmt, TREG_REPORT_TEXT);
+	assert_int_equal(treg_report_parse_format("html", &fmt), -EINVAL);
+	assert_int_equal(treg_report_parse_format(NULL, &fmt), -EINVAL);
+}
+
+static void
+test_report_write_text_flagged_first_oldest(void **state)
+{
+	struct treg_verdict v[4];
+	char *text;
+	int rc;
+
+	report_set4(v);
+
+	text = render(TREG_REPORT_TEXT, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(pos(text, "trustreg-crawl report, generated "
+	    "2027-01-01T00:00:00Z\n"), 0);
+	assert_true(pos(text, "Needs attention (2)") <
+	    pos(text, "openai-api / iso27001  DEAD  verified 2026-11-20"));
+	assert_true(pos(text, "openai-api / iso27001  DEAD") <
+	    pos(text, "cohere-api / hipaa_baa  QUOTE-MISSING  verified "
+	    "2026-12-05"));
+	assert_true(pos(text, "cohere-api / hipaa_baa  QUOTE-MISSING") <
+	    pos(text, "Fresh (1)"));
+	assert_true(pos(text, "Fresh (1)") <
+	    pos(text, "  cohere-api / soc2  verified 2026-12-01"));
+	assert_true(pos(text, "cohere-api / soc2") <
+	    pos(text, "No source (1)"));
+	assert_true(pos(text, "No source (1)") <
+	    pos(text, "  openai-api / eu_residency  verified 2026-12-20"));
+	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
+	    "com/  200  words 412  sha256 aaaaaaaaaaaa  quotes 0/1 found\n"));
+	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
+	    "com/  error: dns\n"));
+	assert_non_null(strstr(text, "  - https://trustcenter.cohere.com/: "
+	    "fetch failed: dns, failing 4 times\n"));
+	assert_non_null(strstr(text, "Checked 3 URLs, 1 failed, in 2.5 s\n"));
+	free(text);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_text_wraps_long_reasons(void **state)
+{
+	struct treg_verdict v;
+	const char *line, *nl;
+	char *text;
+	int rc, wrapped = 0;
+
+	cell(&v, "cohere-api", "soc2", "2026-01-01", 1);
+	free(v.reasons[0]);
+	v.reasons[0] = strdup("this reason goes on and on with words that a "
+	    "reader wants to see in full, so the report wraps it before the "
+	    "edge of a terminal rather than letting it run past one hundred "
+	    "columns of text");
+
+	text = render(TREG_REPORT_TEXT, &v, 1, &rc);
+
+	assert_int_equal(rc, 0);
+	for (line = text; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_true(nl - line <= 100);
+		if (strncmp(line, "  - ", 4) == 0 ||
+		    strncmp(line, "    ", 4) == 0)
+			assert_true(nl - line <= 78);
+		if (strncmp(line, "    ", 4) == 0 && line[4] != ' ')
+			wrapped++;
+	}
+	assert_true(wrapped >= 2);
+	free(text);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_write_text_control_chars_replaced(void **state)
+{
+	struct treg_verdict v;
+	char *text;
+	int rc;
+
+	cell(&v, "cohere-api", "soc2", "2026-12-01", 1);
+	v.ev[0].error = strdup("tls");
+	v.ev[0].detail = strdup("\x1b[2J\x1b]0;owned\x07 \xc2\x9b" "31m");
+	(void)treg_verdict_judge(&v, day(2026, 12, 1), now(), &policy);
+
+	text = render(TREG_REPORT_TEXT, &v, 1, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\x07'));
+	assert_null(strstr(text, "\xc2\x9b"));
+	assert_non_null(strstr(text, "error: tls (?[2J?]0;owned? ?31m)"));
+	free(text);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_write_text_empty(void **state)
+{
+	char *text;
+	int rc;
+
+	text = render(TREG_REPORT_TEXT, NULL, 0, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "Needs attention (0)"));
+	assert_non_null(strstr(text, "Fresh (0)"));
+	assert_non_null(strstr(text, "Checked 3 URLs"));
+	free(text);
+}
+
+static json_t *
+parse_report(const struct treg_verdict *v, size_t n)
+{
+	json_error_t err;
+	json_t *root;
+	char *text;
+	int rc;
+
+	text = render(TREG_REPORT_JSON, v, n, &rc);
+	assert_int_equal(rc, 0);
+	root = json_loads(text, 0, &err);
+	if (root == NULL)
+		fail_msg("report is not JSON: %s at line %d", err.text,
+		    err.line);
+	free(text);
+	return root;
+}
+
+static void
+test_report_write_json_documented_fields(void **state)
+{
+	struct treg_verdict v[4];
+	json_t *root, *sum, *offs, *c, *e;
+
+	report_set4(v);
+
+	root = parse_report(v, 4);
+
+	assert_string_equal(json_string_value(json_object_get(root, "format")),
+	    "trustreg-crawl-report");
+	assert_int_equal(json_integer_value(json_object_get(root, "version")),
+	    TREG_REPORT_VERSION);
+	assert_string_equal(json_string_value(json_object_get(root,
+	    "generated")), "2027-01-01T00:00:00Z");
+	sum = json_object_get(root, "summary");
+	assert_int_equal(json_integer_value(json_object_get(sum, "cells")), 4);
+	assert_int_equal(json_integer_value(json_object_get(sum,
+	    "needs_attention")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sum, "by_state"), "dead")), 1);
+	assert_int_equal(json_object_size(json_object_get(sum, "by_state")),
+	    TREG_NSTATES);
+	offs = json_object_get(root, "offerings");
+	assert_int_equal(json_array_size(offs), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(offs, 1), "id")), "openai-api");
+	c = json_array_get(json_object_get(json_array_get(offs, 0), "cells"),
+	    1);
+	assert_string_equal(json_string_value(json_object_get(c, "id")),
+	    "hipaa_baa");
+	assert_string_equal(json_string_value(json_object_get(c, "state")),
+	    "quote-missing");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    c, "flags"), 0)), "quote-missing");
+	assert_true(json_is_true(json_object_get(c, "needs_attention")));
+	assert_string_equal(json_string_value(json_object_get(c,
+	    "verified")), "2026-12-05");
+	assert_int_equal(json_array_size(json_object_get(c, "reasons")), 1);
+	assert_true(json_is_false(json_object_get(json_array_get(
+	    json_object_get(c, "quotes"), 0), "found")));
+	e = json_array_get(json_object_get(c, "evidence"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "role")),
+	    "source");
+	assert_int_equal(json_integer_value(json_object_get(e, "status")),
+	    200);
+	assert_true(json_is_null(json_object_get(e, "error")));
+	assert_string_equal(json_string_value(json_object_get(e,
+	    "fingerprint")), "fedcba9876543210");
+	assert_string_equal(json_string_value(json_object_get(e, "at")),
+	    "2026-12-31T23:00:00Z");
+	assert_int_equal(json_integer_value(json_object_get(e,
+	    "fingerprint_distance")), 0);
+	assert_true(json_is_object(json_object_get(e, "baseline")));
+	assert_true(json_is_false(json_array_get(json_object_get(e,
+	    "quotes"), 0)));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    root, "health"), "ms")), 2540);
+	json_decref(root);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_json_invalid_utf8_repaired(void **state)
+{
+	struct treg_verdict v;
+	json_t *root, *c, *e;
+	const char *s;
+
+	cell(&v, "cohere-api", "soc2", "2026-01-01", 1);
+	free(v.reasons[0]);
+	v.reasons[0] = strdup("bad \xff\xfe then \xc0\xaf then \xed\xa0\x80 "
+	    "cut \xe2\x82");
+	v.ev[0].detail = strdup("latin-1 caf\xe9");
+	free(v.ev[0].url);
+	v.ev[0].url = strdup("https://example.test/\xf5\x80");
+
+	root = parse_report(&v, 1);
+
+	assert_non_null(root);
+	c = json_array_get(json_object_get(json_array_get(json_object_get(
+	    root, "offerings"), 0), "cells"), 0);
+	s = json_string_value(json_array_get(json_object_get(c, "reasons"),
+	    0));
+	assert_non_null(strstr(s, "bad \xef\xbf\xbd\xef\xbf\xbd then "));
+	assert_non_null(strstr(s, "cut \xef\xbf\xbd"));
+	e = json_array_get(json_object_get(c, "evidence"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "detail")),
+	    "latin-1 caf\xef\xbf\xbd");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "url")),
+	    "\xef\xbf\xbd"));
+	json_decref(root);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_write_json_valid_utf8_kept(void **state)
+{
+	struct treg_verdict v;
+	json_t *root, *c;
+
+	cell(&v, "cohere-api", "soc2", "2026-12-01", 1);
+	free(v.quotes[0]);
+	v.quotes[0] = strdup("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92");
+
+	root = parse_report(&v, 1);
+
+	c = json_array_get(json_object_get(json_array_get(json_object_get(
+	    root, "offerings"), 0), "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(c, "quotes"), 0), "text")),
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92");
+	json_decref(root);
+	treg_verdict_cleanup(&v);
+}
+
+/* A verdict with every member set to something other than its zero. */
+static void
+full_verdict(struct treg_verdict *v)
+{
+	cell(v, "cohere-api", "hipaa_baa", "2026-07-05", 1);
+	v->ev = realloc(v->ev, 2 * sizeof(*v->ev));
+	assert_non_null(v->ev);
+	v->nev = 2;
+	evidence_ok(&v->ev[1], TREG_ROLE_ARCHIVE,
+	    "https://web.archive.org/web/20260705000000/https://x.test/");
+	free(v->ev[1].fetch_url);
+	v->ev[1].fetch_url = strdup("https://web.archive.org/web/"
+	    "20260705000000id_/https://x.test/");
+	v->ev[0].moved = 1;
+	v->ev[0].final_url = strdup("https://cohere.com/trust");
+	v->ev[0].failures = 7;
+	v->ev[0].status = 301;
+	v->ev[0].simhash = 0xffffffffffffffffULL;
+	v->ev[0].baseline_words = 9;
+	fill_digest(v->ev[0].baseline_digest, 'f');
+	v->ev[1].error = strdup("timeout");
+	v->ev[1].detail = strdup("no response");
+	v->ev[1].unverifiable = 1;
+	v->ev[1].quotes[0] = TREG_QUOTE_UNCHECKED;
+	v->ev[1].at = 1;
+	(void)treg_verdict_judge(v, day(2026, 7, 5), now(), &policy);
+}
+
+static void
+assert_str_or_null_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void
+assert_evidence_equal(const struct treg_evidence *a,
+    const struct treg_evidence *b)
+{
+	size_t i;
+
+	assert_str_or_null_equal(a->url, b->url);
+	assert_str_or_null_equal(a->fetch_url, b->fetch_url);
+	assert_int_equal(a->role, b->role);
+	assert_int_equal(a->fetched, b->fetched);
+	assert_int_equal(a->at, b->at);
+	assert_int_equal(a->status, b->status);
+	assert_str_or_null_equal(a->error, b->error);
+	assert_str_or_null_equal(a->detail, b->detail);
+	assert_str_or_null_equal(a->final_url, b->final_url);
+	assert_int_equal(a->moved, b->moved);
+	assert_int_equal(a->unverifiable, b->unverifiable);
+	assert_int_equal(a->failures, b->failures);
+	assert_string_equal(a->digest, b->digest);
+	assert_true(a->simhash == b->simhash);
+	assert_int_equal(a->words, b->words);
+	assert_int_equal(a->has_baseline, b->has_baseline);
+	assert_int_equal(a->baseline_at, b->baseline_at);
+	assert_string_equal(a->baseline_digest, b->baseline_digest);
+	assert_true(a->baseline_simhash == b->baseline_simhash);
+	assert_int_equal(a->baseline_words, b->baseline_words);
+	assert_int_equal(a->nquotes, b->nquotes);
+	for (i = 0; i < a->nquotes; i++)
+		assert_int_equal(a->quotes[i], b->quotes[i]);
+}
+
+static void
+assert_verdict_equal(const struct treg_verdict *a,
+    const struct treg_verdict *b)
+{
+	size_t i;
+
+	assert_str_or_null_equal(a->offering, b->offering);
+	assert_str_or_null_equal(a->cell, b->cell);
+	assert_str_or_null_equal(a->verified, b->verified);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->nreasons, b->nreasons);
+	for (i = 0; i < a->nreasons; i++)
+		assert_string_equal(a->reasons[i], b->reasons[i]);
+	assert_int_equal(a->nquotes, b->nquotes);
+	for (i = 0; i < a->nquotes; i++)
+		assert_string_equal(a->quotes[i], b->quotes[i]);
+	assert_int_equal(a->nev, b->nev);
+	for (i = 0; i < a->nev; i++)
+		assert_evidence_equal(&a->ev[i], &b->ev[i]);
+}
+
+static void
+test_report_verdict_to_json_round_trip(void **state)
+{
+	struct treg_verdict v, back;
+	char *json;
+	int rc;
+
+	full_verdict(&v);
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+
+	rc = treg_report_verdict_from_json(json, strlen(json), &back);
+
+	assert_int_equal(rc, 0);
+	assert_true(v.flags != TREG_STATE_BIT(v.state));
+	assert_verdict_equal(&v, &back);
+	assert_null(strchr(json, '\n'));
+	free(json);
+	treg_verdict_cleanup(&back);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_verdict_to_json_round_trip_sparse(void **state)
+{
+	struct treg_verdict v, back;
+	char *json;
+	int rc;
+
+	cell(&v, "cohere-api", "soc2", "2026-12-01", 1);
+	free(v.verified);
+	v.verified = NULL;
+	free(v.ev[0].url);
+	free(v.ev[0].fetch_url);
+	v.ev[0].url = v.ev[0].fetch_url = NULL;
+	v.ev[0].fetched = 0;
+	v.ev[0].at = 0;
+	v.ev[0].status = 0;
+	v.ev[0].digest[0] = '\0';
+	v.ev[0].has_baseline = 0;
+	v.ev[0].baseline_at = 0;
+	v.ev[0].baseline_digest[0] = '\0';
+	v.ev[0].baseline_simhash = 0;
+	v.ev[0].baseline_words = 0;
+	v.ev[0].nquotes = 0;
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+
+	rc = treg_report_verdict_from_json(json, strlen(json), &back);
+
+	assert_int_equal(rc, 0);
+	assert_null(back.verified);
+	assert_null(back.ev[0].url);
+	assert_verdict_equal(&v, &back);
+	free(json);
+	treg_verdict_cleanup(&back);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_verdict_to_json_time_out_of_range(void **state)
+{
+	struct treg_verdict v, back;
+	char *json;
+	int rc;
+
+	cell(&v, "cohere-api", "soc2", "2026-12-01", 1);
+	v.ev[0].at = INT64_MAX;
+	v.ev[0].baseline_at = -50000000000LL;	/* the year 385 */
+	v.ev[0].failures = UINT32_MAX;
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+
+	rc = treg_report_verdict_from_json(json, strlen(json), &back);
+
+	assert_int_equal(rc, 0);
+	assert_verdict_equal(&v, &back);
+	assert_non_null(strstr(json, "\"at\":9223372036854775807"));
+	free(json);
+	treg_verdict_cleanup(&back);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+test_report_verdict_to_json_time_before_epoch(void **state)
+{
+	struct treg_verdict v, back;
+	char *json;
+	int rc;
+
+	cell(&v, "cohere-api", "soc2", "2026-12-01", 1);
+	v.ev[0].baseline_at = -1;
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+
+	rc = treg_report_verdict_from_json(json, strlen(json), &back);
+
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(json, "\"1969-12-31T23:59:59Z\""));
+	assert_int_equal(back.ev[0].baseline_at, -1);
+	free(json);
+	treg_verdict_cleanup(&back);
+	treg_verdict_cleanup(&v);
+}
+
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long len;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	data = malloc((size_t)len + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
+	data[len] = '\0';
+	fclose(f);
+	*lenp = (size_t)len;
+	return data;
+}
+
+static void
+test_report_verdict_from_json_documented_example(void **state)
+{
+	struct treg_verdict v;
+	size_t len;
+	char *json;
+	int rc;
+
+	json = slurp(FIXTURE, &len);
+
+	rc = treg_report_verdict_from_json(json, len, &v);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(v.offering, "cohere-api");
+	assert_int_equal(v.state, TREG_STATE_QUOTE_MISSING);
+	assert_int_equal(v.flags, TREG_STATE_BIT(TREG_STATE_QUOTE_MISSING) |
+	    TREG_STATE_BIT(TREG_STATE_UNVERIFIABLE) |
+	    TREG_STATE_BIT(TREG_STATE_STALE));
+	assert_int_equal(v.nreasons, 3);
+	assert_int_equal(v.nquotes, 2);
+	assert_int_equal(v.nev, 2);
+	assert_int_equal(v.ev[0].at, (int64_t)day(2026, 12, 4) + 3 * 3600 +
+	    600);
+	assert_true(v.ev[0].simhash == 0x0123456789abcdefULL);
+	assert_int_equal(v.ev[0].quotes[1], TREG_QUOTE_MISSING);
+	assert_int_equal(v.ev[1].role, TREG_ROLE_ARCHIVE);
+	assert_string_equal(v.ev[1].error, "timeout");
+	assert_int_equal(v.ev[1].status, 0);
+	assert_int_equal(v.ev[1].has_baseline, 0);
+	assert_string_equal(v.ev[1].digest, "");
+	assert_int_equal(v.ev[1].quotes[0], TREG_QUOTE_UNCHECKED);
+	free(json);
+	treg_verdict_cleanup(&v);
+}
+
+static void
+assert_rejected(const char *json, size_t len)
+{
+	struct treg_verdict v;
+	int rc;
+
+	rc = treg_report_verdict_from_json(json, len, &v);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_null(v.offering);
+	assert_null(v.ev);
+	assert_int_equal(v.nreasons, 0);
+}
+
+static void
+test_report_verdict_from_json_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"", "not json", "[]", "{}", "null", "42", "\"x\"",
+		"{\"offering\":", "\xff\xfe\x00\x01", "{\"a\":1,\"a\":2}",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_rejected(bad[i], strlen(bad[i]));
+	assert_rejected(NULL, 0);
+}
+
+/* Each mutation of the documented example must be refused. */
+static void
+test_report_verdict_from_json_wrong_types(void **state)
+{
+	static const struct {
+		const char *path;	/* "key" or "ev0.key" or "base.key" */
+		const char *value;	/* JSON */
+	} bad[] = {
+		{ "offering", "1" }, { "id", "[]" }, { "verified", "true" },
+		{ "state", "\"asleep\"" }, { "state", "null" },
+		{ "flags", "[\"fresh\",\"bogus\"]" }, { "flags", "{}" },
+		{ "reasons", "[1]" }, { "reasons", "\"x\"" },
+		{ "quotes", "[\"text\"]" }, { "quotes", "[{\"found\":true}]" },
+		{ "evidence", "[1]" }, { "evidence", "{}" },
+		{ "ev0.url", "5" }, { "ev0.role", "\"mirror\"" },
+		{ "ev0.fetched", "1" },
+		{ "ev0.at", "\"2026-13-01T00:00:00Z\"" },
+		{ "ev0.at", "\"2026-02-30T00:00:00Z\"" },
+		{ "ev0.at", "\"2026-12-04 03:10:00\"" }, { "ev0.at", "1.5" },
+		{ "ev0.status", "\"200\"" }, { "ev0.error", "false" },
+		{ "ev0.moved", "null" }, { "ev0.failures", "-1" },
+		{ "ev0.words", "4294967296" }, { "ev0.digest", "\"abc\"" },
+		{ "ev0.digest", "\"3F2A9B0C1D2E3F405162738495A6B7C8D9E0F1A2B3C"
+		    "4D5E6F708192A3B4C5D6E\"" },
+		{ "ev0.fingerprint", "\"xyz\"" }, { "ev0.fingerprint", "7" },
+		{ "ev0.fingerprint", "\"0123456789abcdef0\"" },
+		{ "ev0.baseline", "[]" }, { "ev0.quotes", "[true,1]" },
+		{ "ev0.quotes", "null" }, { "base.words", "\"412\"" },
+		{ "base.fingerprint", "null" }, { "ev0.detail", "{}" },
+	};
+	json_t *root, *target, *val;
+	const char *key;
+	size_t i, len;
+	char *fixture, *json;
+
+	fixture = slurp(FIXTURE, &len);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		root = json_loads(fixture, 0, NULL);
+		assert_non_null(root);
+		target = root;
+		key = bad[i].path;
+		if (strncmp(key, "ev0.", 4) == 0 ||
+		    strncmp(key, "base.", 5) == 0) {
+			target = json_array_get(json_object_get(root,
+			    "evidence"), 0);
+			if (key[0] == 'b')
+				target = json_object_get(target, "baseline");
+			key = strchr(key, '.') + 1;
+		}
+		val = json_loads(bad[i].value, JSON_DECODE_ANY, NULL);
+		assert_non_null(val);
+		assert_int_equal(json_object_set_new(target, key, val), 0);
+		json = json_dumps(root, JSON_COMPACT);
+		assert_non_null(json);
+
+		assert_rejected(json, strlen(json));
+
+		free(json);
+		json_decref(root);
+	}
+	free(fixture);
+}
+
+/* Deleting any member that is read back is refused; derived members
+ * (needs_attention, fingerprint_distance) may be left out. */
+static void
+test_report_verdict_from_json_missing_member(void **state)
+{
+	json_t *root, *ev, *copy, *obj;
+	struct treg_verdict v;
+	const char *key;
+	json_t *val;
+	size_t len;
+	char *fixture, *json;
+	int level, rc;
+
+	fixture = slurp(FIXTURE, &len);
+	root = json_loads(fixture, 0, NULL);
+	assert_non_null(root);
+	ev = json_array_get(json_object_get(root, "evidence"), 0);
+
+	for (level = 0; level < 2; level++) {
+		json_object_foreach(level == 0 ? root : ev, key, val) {
+			copy = json_deep_copy(root);
+			obj = level == 0 ? copy : json_array_get(
+			    json_object_get(copy, "evidence"), 0);
+			assert_int_equal(json_object_del(obj, key), 0);
+			json = json_dumps(copy, JSON_COMPACT);
+
+			rc = treg_report_verdict_from_json(json,
+			    strlen(json), &v);
+
+			if (strcmp(key, "needs_attention") == 0 ||
+			    strcmp(key, "fingerprint_distance") == 0)
+				assert_int_equal(rc, 0);
+			else
+				assert_int_equal(rc, -EINVAL);
+			treg_verdict_cleanup(&v);
+			free(json);
+			json_decref(copy);
+		}
+	}
+	json_decref(root);
+	free(fixture);
+}
+
+static void
+test_report_verdict_from_json_truncated(void **state)
+{
+	size_t len, cut;
+	char *json;
+
+	json = slurp(FIXTURE, &len);
+
+	for (cut = 0; cut < len - 2; cut++)
+		assert_rejected(json, cut);
+
+	free(json);
+}
+
+static void
+test_report_write_dev_full_eio(void **state)
+{
+	struct treg_verdict v[4];
+	FILE *f;
+	int rc_text, rc_json;
+
+	report_set4(v);
+	f = fopen("/dev/full", "w");
+	if (f == NULL)
+		skip();
+
+	rc_text = treg_report_write(f, TREG_REPORT_TEXT, v, 4, now(),
+	    &health);
+	clearerr(f);
+	rc_json = treg_report_write(f, TREG_REPORT_JSON, v, 4, now(),
+	    &health);
+
+	assert_int_equal(rc_text, -EIO);
+	assert_int_equal(rc_json, -EIO);
+	fclose(f);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_closed_fd_eio(void **state)
+{
+	struct treg_verdict v[4];
+	FILE *f;
+	int rc;
+
+	report_set4(v);
+	f = tmpfile();
+	assert_non_null(f);
+	close(fileno(f));
+
+	rc = treg_report_write(f, TREG_REPORT_TEXT, v, 4, now(), &health);
+
+	assert_int_equal(rc, -EIO);
+	fclose(f);
+	cleanup_n(v, 4);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_parse_format_names),
+		cmocka_unit_test(test_report_write_text_flagged_first_oldest),
+		cmocka_unit_test(test_report_write_text_wraps_long_reasons),
+		cmocka_unit_test(test_report_write_text_control_chars_replaced),
+		cmocka_unit_test(test_report_write_text_empty),
+		cmocka_unit_test(test_report_write_json_documented_fields),
+		cmocka_unit_test(test_report_write_json_invalid_utf8_repaired),
+		cmocka_unit_test(test_report_write_json_valid_utf8_kept),
+		cmocka_unit_test(test_report_verdict_to_json_round_trip),
+		cmocka_unit_test(test_report_verdict_to_json_round_trip_sparse),
+		cmocka_unit_test(test_report_verdict_to_json_time_out_of_range),
+		cmocka_unit_test(test_report_verdict_to_json_time_before_epoch),
+		cmocka_unit_test(
+		    test_report_verdict_from_json_documented_example),
+		cmocka_unit_test(test_report_verdict_from_json_garbage),
+		cmocka_unit_test(test_report_verdict_from_json_wrong_types),
+		cmocka_unit_test(test_report_verdict_from_json_missing_member),
+		cmocka_unit_test(test_report_verdict_from_json_truncated),
+		cmocka_unit_test(test_report_write_dev_full_eio),
+		cmocka_unit_test(test_report_write_closed_fd_eio),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
