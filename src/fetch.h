@@ -81,7 +81,9 @@ struct treg_fetch_ops {
 	int	(*body_cb)(void *arg, const char *data, size_t len);
 
 	/* Called exactly once per added request, when it ends for any
-	 * reason, including treg_fetch_free() of a busy fetcher. */
+	 * reason, including treg_fetch_free() of a busy fetcher.  None of
+	 * these callbacks may call treg_fetch_free(); done_cb may call
+	 * treg_fetch_add(). */
 	void	(*done_cb)(void *arg, const struct treg_fetch_result *res);
 };
 
