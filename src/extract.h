@@ -32,9 +32,28 @@ struct treg_extract_result {
 	char	 digest[TREG_SHA256_HEXLEN + 1];  /* of the whole text */
 	uint64_t simhash;
 	size_t	 words;
-	char	*charset;	/* what the bytes were decoded from; owned */
-	char	*content_type;	/* media type, lowercased, no parameters */
+	char	*charset;	/* what the bytes were decoded from; owned;
+				 * NULL for TREG_TEXT_BYTES */
+	char	*content_type;	/* media type, lowercased, no parameters
+				 * (the sniffed one when none was given) */
+
+	/* Navigation, page header and footer text, kept apart from the
+	 * main text so a changed menu is not a changed policy.  Same form
+	 * and cap as text. */
+	char	*boiler_text;	/* owned */
+	size_t	 boiler_len;
+	char	 boiler_digest[TREG_SHA256_HEXLEN + 1];
+	size_t	 boiler_words;
+
+	char	*title;		/* normalised <title>, at most 512 bytes;
+				 * owned, "" when none */
+	unsigned hints;		/* TREG_EXTRACT_HINT_* seen in markup */
 };
+
+/* Markup evidence for treg_extract_unverifiable_reason(). */
+#define TREG_EXTRACT_HINT_CHALLENGE	0x1	/* bot-challenge markup */
+#define TREG_EXTRACT_HINT_PASSWORD	0x2	/* a password field */
+#define TREG_EXTRACT_HINT_NOSCRIPT_JS	0x4	/* <noscript> asks for JS */
 
 struct treg_extract;
 

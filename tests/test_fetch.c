@@ -31,7 +31,7 @@
 #include "fetch.h"
 
 #ifndef TREG_SHARED
-#define TREG_SHARED "../shared"
+#define TREG_SHARED TREG_SRCDIR "/../shared"
 #endif
 #ifndef TREG_TESTDATA
 #define TREG_TESTDATA "tests/data"
