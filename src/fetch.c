@@ -23,30 +23,49 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "buf.h"
 #include "config.h"
 #include "fetch.h"
 #include "log.h"
+#include "robots.h"
 
 #define FETCH_BODY_HEAD		16384	/* decoded bytes kept for callers */
 #define FETCH_PER_HOST		2	/* when the configuration says 0 */
 #define FETCH_HOST_DELAY_MS	1000
 #define FETCH_MAX_CONNECTIONS	8
 #define FETCH_USER_AGENT	"trustreg-crawl"
+#define FETCH_ROBOTS_TTL_MS	(24L * 3600 * 1000)
+#define FETCH_DELAY_SLACK_MS	25
 
 /* ---- global state ---------------------------------------------------- */
 
 struct fetch_transfer;
 TAILQ_HEAD(fetch_tqueue, fetch_transfer);
 
-/* One host's politeness state.  Kept while a transfer refers to it or its
- * delay since the last start has not run out. */
+enum fetch_robots_state {
+	ROBOTS_NONE,		/* not looked at (or not wanted) */
+	ROBOTS_FETCHING,	/* its transfer is queued or running */
+	ROBOTS_READY,		/* robots says what it says */
+};
+
+/* One host's politeness state.  Kept while a transfer refers to it, its
+ * delay since the last start or a server's pause has not run out, or its
+ * robots.txt is known (that is asked once per fetcher). */
 struct fetch_host {
 	TAILQ_ENTRY(fetch_host) entry;
+	struct treg_fetch	*f;
 	char		*name;		/* lower case */
 	long		 refs;		/* transfers queued or running */
 	long		 running;
+	long		 unsent;	/* running, request not yet sent */
 	int		 started;	/* last_start is valid */
 	int64_t		 last_start;	/* ms, monotonic */
+	int64_t		 hold_until;	/* ms: Retry-After; 0 if none */
+	long		 crawl_delay;	/* ms from robots.txt; -1 if none */
+	enum fetch_robots_state robots_state;
+	int64_t		 robots_at;	/* ms: when it became READY */
+	struct treg_robots *robots;	/* NULL: everything allowed */
+	struct treg_buf	 robots_body;	/* while it arrives */
 };
 TAILQ_HEAD(fetch_hosts, fetch_host);
 
@@ -64,6 +83,11 @@ struct treg_fetch {
 	size_t			 nqueued;
 	size_t			 nrunning;
 	int			 closing;	/* treg_fetch_free() began */
+
+	/* robots.txt, when treg_fetch_set_robots() asked for it. */
+	int			 robots_on;
+	char			*robots_agent;
+	struct treg_fetch_robots_ops robots_ops;
 };
 
 /* ---- per-transfer state ---------------------------------------------- */
@@ -77,6 +101,7 @@ enum fetch_hdr {
 	HDR_MEMENTO,
 	HDR_RETRY_AFTER,
 	HDR_DATE,
+	HDR_CF_MITIGATED,
 	HDR_COUNT
 };
 
@@ -88,6 +113,7 @@ static const char *const fetch_hdr_names[HDR_COUNT] = {
 	[HDR_MEMENTO] = "memento-datetime",
 	[HDR_RETRY_AFTER] = "retry-after",
 	[HDR_DATE] = "date",
+	[HDR_CF_MITIGATED] = "cf-mitigated",
 };
 
 struct fetch_transfer {
@@ -103,6 +129,11 @@ struct fetch_transfer {
 	char			*etag;
 	char			*last_modified;
 	int64_t			 started;	/* ms, 0 while queued */
+	int64_t			 not_before;	/* ms: retry backoff */
+	long			 attempts;	/* requests made */
+	int			 robots_fetch;	/* is a host's robots.txt */
+	int			 sent;		/* a request went out */
+	char			*refresh_url;	/* meta refresh target */
 
 	/* Our own reason to stop, which curl reports only as a write or
 	 * callback error; TREG_FETCH_OK while none. */
@@ -120,6 +151,9 @@ struct fetch_transfer {
 	int			 final;		/* final headers complete */
 	int			 want_body;	/* headers_cb returned 0 */
 	long			 retry_after;
+	char			*raw_head;	/* this response's status line
+						 * and headers as received */
+	size_t			 raw_head_len;
 
 	/* Redirects followed; hop_gen[i] is the cookie generation in which
 	 * hops[i].url was requested. */
@@ -143,6 +177,8 @@ struct fetch_sock {
 };
 
 static void	fetch_kick(struct treg_fetch *f, long ms);
+static long	host_delay(const struct treg_fetch *f,
+		    const struct fetch_host *h);
 static void	fetch_drain(struct treg_fetch *f);
 
 static long
@@ -183,6 +219,8 @@ treg_fetch_error_name(enum treg_fetch_error err)
 	case TREG_FETCH_UNDECODABLE:		return "undecodable-body";
 	case TREG_FETCH_PROTOCOL:		return "protocol";
 	case TREG_FETCH_ABORTED:		return "aborted";
+	case TREG_FETCH_ROBOTS:			return "disallowed-by-robots";
+	case TREG_FETCH_RATE_LIMITED:		return "rate-limited";
 	case TREG_FETCH_OTHER:			break;
 	}
 	return "error";
@@ -593,6 +631,154 @@ transfer_reset_headers(struct fetch_transfer *t)
 		t->hdr[i] = NULL;
 	}
 	t->retry_after = -1;
+	free(t->raw_head);
+	t->raw_head = NULL;
+	t->raw_head_len = 0;
+}
+
+/* Keeps a header line as received; max_header bounds the total. */
+static int
+header_keep_raw(struct fetch_transfer *t, const char *data, size_t len)
+{
+	char *grown;
+
+	grown = realloc(t->raw_head, t->raw_head_len + len + 1);
+	if (grown == NULL)
+		return -ENOMEM;
+	memcpy(grown + t->raw_head_len, data, len);
+	t->raw_head_len += len;
+	grown[t->raw_head_len] = '\0';
+	t->raw_head = grown;
+	return 0;
+}
+
+/* Words that bot-protection pages (Cloudflare, Akamai, Imperva,
+ * PerimeterX, DataDome and home-made ones) carry in their markup. */
+static const char *const challenge_markers[] = {
+	"challenge-platform", "cf-chl", "cf_chl", "just a moment...",
+	"attention required!", "checking your browser",
+	"checking if the site connection is secure", "_incapsula_resource",
+	"px-captcha", "captcha-delivery", "g-recaptcha", "h-captcha",
+	"enable javascript and cookies to continue",
+};
+
+static int
+head_contains(const char *head, size_t len, const char *word)
+{
+	size_t wlen = strlen(word), i;
+
+	for (i = 0; i + wlen <= len; i++) {
+		if (strncasecmp(head + i, word, wlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A bot wall rather than an answer about the page: the header some CDNs
+ * send, or a refusal status whose body is a challenge page. */
+static int
+transfer_is_challenge(const struct fetch_transfer *t)
+{
+	const char *cf = t->hdr[HDR_CF_MITIGATED];
+	size_t i;
+
+	if (!t->final)
+		return 0;
+	if (cf != NULL && strcasecmp(cf, "challenge") == 0)
+		return 1;
+	if (t->status != 401 && t->status != 403 && t->status != 429 &&
+	    t->status != 503)
+		return 0;
+	for (i = 0; i < sizeof(challenge_markers) /
+	    sizeof(challenge_markers[0]); i++) {
+		if (head_contains(t->head, t->head_len, challenge_markers[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* A refresh slower than this is a page that reloads itself, not a
+ * redirect. */
+#define FETCH_REFRESH_MAX_DELAY	5
+
+static const char *
+head_find(const char *p, const char *end, const char *word)
+{
+	size_t wlen = strlen(word);
+
+	for (; p + wlen <= end; p++) {
+		if (strncasecmp(p, word, wlen) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The URL of a quick <meta http-equiv="refresh" content="N; url=...">
+ * in one tag [p, end), or NULL (malloc'd). */
+static char *
+meta_refresh_target(const char *p, const char *end)
+{
+	const char *c, *u, *stop;
+	char quote;
+	long delay = 0;
+
+	if (head_find(p, end, "http-equiv") == NULL ||
+	    head_find(p, end, "refresh") == NULL)
+		return NULL;
+	c = head_find(p, end, "content");
+	if (c == NULL)
+		return NULL;
+	c += 7;
+	while (c < end && (*c == ' ' || *c == '='))
+		c++;
+	quote = c < end && (*c == '"' || *c == '\'') ? *c++ : ' ';
+	while (c < end && *c == ' ')
+		c++;
+	while (c < end && *c >= '0' && *c <= '9' && delay < 1000)
+		delay = delay * 10 + (*c++ - '0');
+	if (delay > FETCH_REFRESH_MAX_DELAY)
+		return NULL;
+	u = head_find(c, end, "url");
+	if (u == NULL)
+		return NULL;
+	u += 3;
+	while (u < end && (*u == ' ' || *u == '='))
+		u++;
+	if (u < end && (*u == '"' || *u == '\'') && *u != quote)
+		quote = *u++;
+	for (stop = u; stop < end && *stop != quote && *stop != '"' &&
+	    *stop != '\'' && *stop != '>'; stop++)
+		;
+	while (stop > u && stop[-1] == ' ')
+		stop--;
+	return stop > u ? strndup(u, (size_t)(stop - u)) : NULL;
+}
+
+/* Finds a meta refresh to another URL in a 2xx HTML body's head. */
+static void
+transfer_find_refresh(struct fetch_transfer *t)
+{
+	const char *p = t->head, *end = t->head + t->head_len, *tag, *close;
+	char *target = NULL, *abs;
+
+	free(t->refresh_url);
+	t->refresh_url = NULL;
+	if (!t->final || t->status < 200 || t->status > 299)
+		return;
+	while (target == NULL && (tag = head_find(p, end, "<meta")) != NULL) {
+		close = memchr(tag, '>', (size_t)(end - tag));
+		if (close == NULL)
+			break;
+		target = meta_refresh_target(tag, close);
+		p = close + 1;
+	}
+	if (target == NULL)
+		return;
+	abs = url_resolve(t->cur_url, target);
+	free(target);
+	if (abs != NULL && strcmp(abs, t->cur_url) != 0)
+		t->refresh_url = strdup(abs);
+	curl_free(abs);
 }
 
 static void
@@ -620,11 +806,16 @@ transfer_fill_result(struct fetch_transfer *t, enum treg_fetch_error err,
 		res->last_modified = t->hdr[HDR_LAST_MODIFIED];
 		res->memento_datetime = t->hdr[HDR_MEMENTO];
 		res->retry_after = t->retry_after;
+		res->raw_headers = t->raw_head;
+		res->raw_headers_len = t->raw_head_len;
 	}
 	res->body_head = t->head;
 	res->body_head_len = t->head_len;
 	res->bytes_received = t->bytes;
 	res->ms = t->started != 0 ? (long)(now_ms() - t->started) : 0;
+	res->challenge = transfer_is_challenge(t);
+	res->attempts = t->attempts;
+	res->refresh_url = t->refresh_url;
 }
 
 /*
@@ -642,12 +833,16 @@ transfer_done(struct fetch_transfer *t, enum treg_fetch_error err,
 	if (t->list == &f->running) {
 		f->nrunning--;
 		t->host->running--;
+		if (!t->sent)
+			t->host->unsent--;
 	} else {
 		f->nqueued--;
 	}
 	if (t->host != NULL)
 		t->host->refs--;
 
+	if (err == TREG_FETCH_OK)
+		transfer_find_refresh(t);
 	transfer_fill_result(t, err, detail);
 	log_debug("fetch", "url=%s err=%s status=%ld bytes=%zu ms=%ld",
 	    t->url, treg_fetch_error_name(err), t->status, t->bytes,
@@ -666,6 +861,7 @@ transfer_done(struct fetch_transfer *t, enum treg_fetch_error err,
 	free(t->hops);
 	free(t->hop_gen);
 	free(t->cur_url);
+	free(t->refresh_url);
 	free(t->url);
 	free(t->etag);
 	free(t->last_modified);
@@ -890,7 +1086,7 @@ header_cb(char *data, size_t size, size_t nitems, void *userp)
 	struct fetch_transfer *t = userp;
 	const struct treg_config *cfg = t->f->cfg;
 	size_t len = size * nitems;
-	int rc;
+	int rc, was_final = t->final;
 
 	t->header_bytes += len;
 	if (cfg->max_header > 0 && t->header_bytes > cfg->max_header) {
@@ -905,6 +1101,10 @@ header_cb(char *data, size_t size, size_t nitems, void *userp)
 		rc = header_end(t);
 	else
 		rc = header_field(t, data, len);
+	/* After the status line has reset the previous response's block;
+	 * trailers after a body are not part of it. */
+	if (rc == 0 && !was_final)
+		rc = header_keep_raw(t, data, len);
 
 	/* A loop or a refusal recorded its own reason; anything else that
 	 * failed here was an allocation. */
@@ -990,6 +1190,26 @@ opensocket_cb(void *userp, curlsocktype purpose,
 	}
 	return socket(address->family, address->socktype,
 	    address->protocol);
+}
+
+/* Right before each request goes out, on a connection made or reused:
+ * the host's delay counts from here.  XXX: redirect hops of one transfer
+ * are followed by curl at once, so a chain to one host comes faster than
+ * host_delay_ms (bounded by max_redirects). */
+static int
+prereq_cb(void *userp, char *primary_ip, char *local_ip, int primary_port,
+    int local_port)
+{
+	struct fetch_transfer *t = userp;
+	struct fetch_host *h = t->host;
+
+	h->last_start = now_ms();
+	if (!t->sent) {
+		t->sent = 1;
+		h->unsent--;
+		fetch_kick(t->f, host_delay(t->f, h));
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* ---- transfers: start ------------------------------------------------ */
@@ -1098,6 +1318,8 @@ transfer_setup(struct fetch_transfer *t)
 	bad |= easy_set(e, CURLOPT_NOPROGRESS, 0L);
 	bad |= easy_set(e, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
 	bad |= easy_set(e, CURLOPT_OPENSOCKETDATA, (void *)t);
+	bad |= easy_set(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+	bad |= easy_set(e, CURLOPT_PREREQDATA, (void *)t);
 
 	return bad ? -EINVAL : 0;
 }
@@ -1128,8 +1350,13 @@ transfer_start(struct treg_fetch *f, struct fetch_transfer *t, int64_t now)
 	t->host->running++;
 	t->host->started = 1;
 	t->host->last_start = now;
-	t->started = now;
-	log_debug("fetch", "url=%s host=%s started", t->url, t->host->name);
+	t->host->unsent++;
+	t->sent = 0;
+	if (t->started == 0)
+		t->started = now;
+	t->attempts++;
+	log_debug("fetch", "url=%s host=%s attempt=%ld started", t->url,
+	    t->host->name, t->attempts);
 	return 0;
 }
 
@@ -1148,6 +1375,9 @@ host_get(struct treg_fetch *f, const char *name)
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
+	h->f = f;
+	h->crawl_delay = -1;
+	treg_buf_init(&h->robots_body, TREG_ROBOTS_MAX_BYTES);
 	h->name = strdup(name);
 	if (h->name == NULL) {
 		free(h);
@@ -1161,15 +1391,25 @@ static void
 host_free(struct treg_fetch *f, struct fetch_host *h)
 {
 	TAILQ_REMOVE(&f->hosts, h, entry);
+	treg_robots_free(h->robots);
+	treg_buf_cleanup(&h->robots_body);
 	free(h->name);
 	free(h);
 }
 
+/* The configured delay, or the host's Crawl-delay when that is longer. */
 static long
-host_delay(const struct treg_fetch *f)
+host_delay(const struct treg_fetch *f, const struct fetch_host *h)
 {
-	return f->cfg->host_delay_ms >= 0 ? f->cfg->host_delay_ms :
+	long d = f->cfg->host_delay_ms >= 0 ? f->cfg->host_delay_ms :
 	    FETCH_HOST_DELAY_MS;
+
+	if (h != NULL && h->crawl_delay > d)
+		d = h->crawl_delay;
+	/* A little over, so the server never sees two requests closer
+	 * than the delay however timers round and however long a busy
+	 * server takes to read the earlier one. */
+	return d > 0 ? d + FETCH_DELAY_SLACK_MS : 0;
 }
 
 /* Forgets hosts nobody waits for whose delay has run out, so the table
@@ -1181,17 +1421,246 @@ hosts_prune(struct treg_fetch *f, int64_t now)
 
 	for (h = TAILQ_FIRST(&f->hosts); h != NULL; h = next) {
 		next = TAILQ_NEXT(h, entry);
-		if (h->refs == 0 &&
-		    (!h->started || now - h->last_start >= host_delay(f)))
+		if (h->refs == 0 && h->robots_state == ROBOTS_NONE &&
+		    h->hold_until <= now &&
+		    (!h->started || now - h->last_start >= host_delay(f, h)))
 			host_free(f, h);
 	}
 }
 
+/* ---- robots.txt ------------------------------------------------------ */
+
+static int	fetch_enqueue(struct treg_fetch *f,
+		    const struct treg_fetch_request *req,
+		    const struct treg_fetch_ops *ops, void *arg,
+		    struct fetch_transfer **tp);
+
+/* The part of url robots.txt rules look at: path and query. */
+static char *
+url_path_query(const char *url)
+{
+	char *path = NULL, *query = NULL, *out = NULL;
+	CURLU *u;
+
+	u = curl_url();
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+			query = NULL;
+		if (asprintf(&out, "%s%s%s", path, query != NULL ? "?" : "",
+		    query != NULL ? query : "") < 0)
+			out = NULL;
+	}
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* scheme://host[:port]/robots.txt of url, malloc'd (curl_free), or NULL. */
+static char *
+url_robots(const char *url)
+{
+	char *out = NULL;
+	CURLU *u;
+
+	u = curl_url();
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PATH, "/robots.txt", 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		out = NULL;
+	curl_url_cleanup(u);
+	return out;
+}
+
+static void
+robots_ready(struct fetch_host *h)
+{
+	h->robots_state = ROBOTS_READY;
+	h->robots_at = now_ms();
+}
+
+/*
+ * What a robots.txt answer means for h (RFC 9309 2.3.1): 2xx its rules;
+ * 4xx but 429 no rules at all; 429 and 5xx "unreachable", so nothing may
+ * be fetched; anything else (a redirect left over) no rules.
+ */
+static void
+robots_apply(struct fetch_host *h, long status, const char *body,
+    size_t len)
+{
+	struct treg_fetch *f = h->f;
+
+	treg_robots_free(h->robots);
+	h->robots = NULL;
+	if (status >= 200 && status <= 299)
+		h->robots = treg_robots_parse(body, len, f->robots_agent);
+	else if (status == 429 || status >= 500)
+		h->robots = treg_robots_new_disallow_all();
+	/* Out of memory above leaves NULL, which allows: the caps and
+	 * delays still hold, so that is the safe side of failing. */
+	h->crawl_delay = treg_robots_crawl_delay_ms(h->robots);
+	robots_ready(h);
+	log_debug("fetch", "host=%s robots status=%ld rules=%zu delay=%ld",
+	    h->name, status, treg_robots_nrules(h->robots), h->crawl_delay);
+}
+
+static int
+robots_headers_cb(void *arg, const struct treg_fetch_result *res)
+{
+	return res->status >= 200 && res->status <= 299 ? 0 : 1;
+}
+
+static int
+robots_body_cb(void *arg, const char *data, size_t len)
+{
+	struct fetch_host *h = arg;
+
+	/* Past the cap the rest is ignored, as the RFC allows. */
+	(void)treg_buf_append(&h->robots_body, data, len);
+	return 0;
+}
+
+static void
+robots_done_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct fetch_host *h = arg;
+	struct treg_fetch *f = h->f;
+	const struct treg_fetch_robots_ops *ops = &f->robots_ops;
+	const char *body = h->robots_body.data != NULL ?
+	    h->robots_body.data : "";
+
+	if (res->error == TREG_FETCH_ABORTED) {
+		robots_ready(h);
+	} else if (res->error != TREG_FETCH_OK) {
+		/* No HTTP answer: the pages would get none either, and
+		 * each should report its own error rather than a robots
+		 * refusal, so this decides nothing. */
+		robots_ready(h);
+		log_info("fetch", "host=%s robots.txt failed: err=%s", h->name,
+		    treg_fetch_error_name(res->error));
+	} else {
+		robots_apply(h, res->status, body, h->robots_body.len);
+		if (ops->put_cb != NULL && res->status != 429 &&
+		    res->status >= 200 && res->status <= 499)
+			ops->put_cb(ops->arg, res->url, res->status, body,
+			    h->robots_body.len);
+	}
+	treg_buf_cleanup(&h->robots_body);
+	if (!f->closing)
+		fetch_kick(f, 0);
+}
+
+static const struct treg_fetch_ops robots_fetch_ops = {
+	.headers_cb = robots_headers_cb,
+	.body_cb = robots_body_cb,
+	.done_cb = robots_done_cb,
+};
+
+/* Looks h's robots.txt up in the cache, or queues its fetch.  XXX: hosts
+ * are keyed by name alone, so the robots.txt of the first scheme and
+ * port asked for applies to all of them; a site that differs between
+ * http and https is judged by one of its files. */
+static void
+robots_start(struct treg_fetch *f, struct fetch_host *h, const char *url)
+{
+	const struct treg_fetch_robots_ops *ops = &f->robots_ops;
+	struct treg_fetch_request req;
+	struct fetch_transfer *rt;
+	char *rurl, *body = NULL;
+	size_t len = 0;
+	long status = 0;
+
+	rurl = url_robots(url);
+	if (rurl == NULL) {
+		robots_ready(h);
+		return;
+	}
+	if (ops->get_cb != NULL &&
+	    ops->get_cb(ops->arg, rurl, &body, &len, &status) == 0) {
+		robots_apply(h, status, body, len);
+		free(body);
+		curl_free(rurl);
+		return;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.url = rurl;
+	if (fetch_enqueue(f, &req, &robots_fetch_ops, h, &rt) < 0) {
+		robots_ready(h);
+	} else {
+		rt->robots_fetch = 1;
+		h->robots_state = ROBOTS_FETCHING;
+	}
+	curl_free(rurl);
+}
+
+/*
+ * The host-wide rules for t beyond the caps: robots.txt and a server's
+ * pause.  Returns 0 when t may start, 1 when it must wait (*leftp ms, or
+ * -1 for an event), 2 when it was ended here.
+ */
+static int
+fetch_gate(struct treg_fetch *f, struct fetch_transfer *t, int64_t now,
+    long *leftp)
+{
+	struct fetch_host *h = t->host;
+	long wait_max = f->cfg->retry_after_wait;
+	char *path;
+	int ok;
+
+	*leftp = -1;
+	/* A long-lived fetcher (the daemon's) asks again after a day. */
+	if (h->robots_state == ROBOTS_READY &&
+	    now - h->robots_at > FETCH_ROBOTS_TTL_MS) {
+		treg_robots_free(h->robots);
+		h->robots = NULL;
+		h->crawl_delay = -1;
+		h->robots_state = ROBOTS_NONE;
+	}
+	if (f->robots_on && !t->robots_fetch) {
+		if (h->robots_state == ROBOTS_NONE)
+			robots_start(f, h, t->url);
+		if (h->robots_state == ROBOTS_FETCHING)
+			return 1;
+		if (h->robots != NULL) {
+			path = url_path_query(t->url);
+			ok = treg_robots_allowed(h->robots, path);
+			free(path);
+			if (!ok) {
+				transfer_done(t, TREG_FETCH_ROBOTS,
+				    "disallowed by robots.txt");
+				return 2;
+			}
+		}
+	}
+
+	if (h->hold_until > now) {
+		*leftp = (long)(h->hold_until - now);
+		if (*leftp > (wait_max > 0 ? wait_max : 0) * 1000) {
+			transfer_done(t, TREG_FETCH_RATE_LIMITED,
+			    "host asked for a pause (Retry-After)");
+			return 2;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- queue ------------------------------------------------------------- */
+
 /*
  * Starts what the caps allow, in arrival order, and ends the requests that
- * failed their checks in treg_fetch_add().  When a host's delay holds a
- * request back, the queue timer is set for the moment it runs out; the
- * caps are rechecked whenever a transfer completes.
+ * failed their checks in treg_fetch_add().  When a host's delay, a pause
+ * or a backoff holds a request back, the queue timer is set for the
+ * moment it runs out; the caps are rechecked whenever a transfer
+ * completes.
  */
 static void
 fetch_dispatch(struct treg_fetch *f)
@@ -1204,7 +1673,6 @@ fetch_dispatch(struct treg_fetch *f)
 	max_conn = cfg->max_connections > 0 ? cfg->max_connections :
 	    FETCH_MAX_CONNECTIONS;
 	per_host = cfg->per_host > 0 ? cfg->per_host : FETCH_PER_HOST;
-	delay = host_delay(f);
 
 	for (t = TAILQ_FIRST(&f->queue); t != NULL; t = next) {
 		next = TAILQ_NEXT(t, entry);
@@ -1213,9 +1681,31 @@ fetch_dispatch(struct treg_fetch *f)
 			transfer_done(t, t->reason, t->reason_detail);
 			continue;
 		}
-		if ((long)f->nrunning >= max_conn ||
-		    t->host->running >= per_host)
+		if (t->not_before > now) {
+			left = (long)(t->not_before - now);
+			if (wait < 0 || left < wait)
+				wait = left;
 			continue;
+		}
+		switch (fetch_gate(f, t, now, &left)) {
+		case 0:
+			break;
+		case 1:
+			if (left >= 0 && (wait < 0 || left < wait))
+				wait = left;
+			continue;
+		default:
+			/* Ended; a robots.txt transfer it queued kicked the
+			 * queue again. */
+			continue;
+		}
+		/* The delay runs from the moment a request is sent, which
+		 * a new connection's handshake puts off: until it is,
+		 * the host's next request waits (prereq_cb kicks). */
+		if ((long)f->nrunning >= max_conn ||
+		    t->host->running >= per_host || t->host->unsent > 0)
+			continue;
+		delay = host_delay(f, t->host);
 		if (t->host->started && now - t->host->last_start < delay) {
 			left = (long)(t->host->last_start + delay - now);
 			if (wait < 0 || left < wait)
@@ -1250,18 +1740,14 @@ fetch_kick(struct treg_fetch *f, long ms)
 		log_err("fetch", "evtimer_add failed");
 }
 
-int
-treg_fetch_add(struct treg_fetch *f, const struct treg_fetch_request *req,
-    const struct treg_fetch_ops *ops, void *arg)
+/* Queues one transfer and, when tp is not NULL, says which. */
+static int
+fetch_enqueue(struct treg_fetch *f, const struct treg_fetch_request *req,
+    const struct treg_fetch_ops *ops, void *arg, struct fetch_transfer **tp)
 {
 	struct fetch_transfer *t = NULL;
 	char *host = NULL;
 	int rc = -ENOMEM;
-
-	if (f == NULL || req == NULL || req->url == NULL)
-		return -EINVAL;
-	if (f->closing)
-		return -ESHUTDOWN;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -1299,6 +1785,8 @@ treg_fetch_add(struct treg_fetch *f, const struct treg_fetch_request *req,
 	t->list = &f->queue;
 	f->nqueued++;
 	fetch_kick(f, 0);
+	if (tp != NULL)
+		*tp = t;
 	t = NULL;
 	rc = 0;
 out:
@@ -1311,6 +1799,35 @@ out:
 		free(t);
 	}
 	return rc;
+}
+
+int
+treg_fetch_add(struct treg_fetch *f, const struct treg_fetch_request *req,
+    const struct treg_fetch_ops *ops, void *arg)
+{
+	if (f == NULL || req == NULL || req->url == NULL)
+		return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	return fetch_enqueue(f, req, ops, arg, NULL);
+}
+
+int
+treg_fetch_set_robots(struct treg_fetch *f, const char *agent,
+    const struct treg_fetch_robots_ops *ops)
+{
+	char *copy;
+
+	copy = strdup(agent != NULL ? agent : FETCH_USER_AGENT);
+	if (copy == NULL)
+		return -ENOMEM;
+	free(f->robots_agent);
+	f->robots_agent = copy;
+	memset(&f->robots_ops, 0, sizeof(f->robots_ops));
+	if (ops != NULL)
+		f->robots_ops = *ops;
+	f->robots_on = 1;
+	return 0;
 }
 
 size_t
@@ -1336,6 +1853,133 @@ multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	return evtimer_add(f->timer_ev, &tv) < 0 ? -1 : 0;
+}
+
+/* A 429 or 503 with Retry-After pauses the whole host, whatever URL
+ * asked: the server speaks about itself, not about one page. */
+static void
+transfer_note_pause(struct fetch_transfer *t)
+{
+	int64_t until;
+
+	if (!t->final || t->retry_after < 0 ||
+	    (t->status != 429 && t->status != 503))
+		return;
+	until = now_ms() + (int64_t)t->retry_after * 1000;
+	if (until > t->host->hold_until)
+		t->host->hold_until = until;
+	log_info("fetch", "host=%s paused for %lds (Retry-After)",
+	    t->host->name, t->retry_after);
+}
+
+static int
+transfer_transient(const struct fetch_transfer *t, enum treg_fetch_error err)
+{
+	switch (err) {
+	case TREG_FETCH_CONNECT:
+	case TREG_FETCH_TIMEOUT:
+	case TREG_FETCH_RESET:
+		return 1;
+	case TREG_FETCH_OK:
+		return (t->status >= 500 || t->status == 429) &&
+		    !transfer_is_challenge(t);
+	default:
+		return 0;
+	}
+}
+
+/* Puts t back to the state it had before its first start. */
+static int
+transfer_rewind(struct fetch_transfer *t)
+{
+	char *norm = NULL, *host = NULL;
+	size_t i;
+
+	if (url_check(t->url, &norm, &host) != TREG_FETCH_OK)
+		return -ENOMEM;
+	free(host);
+	free(t->cur_url);
+	t->cur_url = norm;
+
+	curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	transfer_reset_headers(t);
+	for (i = 0; i < t->nhops; i++) {
+		free(t->hops[i].url);
+		free(t->hops[i].location);
+	}
+	free(t->hops);
+	free(t->hop_gen);
+	t->hops = NULL;
+	t->hop_gen = NULL;
+	t->nhops = 0;
+	t->reason = TREG_FETCH_OK;
+	t->reason_detail = NULL;
+	t->refused = 0;
+	t->cur_gen = t->cookie_gen = 0;
+	t->status = 0;
+	t->header_bytes = 0;
+	t->final = 0;
+	t->want_body = 0;
+	t->bytes = 0;
+	t->head_len = 0;
+	t->errbuf[0] = '\0';
+	return 0;
+}
+
+/*
+ * Retries a transient failure of t, if its caller wants retries and any
+ * are left: after base * 2^(n-1) ms plus up to as much jitter, or the
+ * server's Retry-After if that is longer (one longer than
+ * retry_after_wait is not waited for).  Returns 0 when t was queued
+ * again, -1 when it ends now.
+ */
+static int
+transfer_retry(struct fetch_transfer *t, enum treg_fetch_error err,
+    const char *detail)
+{
+	struct treg_fetch *f = t->f;
+	const struct treg_config *cfg = f->cfg;
+	long base, backoff, shift, status = t->status;
+
+	if (f->closing || t->ops == NULL || t->ops->retry_cb == NULL ||
+	    t->robots_fetch || t->attempts > cfg->retries ||
+	    !transfer_transient(t, err))
+		return -1;
+	if (t->final && t->retry_after >= 0 &&
+	    t->retry_after > cfg->retry_after_wait)
+		return -1;
+
+	base = cfg->retry_backoff_ms > 0 ? cfg->retry_backoff_ms : 0;
+	shift = t->attempts - 1 < 16 ? t->attempts - 1 : 16;
+	backoff = base << shift;
+	if (backoff > 0)
+		backoff += (long)arc4random_uniform((uint32_t)backoff + 1);
+	if (t->final && t->retry_after >= 0 &&
+	    t->retry_after * 1000 > backoff)
+		backoff = t->retry_after * 1000;
+
+	transfer_fill_result(t, err, detail);
+	t->ops->retry_cb(t->arg, &t->res);
+	if (transfer_rewind(t) < 0)
+		return -1;
+
+	TAILQ_REMOVE(&f->running, t, entry);
+	f->nrunning--;
+	t->host->running--;
+	if (!t->sent)
+		t->host->unsent--;
+	t->sent = 0;
+	TAILQ_INSERT_TAIL(&f->queue, t, entry);
+	t->list = &f->queue;
+	f->nqueued++;
+	t->not_before = now_ms() + backoff;
+	log_info("fetch", "url=%s err=%s status=%ld retry=%ld in=%ldms",
+	    t->url, treg_fetch_error_name(err), status, t->attempts,
+	    backoff);
+	return 0;
 }
 
 static void
@@ -1374,8 +2018,11 @@ fetch_drain(struct treg_fetch *f)
 
 		/* msg points into the handle: done with it before removal. */
 		curl_multi_remove_handle(f->multi, easy);
-		transfer_done(t, err, detail);
+		transfer_note_pause(t);
 		ended = 1;
+		if (transfer_retry(t, err, detail) == 0)
+			continue;
+		transfer_done(t, err, detail);
 	}
 	if (ended && !TAILQ_EMPTY(&f->queue))
 		fetch_kick(f, 0);
@@ -1603,6 +2250,7 @@ treg_fetch_free(struct treg_fetch *f)
 		event_free(f->queue_ev);
 	curl_slist_free_all(f->resolve);
 	curl_slist_free_all(f->connect_to);
+	free(f->robots_agent);
 	free(f);
 	curl_global_cleanup();
 }

@@ -34,6 +34,10 @@ enum treg_fetch_error {
 	TREG_FETCH_PROTOCOL,		/* malformed HTTP */
 	TREG_FETCH_ABORTED,		/* by us: shutdown or body_cb */
 	TREG_FETCH_OTHER,
+	/* Added later: the values above are stored, so new ones go here. */
+	TREG_FETCH_ROBOTS,		/* disallowed by robots.txt */
+	TREG_FETCH_RATE_LIMITED,	/* host's Retry-After outlasts the
+					 * wait: not requested */
 };
 
 /* Stable short name ("dns", "timeout", "too-large", ...), static. */
@@ -67,6 +71,20 @@ struct treg_fetch_result {
 	size_t	 body_head_len;
 	size_t	 bytes_received;	/* decoded body bytes */
 	long	 ms;			/* wall time of the transfer */
+	int	 challenge;		/* a bot-protection challenge: a
+					 * cf-mitigated header, or a
+					 * 401/403/429/503 with challenge
+					 * markup in body_head */
+	long	 attempts;		/* requests made, retries included */
+	const char *refresh_url;	/* a 2xx page's <meta http-equiv=
+					 * "refresh"> (delay <= 5 s) to
+					 * another URL, resolved; or NULL */
+	const char *raw_headers;	/* the final response's status line
+					 * and header lines as received
+					 * (CRLFs kept, NUL-terminated);
+					 * complete with its blank line in
+					 * done_cb; NULL if none */
+	size_t	 raw_headers_len;
 };
 
 struct treg_fetch_ops {
@@ -85,6 +103,29 @@ struct treg_fetch_ops {
 	 * these callbacks may call treg_fetch_free(); done_cb may call
 	 * treg_fetch_add(). */
 	void	(*done_cb)(void *arg, const struct treg_fetch_result *res);
+
+	/* Optional; when set, transient failures (reset, timeout, connect,
+	 * 5xx and 429 that are not challenges) are retried up to
+	 * cfg->retries times after an exponential backoff with jitter, or
+	 * the server's Retry-After when that is longer and at most
+	 * cfg->retry_after_wait.  Called before each retry: drop whatever
+	 * body_cb delivered.  NULL: no retries. */
+	void	(*retry_cb)(void *arg, const struct treg_fetch_result *res);
+};
+
+/*
+ * robots.txt cache kept by the caller (the store).  get_cb fills *bodyp
+ * (malloc'd, the caller of get_cb frees it), *lenp and *statusp with a
+ * copy fetched recently enough to use, and returns 0, or -ENOENT.
+ * put_cb is given every robots.txt that was fetched and answered (2xx or
+ * 4xx).  Either may be NULL.
+ */
+struct treg_fetch_robots_ops {
+	int	(*get_cb)(void *arg, const char *robots_url, char **bodyp,
+		    size_t *lenp, long *statusp);
+	void	(*put_cb)(void *arg, const char *robots_url, long status,
+		    const char *body, size_t len);
+	void	*arg;
 };
 
 struct treg_fetch_request {
@@ -111,6 +152,19 @@ struct treg_fetch *treg_fetch_new(struct event_base *base,
 int	treg_fetch_add(struct treg_fetch *f,
 	    const struct treg_fetch_request *req,
 	    const struct treg_fetch_ops *ops, void *arg);
+
+/*
+ * Makes f honour robots.txt for product token agent: before the first
+ * request to a host its /robots.txt is looked up in ops' cache or fetched
+ * (once per fetcher), requests it disallows end with TREG_FETCH_ROBOTS,
+ * and its Crawl-delay raises the host's delay.  A 4xx robots.txt allows
+ * everything; a 5xx (or 429) disallows everything for the life of f (RFC
+ * 9309 "unreachable"); one that got no HTTP answer at all decides
+ * nothing, so each request goes ahead and reports its own error.  ops is
+ * copied; its arg must outlive f.  Returns 0 or -ENOMEM.
+ */
+int	treg_fetch_set_robots(struct treg_fetch *f, const char *agent,
+	    const struct treg_fetch_robots_ops *ops);
 
 /* Number of transfers queued or running. */
 size_t	treg_fetch_pending(const struct treg_fetch *f);

@@ -238,6 +238,19 @@ srv_big_headers(struct srv_conn *c)
 	    "Content-Length: 2\r\n\r\nok");
 }
 
+/* Requests for path so far, this one included. */
+static int
+srv_count(const struct srv *s, const char *path)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nreq && i < MAX_LOG; i++) {
+		if (strcmp(s->paths[i], path) == 0)
+			n++;
+	}
+	return n;
+}
+
 static void
 srv_route(struct srv_conn *c, const char *path)
 {
@@ -332,6 +345,20 @@ srv_route(struct srv_conn *c, const char *path)
 		c->repeat = huge_tail;
 		c->repeat_len = sizeof(huge_tail) - 1;
 		srv_send(c, s->files[F_HUGE], s->lens[F_HUGE], SRV_ENDLESS);
+	} else if (strcmp(path, "/robots.txt") == 0) {
+		srv_sendf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+		    "Connection: close\r\nContent-Length: 33\r\n\r\n"
+		    "User-agent: *\nDisallow: /private\n");
+	} else if (strcmp(path, "/flaky") == 0 && srv_count(s, path) == 1) {
+		srv_sendf(c, "HTTP/1.1 503 Service Unavailable\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n");
+	} else if (strcmp(path, "/flaky") == 0) {
+		srv_send(c, page_ok, sizeof(page_ok) - 1, SRV_CLOSE);
+	} else if (strcmp(path, "/refresh") == 0) {
+		srv_sendf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+		    "Connection: close\r\nContent-Length: 75\r\n\r\n"
+		    "<html><head><meta http-equiv=\"refresh\" "
+		    "content=\"0; url=/new\"></head></html>");
 	} else {
 		srv_sendf(c, "HTTP/1.1 404 Not Found\r\nConnection: close\r\n"
 		    "Content-Length: 0\r\n\r\n");
@@ -522,6 +549,10 @@ struct rec {
 	int			 body_ret;
 	int64_t			 done_at;
 	int			 done_calls;
+	int			 challenge;
+	long			 attempts;
+	int			 retries;
+	char			 refresh[256];
 };
 
 struct fx {
@@ -669,6 +700,9 @@ rec_done_cb(void *arg, const struct treg_fetch_result *res)
 	r->head[res->body_head_len < 4095 ? res->body_head_len : 4095] = 0;
 	r->bytes = res->bytes_received;
 	r->done_at = now_ms();
+	r->challenge = res->challenge;
+	r->attempts = res->attempts;
+	copy_str(r->refresh, sizeof(r->refresh), res->refresh_url);
 
 	cb_fx->ndone++;
 	if (cb_fx->ndone >= cb_fx->want)
@@ -680,6 +714,33 @@ static const struct treg_fetch_ops rec_ops = {
 	.body_cb = rec_body_cb,
 	.done_cb = rec_done_cb,
 };
+
+static void
+rec_retry_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct rec *r = arg;
+
+	r->retries++;
+	r->body_len = 0;
+}
+
+static const struct treg_fetch_ops rec_retry_ops = {
+	.headers_cb = rec_headers_cb,
+	.body_cb = rec_body_cb,
+	.done_cb = rec_done_cb,
+	.retry_cb = rec_retry_cb,
+};
+
+/* As fx_add(), with retries wanted. */
+static void
+fx_add_retry(struct fx *fx, int i, const char *url)
+{
+	struct treg_fetch_request req = { .url = url };
+
+	cb_fx = fx;
+	assert_int_equal(treg_fetch_add(fx->f, &req, &rec_retry_ops,
+	    &fx->recs[i]), 0);
+}
 
 static void
 fx_add_req(struct fx *fx, int i, const struct treg_fetch_request *req)
@@ -938,7 +999,7 @@ test_treg_fetch_error_name_all(void **state)
 		"too-large", "header-too-large", "forbidden-address",
 		"bad-scheme", "bad-url", "redirect-loop",
 		"too-many-redirects", "undecodable-body", "protocol",
-		"aborted", "error",
+		"aborted", "error", "disallowed-by-robots", "rate-limited",
 	};
 	size_t i;
 
@@ -950,6 +1011,101 @@ test_treg_fetch_error_name_all(void **state)
 }
 
 /* ---- transfers ------------------------------------------------------- */
+
+static void
+test_treg_fetch_set_robots_disallowed(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_start(fx);
+	assert_int_equal(treg_fetch_set_robots(fx->f, cfg_ua, NULL), 0);
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/private"));
+	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/ok"));
+
+	fx_run(fx, 2, 3000);
+
+	assert_int_equal(fx->recs[0].err, TREG_FETCH_ROBOTS);
+	assert_int_equal(fx->recs[1].err, TREG_FETCH_OK);
+	assert_int_equal(srv_count(&fx->srv, "/robots.txt"), 1);
+	assert_int_equal(srv_count(&fx->srv, "/private"), 0);
+}
+
+static void
+test_treg_fetch_add_retry_then_ok(void **state)
+{
+	struct fx *fx = *state;
+	struct rec *r = &fx->recs[0];
+
+	fx->cfg.retries = 1;
+	fx->cfg.retry_backoff_ms = 10;
+	fx_start(fx);
+	fx_add_retry(fx, 0, fx_url(fx, 0, "127.0.0.1", "/flaky"));
+
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(r->err, TREG_FETCH_OK);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->attempts, 2);
+	assert_int_equal(r->retries, 1);
+	assert_int_equal(r->done_calls, 1);
+	assert_int_equal(r->body_len, 48);
+}
+
+static void
+test_treg_fetch_add_challenge_not_retried(void **state)
+{
+	struct fx *fx = *state;
+	struct rec *r = &fx->recs[0];
+
+	fx->cfg.retries = 2;
+	fx->cfg.retry_backoff_ms = 10;
+	fx_start(fx);
+	fx_add_retry(fx, 0, fx_url(fx, 0, "127.0.0.1", "/challenge"));
+
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(r->status, 403);
+	assert_int_equal(r->challenge, 1);
+	assert_int_equal(r->attempts, 1);
+	assert_int_equal(r->retries, 0);
+}
+
+static void
+test_treg_fetch_add_retry_after_pauses_host(void **state)
+{
+	struct fx *fx = *state;
+
+	fx->cfg.retries = 2;
+	fx->cfg.retry_after_wait = 1;
+	fx_start(fx);
+	fx_add_retry(fx, 0, fx_url(fx, 0, "127.0.0.1", "/429"));
+	fx_run(fx, 1, 3000);
+	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/ok"));
+
+	fx_run(fx, 2, 3000);
+
+	assert_int_equal(fx->recs[0].status, 429);
+	assert_int_equal(fx->recs[0].retry_after, 120);
+	assert_int_equal(fx->recs[0].attempts, 1);
+	assert_int_equal(fx->recs[1].err, TREG_FETCH_RATE_LIMITED);
+	assert_int_equal(srv_count(&fx->srv, "/ok"), 0);
+}
+
+static void
+test_treg_fetch_add_meta_refresh(void **state)
+{
+	struct fx *fx = *state;
+	char want[256];
+
+	fx_start(fx);
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/refresh"));
+
+	fx_run(fx, 1, 3000);
+
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/new", fx->srv.port);
+	assert_string_equal(fx->recs[0].refresh, want);
+	assert_string_equal(fx->recs[1].refresh, "");
+}
 
 static void
 test_treg_fetch_add_ok(void **state)
@@ -1661,6 +1817,19 @@ main(void)
 		    test_treg_fetch_raw_archive_url_modifier_kept),
 		cmocka_unit_test(test_treg_fetch_raw_archive_url_other_urls),
 		cmocka_unit_test(test_treg_fetch_error_name_all),
+		cmocka_unit_test_setup_teardown(
+		    test_treg_fetch_set_robots_disallowed, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_treg_fetch_add_retry_then_ok, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_treg_fetch_add_challenge_not_retried, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_treg_fetch_add_retry_after_pauses_host, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_treg_fetch_add_meta_refresh, fx_setup, fx_teardown),
 		T(test_treg_fetch_add_ok),
 		T(test_treg_fetch_add_not_modified),
 		T(test_treg_fetch_add_redirect_chain),
