@@ -142,7 +142,7 @@ treg_sha256_hex_of(const void *data, size_t len, char *hex)
 }
 
 /* splitmix64's finaliser: every input bit reaches every output bit, which
- * the votes need (FNV-1a alone leaves the high bits poorly mixed). */
+ * the votes need (a multiply alone leaves the low bits poorly mixed). */
 static uint64_t
 mix64(uint64_t x)
 {
@@ -154,77 +154,192 @@ mix64(uint64_t x)
 	return x;
 }
 
-/*
- * FNV-1a over the word with ASCII letters lowered, so "Terms" and "terms"
- * hash alike.  Other scripts keep their case: lowering them needs the
- * Unicode tables, and a case-only edit there moves only a few shingles.
- */
-static uint64_t
-word_hash(const char *word, size_t len)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	unsigned char c;
-	size_t i;
+#define WORD_MUL	UINT64_C(0x9e3779b97f4a7c15)
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)word[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h ^= c;
-		h *= UINT64_C(0x100000001b3);
+/*
+ * Filled on first use; the daemon hashes from one thread, and a race
+ * between two first callers would only write the same values twice.
+ * simhash_spread[b] has byte j set to bit j of b.  simhash_fold[c] is
+ * the ASCII byte c lowered, or 0 when c does not belong in a word, so
+ * "Terms" and "terms" hash alike.  Other scripts keep their case:
+ * lowering them needs the Unicode tables, and a case-only edit there
+ * moves only a few shingles.
+ */
+static uint64_t simhash_spread[256];
+static unsigned char simhash_fold[128];
+static int simhash_ready;
+
+static void
+simhash_tables(void)
+{
+	int b, j;
+
+	if (simhash_ready)
+		return;
+	for (b = 0; b < 256; b++)
+		for (j = 0; j < 8; j++)
+			if (b & (1 << j))
+				simhash_spread[b] |= UINT64_C(1) << (8 * j);
+	for (b = 0; b < 128; b++) {
+		if (b >= 'A' && b <= 'Z')
+			simhash_fold[b] = (unsigned char)(b - 'A' + 'a');
+		else if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9'))
+			simhash_fold[b] = (unsigned char)b;
 	}
-	return mix64(h);
+	simhash_ready = 1;
 }
 
-/* Order matters: "a b c" and "c b a" are different shingles. */
+/*
+ * A word is hashed eight bytes at a time: bytes are shifted into acc and
+ * only a full acc costs a multiply, so the per-byte work carries no
+ * multiply latency.  The finaliser at the end of the word mixes well
+ * enough that a shingle can be the XOR of its rotated word hashes.
+ */
+struct word_hash {
+	uint64_t	 h;
+	uint64_t	 acc;
+	size_t		 len;
+};
+
+static void
+word_hash_byte(struct word_hash *w, unsigned char c)
+{
+	w->acc = w->acc << 8 | c;
+	if ((++w->len & 7) == 0) {
+		w->h = (w->h ^ w->acc) * WORD_MUL;
+		w->acc = 0;
+	}
+}
+
+static uint64_t
+word_hash_end(struct word_hash *w)
+{
+	uint64_t h = mix64((w->h ^ w->acc) * WORD_MUL ^ w->len);
+
+	w->h = 0;
+	w->acc = 0;
+	w->len = 0;
+	return h;
+}
+
+static void
+simhash_fold_lanes(uint32_t *ones, const uint64_t *lanes)
+{
+	int k, j;
+
+	for (k = 0; k < 8; k++)
+		for (j = 0; j < 8; j++)
+			ones[8 * k + j] += (uint32_t)(lanes[k] >> (8 * j) &
+			    0xff);
+}
+
+/* Order matters: "a b c" and "c b a" are different shingles, hence the
+ * rotations. */
 static uint64_t
 shingle_hash(const uint64_t *words, size_t n)
 {
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
+	uint64_t h = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = mix64(h ^ words[i]);
+		h = (h << 21 | h >> 43) ^ words[i];
 	return h;
+}
+
+/* Feeds the hash of one word. */
+static void
+simhash_add_hash(struct treg_simhash *sh, uint64_t wh)
+{
+	uint64_t h;
+	int k;
+
+	memmove(sh->ring, sh->ring + 1,
+	    (TREG_SHINGLE_WORDS - 1) * sizeof(sh->ring[0]));
+	sh->ring[TREG_SHINGLE_WORDS - 1] = wh;
+	sh->nwords++;
+	if (sh->nwords < TREG_SHINGLE_WORDS)
+		return;
+
+	h = shingle_hash(sh->ring, TREG_SHINGLE_WORDS);
+	for (k = 0; k < 8; k++)
+		sh->lanes[k] += simhash_spread[h >> (8 * k) & 0xff];
+	if (++sh->pending == 255) {
+		simhash_fold_lanes(sh->ones, sh->lanes);
+		memset(sh->lanes, 0, sizeof(sh->lanes));
+		sh->pending = 0;
+	}
 }
 
 void
 treg_simhash_init(struct treg_simhash *sh)
 {
 	memset(sh, 0, sizeof(*sh));
+	simhash_tables();
 }
 
 void
 treg_simhash_add_word(struct treg_simhash *sh, const char *word, size_t len)
 {
-	uint64_t h;
-	int bit;
+	struct word_hash w = { 0, 0, 0 };
+	unsigned char c;
+	size_t i;
 
-	memmove(sh->ring, sh->ring + 1,
-	    (TREG_SHINGLE_WORDS - 1) * sizeof(sh->ring[0]));
-	sh->ring[TREG_SHINGLE_WORDS - 1] = word_hash(word, len);
-	sh->nwords++;
-	if (sh->nwords < TREG_SHINGLE_WORDS)
-		return;
-
-	h = shingle_hash(sh->ring, TREG_SHINGLE_WORDS);
-	for (bit = 0; bit < 64; bit++)
-		sh->votes[bit] += (h >> bit) & 1 ? 1 : -1;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)word[i];
+		if (c < 0x80 && simhash_fold[c] != 0)
+			c = simhash_fold[c];
+		word_hash_byte(&w, c);
+	}
+	simhash_add_hash(sh, word_hash_end(&w));
 }
 
-void
+/*
+ * Splits and hashes in one pass.  ASCII, most of any page, is classified
+ * by table; other characters ask normalize.c, so words are exactly those
+ * of treg_normalize_next_word().
+ */
+size_t
 treg_simhash_add_text(struct treg_simhash *sh, const char *text, size_t len)
 {
-	size_t pos = 0, start, wlen;
+	const unsigned char *s = (const unsigned char *)text;
+	struct word_hash w = { 0, 0, 0 };
+	size_t i = 0, n, j, words = 0;
+	int k;
 
-	while (treg_normalize_next_word(text, len, &pos, &start, &wlen))
-		treg_simhash_add_word(sh, text + start, wlen);
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (simhash_fold[s[i]] != 0) {
+				word_hash_byte(&w, simhash_fold[s[i]]);
+			} else if (w.len > 0) {
+				simhash_add_hash(sh, word_hash_end(&w));
+				words++;
+			}
+			i++;
+			continue;
+		}
+
+		k = treg_normalize_word_class(text + i, len - i, &n);
+		if (k == 1 || (k == 2 && w.len > 0)) {
+			for (j = 0; j < n; j++)
+				word_hash_byte(&w, s[i + j]);
+		} else if (w.len > 0) {
+			simhash_add_hash(sh, word_hash_end(&w));
+			words++;
+		}
+		i += n;
+	}
+	if (w.len > 0) {
+		simhash_add_hash(sh, word_hash_end(&w));
+		words++;
+	}
+	return words;
 }
 
 uint64_t
 treg_simhash_value(const struct treg_simhash *sh)
 {
-	uint64_t v = 0;
+	uint32_t ones[64];
+	uint64_t v = 0, shingles;
 	int bit;
 
 	if (sh->nwords == 0)
@@ -235,8 +350,12 @@ treg_simhash_value(const struct treg_simhash *sh)
 		return shingle_hash(sh->ring + TREG_SHINGLE_WORDS -
 		    sh->nwords, sh->nwords);
 
+	/* A bit is set when more shingles voted for it than against. */
+	shingles = sh->nwords - TREG_SHINGLE_WORDS + 1;
+	memcpy(ones, sh->ones, sizeof(ones));
+	simhash_fold_lanes(ones, sh->lanes);
 	for (bit = 0; bit < 64; bit++)
-		if (sh->votes[bit] > 0)
+		if (2 * (uint64_t)ones[bit] > shingles)
 			v |= UINT64_C(1) << bit;
 	return v;
 }

@@ -42,9 +42,14 @@ int	treg_sha256_hex_of(const void *data, size_t len, char *hex);
  * Streaming simhash.  Words are fed one at a time (already normalised);
  * each shingle of TREG_SHINGLE_WORDS consecutive words votes on 64 bits.
  * Texts of fewer words than a shingle still get a hash from their words.
+ * The votes are kept as counts of one bits: up to 255 shingles in byte
+ * lanes (eight bits of the shingle hash a 64-bit add), then folded into
+ * the per-bit totals.  Treat the fields as private.
  */
 struct treg_simhash {
-	int64_t	 votes[64];
+	uint64_t lanes[8];	/* byte j of lanes[k]: ones of bit 8k+j */
+	uint32_t ones[64];	/* ones per bit folded out of the lanes */
+	unsigned pending;	/* shingles in the lanes */
 	uint64_t ring[TREG_SHINGLE_WORDS];	/* hashes of the last words */
 	size_t	 nwords;
 };
@@ -56,8 +61,9 @@ void	treg_simhash_add_word(struct treg_simhash *sh, const char *word,
 	    size_t len);
 
 /* Feeds every word of a UTF-8 text (words as treg_normalize_count_words
- * sees them). */
-void	treg_simhash_add_text(struct treg_simhash *sh, const char *text,
+ * sees them), splitting and hashing in one pass.  Returns the number of
+ * words fed. */
+size_t	treg_simhash_add_text(struct treg_simhash *sh, const char *text,
 	    size_t len);
 
 /* Returns the fingerprint of what was fed so far. */

@@ -8,10 +8,13 @@
  * block at a time into a bounded buffer; each finished block is
  * normalised, hashed, fingerprinted and counted at once, so memory does
  * not grow with the page.  Text inside navigation, page headers and
- * footers goes to a separate boilerplate sink with its own digest.
+ * footers goes to a separate boilerplate sink with its own digest, as
+ * does, when a source names elements to keep, everything outside them.
+ * A PDF alone is held whole (it cannot be read before its end).
  */
 #include <errno.h>
 #include <iconv.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 #include "extract.h"
 #include "log.h"
 #include "normalize.h"
+#include "pdf.h"
 
 #define MOD		"extract"
 
@@ -145,6 +149,14 @@ static const struct elem elems[] = {
 	{ "video",	EL_SKIP },
 };
 
+/* A per-source selector: kind 't' (tag), '#' (id) or '.' (class). */
+struct selector {
+	char	 kind;
+	char	*name;
+};
+
+#define SELECTOR_MAX	64	/* bytes, kind included */
+
 #define NAME_CACHE	128	/* direct-mapped, keyed by interned pointer */
 
 /* Where finished blocks go: the main text or the boilerplate. */
@@ -176,11 +188,9 @@ struct treg_extract {
 	size_t			 carry_len;
 	int			 saw_1252;	/* a byte taken as 1252 */
 	int			 saw_high;	/* any non-ASCII byte */
-	char			 scratch[SCRATCH_LEN];
 	size_t			 scratch_len;
 
 	htmlParserCtxtPtr	 ctxt;
-	char			 stage[STAGE_LEN];
 	size_t			 stage_len;
 	const void		*cache_key[NAME_CACHE];
 	unsigned		 cache_val[NAME_CACHE];
@@ -202,6 +212,20 @@ struct treg_extract {
 	struct sink		 boil;
 	struct treg_buf		 title;
 	struct treg_buf		 noscript;
+
+	struct treg_buf		 pdf;		/* a PDF body, held whole */
+
+	struct selector		*keep;		/* per-source selectors */
+	size_t			 nkeep;
+	struct selector		*drop;
+	size_t			 ndrop;
+	size_t			 keep_depth;	/* inside a kept element */
+	size_t			 keep_boil;	/* boil_depth outside it */
+
+	/* Last, and not cleared at start: scratch_len and stage_len say
+	 * how much of them holds anything. */
+	char			 scratch[SCRATCH_LEN];
+	char			 stage[STAGE_LEN];
 };
 
 static void
@@ -295,6 +319,10 @@ drop_bogus(struct treg_extract *ex, const char *s, size_t *n)
 	const char *p = s, *end = s + *n, *m, *gt;
 	int rc = 0;
 
+	/* Text seldom holds a '<' at all, and memchr() is the cheaper scan
+	 * on the common path. */
+	if (memchr(p, '<', *n) == NULL)
+		return s;
 	m = memmem(p, *n, "<![", 3);
 	if (m == NULL)
 		return s;
@@ -322,7 +350,8 @@ drop_bogus(struct treg_extract *ex, const char *s, size_t *n)
 static int
 emit_piece(struct treg_extract *ex, const char *s, size_t n)
 {
-	struct sink *sk = ex->boil_depth > 0 ? &ex->boil : &ex->main;
+	struct sink *sk = ex->boil_depth > 0 ||
+	    (ex->nkeep > 0 && ex->keep_depth == 0) ? &ex->boil : &ex->main;
 	const char *sep = "";
 	int rc;
 
@@ -344,8 +373,8 @@ emit_piece(struct treg_extract *ex, const char *s, size_t n)
 	if (rc < 0)
 		return rc;
 
-	sk->words += treg_normalize_count_words(ex->norm.data, ex->norm.len);
-	treg_simhash_add_text(&sk->sh, ex->norm.data, ex->norm.len);
+	sk->words += treg_simhash_add_text(&sk->sh, ex->norm.data,
+	    ex->norm.len);
 	if (!ex->block_open)
 		sk->blocks++;
 	ex->block_open = 1;
@@ -549,6 +578,85 @@ attrs_hide(struct treg_extract *ex, unsigned flags, const xmlChar **atts,
 	return 0;
 }
 
+/* Whether the class attribute value cls holds the class name. */
+static int
+class_has(const char *cls, const char *name)
+{
+	size_t n = strlen(name), len;
+	const char *p = cls;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t\n\r\f");
+		len = strcspn(p, " \t\n\r\f");
+		if (len == n && memcmp(p, name, n) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static int
+select_match(const struct selector *sel, size_t n, const xmlChar *name,
+    const xmlChar **atts)
+{
+	const char *id = NULL, *cls = NULL;
+	size_t i;
+
+	for (i = 0; atts != NULL && atts[i] != NULL; i += 2) {
+		if (atts[i + 1] == NULL)
+			continue;
+		if (strcmp((const char *)atts[i], "id") == 0)
+			id = (const char *)atts[i + 1];
+		else if (strcmp((const char *)atts[i], "class") == 0)
+			cls = (const char *)atts[i + 1];
+	}
+	for (i = 0; i < n; i++) {
+		switch (sel[i].kind) {
+		case '#':
+			if (id != NULL && strcmp(id, sel[i].name) == 0)
+				return 1;
+			break;
+		case '.':
+			if (cls != NULL && class_has(cls, sel[i].name))
+				return 1;
+			break;
+		default:
+			if (strcasecmp((const char *)name, sel[i].name) == 0)
+				return 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Starts a kept element: what is inside is main text even where an
+ * ancestor made boilerplate, so the boilerplate depth is set aside
+ * until the element ends (keep_end()).
+ */
+static void
+keep_start(struct treg_extract *ex, unsigned flags)
+{
+	block_end(ex);
+	ex->keep_depth = 1;
+	ex->keep_boil = ex->boil_depth;
+	ex->boil_depth = 0;
+	if (flags & EL_SECTION)
+		ex->sect_depth++;
+}
+
+static void
+keep_end(struct treg_extract *ex)
+{
+	if (ex->keep_depth > 1) {
+		ex->keep_depth--;
+		return;
+	}
+	block_end(ex);
+	ex->keep_depth = 0;
+	ex->boil_depth = ex->keep_boil;
+}
+
 /* SAX callbacks.  libxml2 reports an end for every start, implied
  * closes included, and drops stray end tags, so depth counters stay
  * balanced on malformed markup. */
@@ -577,11 +685,21 @@ start_cb(void *ctx, const xmlChar *name, const xmlChar **atts)
 	if ((flags & EL_SPACE) && !ex->toolbar)
 		block_add(ex, " ", 1);
 
-	if (attrs_hide(ex, flags, atts, &boiler) || (flags & EL_SKIP)) {
+	if (attrs_hide(ex, flags, atts, &boiler) || (flags & EL_SKIP) ||
+	    (ex->ndrop > 0 && select_match(ex->drop, ex->ndrop, name,
+	    atts))) {
 		if (flags & EL_BLOCK)
 			block_end(ex);
 		ex->skip_depth = 1;
 		skip_start(ex, flags);
+		return;
+	}
+
+	if (ex->keep_depth > 0) {
+		ex->keep_depth++;
+	} else if (ex->nkeep > 0 && select_match(ex->keep, ex->nkeep, name,
+	    atts)) {
+		keep_start(ex, flags);
 		return;
 	}
 
@@ -629,6 +747,8 @@ end_cb(void *ctx, const xmlChar *name)
 		ex->boil_depth--;
 	else if ((flags & EL_SECTION) && ex->sect_depth > 0)
 		ex->sect_depth--;
+	if (ex->keep_depth > 0)
+		keep_end(ex);
 }
 
 static void
@@ -727,6 +847,7 @@ stage_flush(struct treg_extract *ex, int last)
 static int
 out_feed(struct treg_extract *ex, const char *s, size_t n)
 {
+	const char *gt;
 	size_t take;
 
 	if (ex->kind == TREG_TEXT_PLAIN) {
@@ -735,6 +856,20 @@ out_feed(struct treg_extract *ex, const char *s, size_t n)
 	}
 
 	while (n > 0 && ex->err == 0) {
+		if (ex->stage_len == 0 && n > STAGE_LEN / 2) {
+			/* Nothing held back: hand a long run over in place,
+			 * by the same rule as stage_flush(), sparing a copy
+			 * of nearly every byte. */
+			gt = memrchr(s, '>', n);
+			take = gt != NULL ? (size_t)(gt - s) + 1 : 0;
+			if (n - take > HOLD_MAX)
+				take = n;
+			if (take > 0)
+				(void)htmlParseChunk(ex->ctxt, s, (int)take, 0);
+			s += take;
+			n -= take;
+			continue;
+		}
 		take = STAGE_LEN - ex->stage_len;
 		if (take > n)
 			take = n;
@@ -1308,6 +1443,8 @@ sniff(const unsigned char *s, size_t n)
 	else if (n >= 2 && (memcmp(s, "\xFF\xFE", 2) == 0 ||
 	    memcmp(s, "\xFE\xFF", 2) == 0))
 		return TREG_TEXT_PLAIN;
+	if (n >= 5 && memcmp(s, "%PDF-", 5) == 0)
+		return TREG_TEXT_PDF;
 	while (i < n && is_space(s[i]))
 		i++;
 	if (i < n && s[i] == '<')
@@ -1371,6 +1508,7 @@ choose_kind(struct treg_extract *ex)
 		ex->kind = sniff(ex->head, ex->head_len);
 		t = ex->kind == TREG_TEXT_HTML ? "text/html" :
 		    ex->kind == TREG_TEXT_PLAIN ? "text/plain" :
+		    ex->kind == TREG_TEXT_PDF ? "application/pdf" :
 		    "application/octet-stream";
 		free(ex->ctype);
 		ex->ctype = strdup(t);
@@ -1380,6 +1518,9 @@ choose_kind(struct treg_extract *ex)
 		ex->kind = TREG_TEXT_HTML;
 	else if (strcmp(ex->ctype, "text/plain") == 0)
 		ex->kind = TREG_TEXT_PLAIN;
+	else if (strcmp(ex->ctype, "application/pdf") == 0 ||
+	    strcmp(ex->ctype, "application/x-pdf") == 0)
+		ex->kind = TREG_TEXT_PDF;
 	else
 		ex->kind = TREG_TEXT_BYTES;
 	return 0;
@@ -1452,6 +1593,34 @@ parser_new(struct treg_extract *ex)
 	return 0;
 }
 
+static int
+pdf_put(struct treg_extract *ex, const char *data, size_t len)
+{
+	int rc;
+
+	rc = treg_buf_append(&ex->pdf, data, len);
+	return rc == -E2BIG ? -EFBIG : rc;
+}
+
+/* Reads the PDF held whole; its text lines go through the plain-text
+ * path. */
+static int
+pdf_finish(struct treg_extract *ex)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = treg_pdf_text(ex->pdf.data != NULL ? ex->pdf.data : "",
+	    ex->pdf.len, &text, &len);
+	treg_buf_cleanup(&ex->pdf);
+	if (rc < 0)
+		return rc;
+	plain_feed(ex, text, len);
+	free(text);
+	return ex->err;
+}
+
 /* Decides everything from the first bytes, then decodes them. */
 static int
 start(struct treg_extract *ex)
@@ -1464,6 +1633,8 @@ start(struct treg_extract *ex)
 		return rc;
 	if (ex->kind == TREG_TEXT_BYTES)
 		return treg_sha256_update(ex->main.sha, ex->head, ex->head_len);
+	if (ex->kind == TREG_TEXT_PDF)
+		return pdf_put(ex, (const char *)ex->head, ex->head_len);
 
 	skip = choose_enc(ex);
 	if (skip < 0)
@@ -1478,14 +1649,75 @@ start(struct treg_extract *ex)
 
 /* The API. */
 
+int
+treg_extract_selector_valid(const char *sel)
+{
+	const char *p = sel;
+	size_t n;
+
+	if (*p == '#' || *p == '.')
+		p++;
+	else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return 0;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	return n > 0 && p[n] == '\0' && strlen(sel) <= SELECTOR_MAX;
+}
+
+/* Copies n selectors into *outp.  Returns 0, -EINVAL or -ENOMEM. */
+static int
+select_copy(const char *const *in, size_t n, struct selector **outp,
+    size_t *noutp)
+{
+	struct selector *out;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	out = calloc(n, sizeof(*out));
+	if (out == NULL)
+		return -ENOMEM;
+	*outp = out;
+	for (i = 0; i < n; i++) {
+		if (!treg_extract_selector_valid(in[i]))
+			return -EINVAL;
+		out[i].kind = in[i][0] == '#' || in[i][0] == '.' ? in[i][0] :
+		    't';
+		out[i].name = strdup(in[i] + (out[i].kind != 't'));
+		if (out[i].name == NULL)
+			return -ENOMEM;
+		*noutp = i + 1;
+	}
+	return 0;
+}
+
+static void
+select_free(struct selector *sel, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(sel[i].name);
+	free(sel);
+}
+
 struct treg_extract *
 treg_extract_new(const char *content_type, size_t max_text)
 {
-	struct treg_extract *ex;
+	return treg_extract_new_with(content_type, max_text, NULL);
+}
 
-	ex = calloc(1, sizeof(*ex));
+struct treg_extract *
+treg_extract_new_with(const char *content_type, size_t max_text,
+    const struct treg_extract_select *sel)
+{
+	struct treg_extract *ex;
+	int rc = -ENOMEM;
+
+	ex = malloc(sizeof(*ex));
 	if (ex == NULL)
 		goto fail;
+	memset(ex, 0, offsetof(struct treg_extract, scratch));
 	ex->cd = (iconv_t)-1;
 	ex->max_text = max_text;
 	treg_buf_init(&ex->block, BLOCK_CAP);
@@ -1493,17 +1725,32 @@ treg_extract_new(const char *content_type, size_t max_text)
 	treg_buf_init(&ex->filt, BLOCK_CAP);
 	treg_buf_init(&ex->title, HINT_CAP);
 	treg_buf_init(&ex->noscript, HINT_CAP);
+	treg_buf_init(&ex->pdf, TREG_EXTRACT_MAX_BODY);
 	if (sink_init(&ex->main, max_text) < 0 ||
 	    sink_init(&ex->boil, max_text) < 0)
 		goto fail;
 	if (content_type != NULL && parse_ctype(ex, content_type) < 0)
 		goto fail;
+	if (sel != NULL) {
+		rc = select_copy(sel->keep, sel->nkeep, &ex->keep, &ex->nkeep);
+		if (rc == 0)
+			rc = select_copy(sel->drop, sel->ndrop, &ex->drop,
+			    &ex->ndrop);
+		if (rc < 0)
+			goto fail;
+	}
 	return ex;
 
 fail:
-	log_err(MOD, "cannot start an extraction: err=%s", strerror(ENOMEM));
+	log_err(MOD, "cannot start an extraction: err=%s", strerror(-rc));
 	treg_extract_free(ex);
 	return NULL;
+}
+
+void
+treg_extract_set_max_body(struct treg_extract *ex, size_t max_body)
+{
+	ex->pdf.limit = max_body != 0 ? max_body : TREG_EXTRACT_MAX_BODY;
 }
 
 int
@@ -1532,6 +1779,8 @@ treg_extract_feed(struct treg_extract *ex, const char *data, size_t len)
 
 	if (ex->kind == TREG_TEXT_BYTES)
 		rc = treg_sha256_update(ex->main.sha, data, len);
+	else if (ex->kind == TREG_TEXT_PDF)
+		rc = pdf_put(ex, data, len);
 	else
 		rc = decode(ex, (const unsigned char *)data, len, 0);
 
@@ -1556,7 +1805,7 @@ sink_digest(struct sink *s, char *hex)
 static const char *
 charset_used(struct treg_extract *ex)
 {
-	if (ex->kind == TREG_TEXT_BYTES)
+	if (ex->kind == TREG_TEXT_BYTES || ex->kind == TREG_TEXT_PDF)
 		return NULL;
 	if (ex->enc != ENC_GUESS)
 		return ex->enc_name;
@@ -1623,7 +1872,9 @@ treg_extract_finish(struct treg_extract *ex, struct treg_extract_result *res)
 
 	if (!ex->started)
 		rc = start(ex);
-	if (rc == 0 && ex->kind != TREG_TEXT_BYTES)
+	if (rc == 0 && ex->kind == TREG_TEXT_PDF)
+		rc = pdf_finish(ex);
+	else if (rc == 0 && ex->kind != TREG_TEXT_BYTES)
 		rc = decode(ex, NULL, 0, 1);
 	if (rc == 0 && ex->enc == ENC_ICONV && ex->cd != (iconv_t)-1) {
 		/* Stateful charsets may owe a last character. */
@@ -1664,6 +1915,9 @@ treg_extract_free(struct treg_extract *ex)
 	treg_buf_cleanup(&ex->filt);
 	treg_buf_cleanup(&ex->title);
 	treg_buf_cleanup(&ex->noscript);
+	treg_buf_cleanup(&ex->pdf);
+	select_free(ex->keep, ex->nkeep);
+	select_free(ex->drop, ex->ndrop);
 	free(ex->enc_name);
 	free(ex->ctype);
 	free(ex->charset);

@@ -4,8 +4,8 @@
  * through libxml2's push parser (no DOM, no whole-page buffer): only what a
  * reader sees is kept, block elements break lines, and each finished block
  * is normalised (normalize.h), hashed and fingerprinted (digest.h) at once.
- * text/plain is taken as is; other types are recorded by the digest of
- * their bytes.  No I/O happens here.
+ * text/plain is taken as is, a PDF's text lines (pdf.h) likewise; other
+ * types are recorded by the digest of their bytes.  No I/O happens here.
  */
 #ifndef TREG_EXTRACT_H
 #define TREG_EXTRACT_H
@@ -15,10 +15,20 @@
 
 #include "digest.h"
 
+/*
+ * The version of the extraction rules, recorded with every stored digest.
+ * Whoever changes extract.c or normalize.c so that some page's text or
+ * digest changes bumps it (1 to 127): stored digests of another version
+ * are then re-derived from the kept raw bodies (baseline.h) instead of
+ * being reported as evidence changes.
+ */
+#define TREG_EXTRACT_RULES_VERSION	1
+
 enum treg_text_kind {
 	TREG_TEXT_HTML,
 	TREG_TEXT_PLAIN,
 	TREG_TEXT_BYTES,	/* not text: digest of the raw bytes */
+	TREG_TEXT_PDF,		/* application/pdf, read by pdf.h */
 };
 
 struct treg_extract_result {
@@ -33,7 +43,7 @@ struct treg_extract_result {
 	uint64_t simhash;
 	size_t	 words;
 	char	*charset;	/* what the bytes were decoded from; owned;
-				 * NULL for TREG_TEXT_BYTES */
+				 * NULL for TREG_TEXT_BYTES and _PDF */
 	char	*content_type;	/* media type, lowercased, no parameters
 				 * (the sniffed one when none was given) */
 
@@ -65,8 +75,46 @@ struct treg_extract;
 struct treg_extract *treg_extract_new(const char *content_type,
 	    size_t max_text);
 
+/*
+ * Per-source selectors (from the registry): each is a tag name ("aside"),
+ * an id ("#cookie-banner") or a class (".ad").  Everything inside an
+ * element a drop selector matches is not text at all.  When there are
+ * keep selectors, only text inside an element one of them matches is main
+ * text (the default boilerplate rules still apply within it), and the
+ * rest of the page goes to the boilerplate.  The strings are copied.
+ */
+struct treg_extract_select {
+	const char *const *keep;
+	size_t	 nkeep;
+	const char *const *drop;
+	size_t	 ndrop;
+};
+
+/* Returns 1 when sel is a selector treg_extract_new_with() accepts: a
+ * tag name, or '#' or '.' and a name, of [A-Za-z0-9_-], at most 64
+ * bytes in all; else 0. */
+int	treg_extract_selector_valid(const char *sel);
+
+/*
+ * As treg_extract_new(), with selectors (sel may be NULL: none).  Returns
+ * NULL on allocation failure or an invalid selector (logged).
+ */
+struct treg_extract *treg_extract_new_with(const char *content_type,
+	    size_t max_text, const struct treg_extract_select *sel);
+
+/*
+ * Caps what must be held whole before it can be read (call before the
+ * first feed): a PDF body over max_body bytes (default
+ * TREG_EXTRACT_MAX_BODY) fails the feed, or the finish when the whole
+ * body was shorter than the first KiB, with -EFBIG.
+ */
+void	treg_extract_set_max_body(struct treg_extract *ex, size_t max_body);
+
+#define TREG_EXTRACT_MAX_BODY	(16 * 1024 * 1024)
+
 /* Feeds the next len bytes of the body.  Returns 0 or a negative errno;
- * after an error the extraction can only be freed. */
+ * after an error the extraction can only be freed.  A PDF is only held
+ * here; its text is read at treg_extract_finish(). */
 int	treg_extract_feed(struct treg_extract *ex, const char *data,
 	    size_t len);
 

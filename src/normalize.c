@@ -390,9 +390,14 @@ treg_normalize_text(const char *in, size_t len, struct treg_buf *out)
 	size_t p = 0, q, hold, r;
 	int rc = 0;
 
+	/* Field by field: clearing the code point scratch as well would
+	 * cost 2 KiB of stores on every block. */
 	tables_init();
-	memset(&st, 0, sizeof(st));
 	st.out = out;
+	st.pending_space = 0;
+	st.emitted = 0;
+	st.tmp = NULL;
+	st.tmp_cap = 0;
 	st.cps = st.small;
 	st.cps_cap = SCRATCH_CPS;
 
@@ -596,6 +601,13 @@ word_class(const unsigned char *s, size_t len, size_t *n)
 	default:
 		return 0;
 	}
+}
+
+int
+treg_normalize_word_class(const char *s, size_t len, size_t *n)
+{
+	tables_init();
+	return word_class((const unsigned char *)s, len, n);
 }
 
 /*

@@ -49,6 +49,14 @@ int	treg_normalize_find_quote(const char *text, size_t text_len,
 int	treg_normalize_next_word(const char *text, size_t len, size_t *pos,
 	    size_t *start, size_t *wlen);
 
+/*
+ * Classifies the character at s[0..len), len > 0, for word splitting:
+ * 1 for a letter or digit, 2 for what continues a word but cannot start
+ * one (combining marks, invisible format characters), 0 for the rest.
+ * *n is set to its length in bytes (1..4; invalid bytes count one).
+ */
+int	treg_normalize_word_class(const char *s, size_t len, size_t *n);
+
 /* Counts the words (as treg_normalize_next_word() finds them) in UTF-8
  * text. */
 size_t	treg_normalize_count_words(const char *text, size_t len);

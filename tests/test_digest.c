@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "digest.h"
+#include "normalize.h"
 
 #define NWORDS	300
 
@@ -279,6 +280,54 @@ test_treg_simhash_value_streamed_equals_whole(void **state)
 }
 
 static void
+test_treg_simhash_add_text_counts_as_normalize(void **state)
+{
+	static const char text[] = "R\xc3\xa9sum\xc3\xa9 e\xcc\x81t\xc3\xa9 "
+	    "\xe2\x80\x9cquoted\xe2\x80\x9d \xe6\x97\xa5\xe6\x9c\xac "
+	    "\xcc\x81lone-mark x\xe2\x80\x8by 42";
+	struct treg_simhash sh;
+	size_t words;
+
+	treg_simhash_init(&sh);
+	words = treg_simhash_add_text(&sh, text, sizeof(text) - 1);
+
+	assert_int_equal(words, treg_normalize_count_words(text,
+	    sizeof(text) - 1));
+	assert_int_equal(words, 8);
+}
+
+/* Past 255 shingles the byte lanes are folded into the totals; the value
+ * must not depend on when that happened. */
+static void
+test_treg_simhash_value_long_text_folds_lanes(void **state)
+{
+	enum { LONG_WORDS = 3000 };
+	static char text[LONG_WORDS * 12], edited[LONG_WORDS * 12 + 16];
+	struct treg_simhash sh;
+	size_t pos = 0, start, wlen, len;
+	const char *mid;
+	uint64_t a, b;
+	int d;
+
+	make_text(text, sizeof(text), 5, LONG_WORDS);
+	len = strlen(text);
+	mid = strchr(text + len / 2, ' ');
+	snprintf(edited, sizeof(edited), "%.*s unexpectedly%s",
+	    (int)(mid - text), text, strchr(mid + 1, ' '));
+	treg_simhash_init(&sh);
+	while (treg_normalize_next_word(text, len, &pos, &start, &wlen))
+		treg_simhash_add_word(&sh, text + start, wlen);
+
+	a = simhash_of(text);
+	b = simhash_of(edited);
+	d = treg_simhash_distance(a, b);
+
+	assert_int_equal(treg_simhash_value(&sh), a);
+	assert_true(d <= 4);
+	assert_true(a != 0 && a != UINT64_MAX);
+}
+
+static void
 test_treg_simhash_distance_counts_bits(void **state)
 {
 	assert_int_equal(treg_simhash_distance(0, 0), 0);
@@ -298,6 +347,10 @@ main(void)
 		cmocka_unit_test(test_treg_sha256_free_null),
 		cmocka_unit_test(test_treg_simhash_distance_identical_zero),
 		cmocka_unit_test(test_treg_simhash_distance_one_word_small),
+		cmocka_unit_test(
+		    test_treg_simhash_add_text_counts_as_normalize),
+		cmocka_unit_test(
+		    test_treg_simhash_value_long_text_folds_lanes),
 		cmocka_unit_test(test_treg_simhash_distance_unrelated_large),
 		cmocka_unit_test(test_treg_simhash_add_text_case_insensitive),
 		cmocka_unit_test(test_treg_simhash_add_text_splits_as_words),

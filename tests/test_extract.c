@@ -299,6 +299,218 @@ test_treg_extract_buffer_separates_boilerplate(void **state)
 	treg_extract_result_cleanup(&res);
 }
 
+/* PDF. */
+
+/*
+ * Writes a one-page PDF showing the given text lines (plain ASCII, no
+ * parentheses or backslashes) in Helvetica, with a correct cross-reference
+ * table.  Returns its length.
+ */
+static size_t
+make_pdf(char *out, size_t size, const char *const *lines, size_t n)
+{
+	char content[1024];
+	size_t clen = 0, len = 0, off[6], i;
+
+	clen += (size_t)snprintf(content + clen, sizeof(content) - clen,
+	    "BT /F1 12 Tf 72 720 Td 14 TL\n");
+	for (i = 0; i < n; i++)
+		clen += (size_t)snprintf(content + clen,
+		    sizeof(content) - clen, "(%s) Tj T*\n", lines[i]);
+	clen += (size_t)snprintf(content + clen, sizeof(content) - clen,
+	    "ET\n");
+
+	len += (size_t)snprintf(out + len, size - len, "%%PDF-1.4\n");
+	off[1] = len;
+	len += (size_t)snprintf(out + len, size - len, "1 0 obj\n<< /Type "
+	    "/Catalog /Pages 2 0 R >>\nendobj\n");
+	off[2] = len;
+	len += (size_t)snprintf(out + len, size - len, "2 0 obj\n<< /Type "
+	    "/Pages /Kids [3 0 R] /Count 1 >>\nendobj\n");
+	off[3] = len;
+	len += (size_t)snprintf(out + len, size - len, "3 0 obj\n<< /Type "
+	    "/Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+	    "/Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n");
+	off[4] = len;
+	len += (size_t)snprintf(out + len, size - len, "4 0 obj\n<< /Length "
+	    "%zu >>\nstream\n%sendstream\nendobj\n", clen, content);
+	off[5] = len;
+	len += (size_t)snprintf(out + len, size - len, "5 0 obj\n<< /Type "
+	    "/Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n");
+	off[0] = len;
+	len += (size_t)snprintf(out + len, size - len,
+	    "xref\n0 6\n0000000000 65535 f \n");
+	for (i = 1; i < 6; i++)
+		len += (size_t)snprintf(out + len, size - len,
+		    "%010zu 00000 n \n", off[i]);
+	len += (size_t)snprintf(out + len, size - len, "trailer\n<< /Size 6 "
+	    "/Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", off[0]);
+	assert_true(len < size);
+	return len;
+}
+
+static void
+test_treg_extract_buffer_pdf_text_lines(void **state)
+{
+	static const char *const lines[] = {
+		"We retain API   data for 30 days.",
+		"Customers may opt out of training.",
+	};
+	char pdf[4096];
+	size_t len = make_pdf(pdf, sizeof(pdf), lines, 2);
+	struct treg_extract_result res, sniffed;
+
+	assert_int_equal(treg_extract_buffer("application/pdf", pdf, len,
+	    MAX_TEXT, &res), 0);
+	assert_int_equal(treg_extract_buffer(NULL, pdf, len, MAX_TEXT,
+	    &sniffed), 0);
+
+	assert_int_equal(res.kind, TREG_TEXT_PDF);
+	assert_string_equal(res.text, "We retain API data for 30 days.\n"
+	    "Customers may opt out of training.");
+	assert_int_equal(res.words, 13);
+	assert_null(res.charset);
+	assert_string_equal(sniffed.content_type, "application/pdf");
+	assert_string_equal(sniffed.digest, res.digest);
+	assert_null(treg_extract_unverifiable_reason(&res));
+	treg_extract_result_cleanup(&res);
+	treg_extract_result_cleanup(&sniffed);
+}
+
+static void
+test_treg_extract_feed_pdf_streamed_and_capped(void **state)
+{
+	static const char *const lines[] = { "Streamed in small pieces." };
+	char pdf[4096];
+	size_t len = make_pdf(pdf, sizeof(pdf), lines, 1), i;
+	struct treg_extract_result res, capped;
+	struct treg_extract *ex, *small;
+
+	ex = treg_extract_new("application/pdf", MAX_TEXT);
+	small = treg_extract_new("application/pdf", MAX_TEXT);
+	assert_non_null(ex);
+	assert_non_null(small);
+	treg_extract_set_max_body(small, 100);
+	for (i = 0; i < len; i += 7)
+		assert_int_equal(treg_extract_feed(ex, pdf + i,
+		    len - i < 7 ? len - i : 7), 0);
+
+	assert_int_equal(treg_extract_finish(ex, &res), 0);
+	assert_string_equal(res.text, "Streamed in small pieces.");
+	assert_int_equal(treg_extract_feed(small, pdf, len), 0);
+	assert_int_equal(treg_extract_finish(small, &capped), -EFBIG);
+	treg_extract_result_cleanup(&res);
+	treg_extract_free(ex);
+	treg_extract_free(small);
+}
+
+static void
+test_treg_extract_finish_pdf_damaged(void **state)
+{
+	const char *junk = "%PDF-1.4\nnot really a PDF at all\n%%EOF\n";
+	struct treg_extract_result res;
+
+	assert_int_equal(treg_extract_buffer("application/pdf", junk,
+	    strlen(junk), MAX_TEXT, &res), -EINVAL);
+	assert_null(res.text);
+}
+
+/* Per-source selectors. */
+
+static void
+extract_with(const struct treg_extract_select *sel, const char *body,
+    struct treg_extract_result *res)
+{
+	struct treg_extract *ex;
+
+	ex = treg_extract_new_with(HTML, MAX_TEXT, sel);
+	assert_non_null(ex);
+	assert_int_equal(treg_extract_feed(ex, body, strlen(body)), 0);
+	assert_int_equal(treg_extract_finish(ex, res), 0);
+	treg_extract_free(ex);
+}
+
+static void
+test_treg_extract_new_with_drop_selectors(void **state)
+{
+	static const char *const drop[] = { "#cookie-banner", ".ad", "aside" };
+	const struct treg_extract_select sel = { NULL, 0, drop, 3 };
+	const char *html = "<body><div id=\"cookie-banner\">We use cookies"
+	    "</div><p>Policy text.</p><div class=\"x  ad\tbig\">Buy</div>"
+	    "<div class=\"adx\">Kept</div><main><aside>Side</aside>"
+	    "<p>More.</p></main><nav>Menu</nav></body>";
+	struct treg_extract_result res;
+
+	extract_with(&sel, html, &res);
+
+	assert_string_equal(res.text, "Policy text.\nKept\nMore.");
+	assert_string_equal(res.boiler_text, "Menu");
+	treg_extract_result_cleanup(&res);
+}
+
+static void
+test_treg_extract_new_with_keep_selectors(void **state)
+{
+	static const char *const keep[] = { "#policy", "main" };
+	const struct treg_extract_select sel = { keep, 2, NULL, 0 };
+	const char *html = "<body><p>Promo banner</p>"
+	    "<header>Top <span id=\"policy\">Kept span</span> bar</header>"
+	    "<main><h1>Terms</h1><nav>Toc</nav><p>We keep data.</p></main>"
+	    "<p>Footer-ish</p></body>";
+	struct treg_extract_result res;
+
+	extract_with(&sel, html, &res);
+
+	assert_string_equal(res.text, "Kept span\nTerms\nWe keep data.");
+	assert_string_equal(res.boiler_text,
+	    "Promo banner\nTop\nbar\nToc\nFooter-ish");
+	treg_extract_result_cleanup(&res);
+}
+
+static void
+test_treg_extract_new_with_selectors_any_chunking(void **state)
+{
+	static const char *const keep[] = { ".content" };
+	static const char *const drop[] = { "figure" };
+	const struct treg_extract_select sel = { keep, 1, drop, 1 };
+	const char *html = "<body><div>out</div><div class=content><p>In "
+	    "one</p><figure>fig</figure><p>In two</p></div></body>";
+	struct treg_extract_result whole, part;
+	struct treg_extract *ex;
+	size_t i, len = strlen(html);
+
+	extract_with(&sel, html, &whole);
+	ex = treg_extract_new_with(HTML, MAX_TEXT, &sel);
+	assert_non_null(ex);
+	for (i = 0; i < len; i++)
+		assert_int_equal(treg_extract_feed(ex, html + i, 1), 0);
+	assert_int_equal(treg_extract_finish(ex, &part), 0);
+
+	assert_string_equal(whole.text, "In one\nIn two");
+	assert_string_equal(part.text, whole.text);
+	assert_string_equal(part.digest, whole.digest);
+	treg_extract_free(ex);
+	treg_extract_result_cleanup(&whole);
+	treg_extract_result_cleanup(&part);
+}
+
+static void
+test_treg_extract_new_with_invalid_selector(void **state)
+{
+	static const char *const bad[] = { "div > p" };
+	const struct treg_extract_select sel = { bad, 1, NULL, 0 };
+
+	assert_null(treg_extract_new_with(HTML, MAX_TEXT, &sel));
+	assert_true(treg_extract_selector_valid("aside"));
+	assert_true(treg_extract_selector_valid("#cookie-banner"));
+	assert_true(treg_extract_selector_valid(".ad_1"));
+	assert_false(treg_extract_selector_valid(""));
+	assert_false(treg_extract_selector_valid("#"));
+	assert_false(treg_extract_selector_valid("1div"));
+	assert_false(treg_extract_selector_valid("[role=main]"));
+	assert_false(treg_extract_selector_valid(".a.b"));
+}
+
 static void
 test_treg_extract_buffer_boilerplate_change_keeps_digest(void **state)
 {
@@ -738,12 +950,12 @@ test_treg_extract_buffer_plain_text_lines(void **state)
 static void
 test_treg_extract_buffer_other_type_bytes(void **state)
 {
-	static const char body[] = "%PDF-1.4\n\0\x01\x02 binary";
+	static const char body[] = "\x89PNG\r\n\x1a\n\0\x01\x02 binary";
 	struct treg_extract_result res;
 	char hex[TREG_SHA256_HEXLEN + 1];
 	int rc;
 
-	rc = treg_extract_buffer("Application/PDF", body, sizeof(body) - 1,
+	rc = treg_extract_buffer("Image/PNG", body, sizeof(body) - 1,
 	    MAX_TEXT, &res);
 	assert_int_equal(treg_sha256_hex_of(body, sizeof(body) - 1, hex), 0);
 
@@ -751,7 +963,7 @@ test_treg_extract_buffer_other_type_bytes(void **state)
 	assert_int_equal(res.kind, TREG_TEXT_BYTES);
 	assert_string_equal(res.digest, hex);
 	assert_int_equal(res.text_len, 0);
-	assert_string_equal(res.content_type, "application/pdf");
+	assert_string_equal(res.content_type, "image/png");
 	assert_null(treg_extract_unverifiable_reason(&res));
 	treg_extract_result_cleanup(&res);
 }
@@ -1033,6 +1245,15 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_extract_unverifiable_reason_too_little_text),
 		cmocka_unit_test(test_treg_extract_unverifiable_reason_usable),
+		cmocka_unit_test(test_treg_extract_buffer_pdf_text_lines),
+		cmocka_unit_test(
+		    test_treg_extract_feed_pdf_streamed_and_capped),
+		cmocka_unit_test(test_treg_extract_finish_pdf_damaged),
+		cmocka_unit_test(test_treg_extract_new_with_drop_selectors),
+		cmocka_unit_test(test_treg_extract_new_with_keep_selectors),
+		cmocka_unit_test(
+		    test_treg_extract_new_with_selectors_any_chunking),
+		cmocka_unit_test(test_treg_extract_new_with_invalid_selector),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
