@@ -7,6 +7,8 @@
  * both forms, and control characters become '?' in the text form so a
  * report shown on a terminal cannot drive it.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,13 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "buf.h"
+#include "digest.h"
+#include "log.h"
 #include "report.h"
 
 #define REPORT_FORMAT_NAME	"trustreg-crawl-report"
+
+/* Atom ids are tag URIs (RFC 4151) under this prefix. */
+#define REPORT_ATOM_TAG		"tag:trustreg-crawl,2026:"
 
 /* Text reasons wrap at this column; evidence lines are not wrapped, a
  * URL is more useful whole. */
@@ -47,6 +55,10 @@ treg_report_parse_format(const char *name, enum treg_report_format *fmt)
 		*fmt = TREG_REPORT_TEXT;
 	else if (strcmp(name, "json") == 0)
 		*fmt = TREG_REPORT_JSON;
+	else if (strcmp(name, "html") == 0)
+		*fmt = TREG_REPORT_HTML;
+	else if (strcmp(name, "atom") == 0)
+		*fmt = TREG_REPORT_ATOM;
 	else
 		return -EINVAL;
 	return 0;
@@ -250,24 +262,12 @@ report_baseline_json(const struct treg_evidence *e)
 	report_set(o, "words", json_integer(e->baseline_words), &err);
 	report_set(o, "fingerprint",
 	    report_jfingerprint(e->baseline_simhash), &err);
+	report_set(o, "archived", json_boolean(e->baseline_archived), &err);
 	if (err < 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
-}
-
-static int
-report_distance(uint64_t a, uint64_t b)
-{
-	uint64_t x = a ^ b;
-	int n = 0;
-
-	while (x != 0) {
-		x &= x - 1;
-		n++;
-	}
-	return n;
 }
 
 static json_t *
@@ -276,7 +276,75 @@ report_distance_json(const struct treg_evidence *e)
 	if (!e->has_baseline || e->digest[0] == '\0' ||
 	    e->baseline_digest[0] == '\0')
 		return json_null();
-	return json_integer(report_distance(e->simhash, e->baseline_simhash));
+	return json_integer(treg_simhash_distance(e->simhash,
+	    e->baseline_simhash));
+}
+
+/* The cell's region of this page, now and at the baseline. */
+static json_t *
+report_region_json(const struct treg_evidence *e)
+{
+	json_t *o;
+	int err = 0;
+
+	if (!e->has_region)
+		return json_null();
+	o = json_object();
+	if (o == NULL)
+		return NULL;
+	report_set(o, "whole_text", json_boolean(e->region_whole), &err);
+	report_set(o, "digest", report_jhex(e->region_digest), &err);
+	report_set(o, "words", json_integer(e->region_words), &err);
+	report_set(o, "fingerprint", report_jfingerprint(e->region_simhash),
+	    &err);
+	report_set(o, "baseline_digest",
+	    report_jhex(e->baseline_region_digest), &err);
+	report_set(o, "baseline_words",
+	    json_integer(e->baseline_region_words), &err);
+	report_set(o, "baseline_fingerprint",
+	    report_jfingerprint(e->baseline_region_simhash), &err);
+	report_set(o, "page_changed", json_boolean(e->page_changed), &err);
+	report_set(o, "chrome_changed", json_boolean(e->chrome_changed),
+	    &err);
+	report_set(o, "page_note", report_jstr(e->page_note), &err);
+	if (err < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+report_diff_json(const struct treg_evidence *e)
+{
+	json_t *a, *h;
+	size_t i;
+	int err = 0;
+
+	if (e->ndiff == 0)
+		return json_null();
+	a = json_array();
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < e->ndiff && err == 0; i++) {
+		h = json_object();
+		if (h != NULL) {
+			report_set(h, "before", report_jstr(e->diff[i].before),
+			    &err);
+			report_set(h, "removed", report_jstr(e->diff[i].del),
+			    &err);
+			report_set(h, "added", report_jstr(e->diff[i].ins),
+			    &err);
+			report_set(h, "after", report_jstr(e->diff[i].after),
+			    &err);
+		}
+		report_push(a, h, &err);
+	}
+	if (err < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
 }
 
 static json_t *
@@ -307,6 +375,8 @@ report_evidence_json(const struct treg_evidence *e)
 	report_set(o, "error", report_jstr(e->error), &err);
 	report_set(o, "detail", report_jstr(e->detail), &err);
 	report_set(o, "final_url", report_jstr(e->final_url), &err);
+	report_set(o, "reason", report_jstr(e->reason), &err);
+	report_set(o, "chain", report_jstr(e->chain), &err);
 	report_set(o, "moved", json_boolean(e->moved), &err);
 	report_set(o, "unverifiable", json_boolean(e->unverifiable), &err);
 	report_set(o, "failures", json_integer(e->failures), &err);
@@ -316,6 +386,10 @@ report_evidence_json(const struct treg_evidence *e)
 	report_set(o, "baseline", report_baseline_json(e), &err);
 	report_set(o, "fingerprint_distance", report_distance_json(e), &err);
 	report_set(o, "quotes", q, &err);
+	report_set(o, "region", report_region_json(e), &err);
+	report_set(o, "diff", report_diff_json(e), &err);
+	report_set(o, "diff_more", json_integer((json_int_t)e->diff_more),
+	    &err);
 	if (err < 0) {
 		json_decref(o);
 		return NULL;
@@ -372,7 +446,7 @@ report_cell_quotes_json(const struct treg_verdict *v)
 static json_t *
 report_cell_json(const struct treg_verdict *v, int with_offering)
 {
-	json_t *o, *flags, *reasons, *ev;
+	json_t *o, *flags, *reasons, *ev, *info;
 	size_t i;
 	int err = 0;
 
@@ -380,13 +454,18 @@ report_cell_json(const struct treg_verdict *v, int with_offering)
 	flags = json_array();
 	reasons = json_array();
 	ev = json_array();
-	if (o == NULL || flags == NULL || reasons == NULL || ev == NULL) {
+	info = json_array();
+	if (o == NULL || flags == NULL || reasons == NULL || ev == NULL ||
+	    info == NULL) {
 		json_decref(o);
 		json_decref(flags);
 		json_decref(reasons);
 		json_decref(ev);
+		json_decref(info);
 		return NULL;
 	}
+	for (i = 0; i < v->ninfo; i++)
+		report_push(info, report_jstr(v->info[i]), &err);
 
 	for (i = 0; i < TREG_NSTATES; i++) {
 		if (v->flags & TREG_STATE_BIT(i))
@@ -402,11 +481,18 @@ report_cell_json(const struct treg_verdict *v, int with_offering)
 		report_set(o, "offering", report_jstr(v->offering), &err);
 	report_set(o, "id", report_jstr(v->cell), &err);
 	report_set(o, "state", json_string(treg_state_name(v->state)), &err);
+	report_set(o, "since", report_jtime(v->since), &err);
+	report_set(o, "judged", report_jtime(v->judged), &err);
+	/* The registry position only orders the store's records. */
+	if (with_offering)
+		report_set(o, "order", json_integer((json_int_t)v->order),
+		    &err);
 	report_set(o, "flags", flags, &err);
 	report_set(o, "verified", report_jstr(v->verified), &err);
 	report_set(o, "needs_attention",
 	    json_boolean(treg_verdict_needs_attention(v)), &err);
 	report_set(o, "reasons", reasons, &err);
+	report_set(o, "info", info, &err);
 	report_set(o, "quotes", report_cell_quotes_json(v), &err);
 	report_set(o, "evidence", ev, &err);
 	if (err < 0) {
@@ -475,42 +561,6 @@ report_same_offering(const struct treg_verdict *a,
 	return strcmp(a->offering, b->offering) == 0;
 }
 
-/* Offerings in the order given; consecutive cells of one offering form
- * one group. */
-static json_t *
-report_offerings_json(const struct treg_verdict *v, size_t n)
-{
-	json_t *all, *off = NULL, *cells = NULL;
-	size_t i;
-	int err = 0;
-
-	all = json_array();
-	if (all == NULL)
-		return NULL;
-
-	for (i = 0; i < n && err == 0; i++) {
-		if (i == 0 || !report_same_offering(&v[i - 1], &v[i])) {
-			off = json_object();
-			cells = json_array();
-			if (off == NULL || cells == NULL) {
-				json_decref(off);
-				json_decref(cells);
-				err = -ENOMEM;
-				break;
-			}
-			report_set(off, "id", report_jstr(v[i].offering), &err);
-			report_set(off, "cells", cells, &err);
-			report_push(all, off, &err);
-		}
-		report_push(cells, report_cell_json(&v[i], 0), &err);
-	}
-	if (err < 0) {
-		json_decref(all);
-		return NULL;
-	}
-	return all;
-}
-
 static json_t *
 report_health_json(const struct treg_report_health *h)
 {
@@ -535,37 +585,111 @@ report_health_json(const struct treg_report_health *h)
 	return o;
 }
 
+/*
+ * Writes j (whose reference it takes) as jansson's two-space indented
+ * form, every line after the first indent spaces further in, so that
+ * pieces dumped one at a time read as one document.  Returns 0, -ENOMEM
+ * or -EIO.
+ */
+static int
+report_json_put(FILE *out, json_t *j, int indent)
+{
+	char *s, *p, *nl;
+	int rc = 0;
+
+	if (j == NULL)
+		return -ENOMEM;
+	s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (s == NULL)
+		return -ENOMEM;
+	for (p = s; rc == 0 && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			if (fputs(p, out) == EOF)
+				rc = -EIO;
+			break;
+		}
+		if (fwrite(p, 1, (size_t)(nl - p + 1), out) !=
+		    (size_t)(nl - p + 1) || fprintf(out, "%*s", indent,
+		    "") < 0)
+			rc = -EIO;
+	}
+	free(s);
+	return rc;
+}
+
+/* One offering's group of consecutive cells, from v[0] to v[n - 1]. */
+static json_t *
+report_offering_json(const struct treg_verdict *v, size_t n)
+{
+	json_t *off, *cells;
+	size_t i;
+	int err = 0;
+
+	off = json_object();
+	cells = json_array();
+	if (off == NULL || cells == NULL) {
+		json_decref(off);
+		json_decref(cells);
+		return NULL;
+	}
+	report_set(off, "id", report_jstr(v[0].offering), &err);
+	for (i = 0; i < n; i++)
+		report_push(cells, report_cell_json(&v[i], 0), &err);
+	report_set(off, "cells", cells, &err);
+	if (err < 0) {
+		json_decref(off);
+		return NULL;
+	}
+	return off;
+}
+
+/*
+ * The JSON report, written an offering at a time so that memory holds
+ * one offering's tree, not the whole document's (at 11,000 cells the
+ * whole tree is tens of megabytes).  The bytes are what one json_dumpf()
+ * of the whole tree with JSON_INDENT(2) would write.
+ */
 static int
 report_write_json(FILE *out, const struct treg_verdict *v, size_t n,
     time_t generated, const struct treg_report_health *health)
 {
-	json_t *root;
-	int err = 0;
+	size_t i, start;
 	int rc;
 
-	root = json_object();
-	if (root == NULL)
-		return -ENOMEM;
-	report_set(root, "format", json_string(REPORT_FORMAT_NAME), &err);
-	report_set(root, "version", json_integer(TREG_REPORT_VERSION), &err);
-	report_set(root, "generated", report_jtime((int64_t)generated), &err);
-	report_set(root, "summary", report_summary_json(v, n), &err);
-	report_set(root, "offerings", report_offerings_json(v, n), &err);
-	report_set(root, "health", report_health_json(health), &err);
-	if (err < 0) {
-		rc = err;
-		goto out;
+	fputs("{\n  \"format\": ", out);
+	rc = report_json_put(out, json_string(REPORT_FORMAT_NAME), 2);
+	if (rc == 0) {
+		fputs(",\n  \"version\": ", out);
+		rc = report_json_put(out, json_integer(TREG_REPORT_VERSION),
+		    2);
 	}
-
-	if (json_dumpf(root, out, JSON_INDENT(2)) < 0 ||
-	    fputc('\n', out) == EOF) {
+	if (rc == 0) {
+		fputs(",\n  \"generated\": ", out);
+		rc = report_json_put(out, report_jtime((int64_t)generated), 2);
+	}
+	if (rc == 0) {
+		fputs(",\n  \"summary\": ", out);
+		rc = report_json_put(out, report_summary_json(v, n), 2);
+	}
+	if (rc == 0)
+		fputs(",\n  \"offerings\": [", out);
+	for (start = 0; start < n && rc == 0; start = i) {
+		for (i = start + 1; i < n &&
+		    report_same_offering(&v[start], &v[i]); i++)
+			;
+		fputs(start == 0 ? "\n    " : ",\n    ", out);
+		rc = report_json_put(out, report_offering_json(&v[start],
+		    i - start), 4);
+	}
+	if (rc == 0) {
+		fputs(n > 0 ? "\n  ],\n  \"health\": " : "],\n  \"health\": ",
+		    out);
+		rc = report_json_put(out, report_health_json(health), 2);
+	}
+	if (rc == 0 && (fputs("\n}\n", out) == EOF || ferror(out)))
 		rc = -EIO;
-		goto out;
-	}
-	rc = 0;
-
-out:
-	json_decref(root);
 	return rc;
 }
 
@@ -688,7 +812,8 @@ out:
 	return rc;
 }
 
-/* "error: NAME (DETAIL)" as one field, so it wraps as a whole. */
+/* "error: NAME" as one field.  The detail is in the cell's reasons or
+ * the failed fetches, once: here it would only repeat it. */
 static int
 report_put_error(struct treg_buf *line, size_t *col,
     const struct treg_evidence *e)
@@ -698,8 +823,6 @@ report_put_error(struct treg_buf *line, size_t *col,
 
 	treg_buf_init(&raw, 0);
 	rc = treg_buf_puts(&raw, e->error);
-	if (rc == 0 && e->detail != NULL)
-		rc = treg_buf_printf(&raw, " (%s)", e->detail);
 	if (rc == 0)
 		rc = report_field(line, col, "error: ", raw.data);
 	treg_buf_cleanup(&raw);
@@ -737,6 +860,8 @@ report_put_evidence(FILE *out, const struct treg_evidence *e)
 			    e->final_url != NULL ? e->final_url : "?");
 		if (rc == 0 && e->unverifiable)
 			rc = report_field(&line, &col, "unverifiable", NULL);
+		if (rc == 0 && e->reason != NULL)
+			rc = report_field(&line, &col, "reason: ", e->reason);
 		if (rc == 0 && e->digest[0] != '\0') {
 			snprintf(num, sizeof(num), "words %" PRIu32, e->words);
 			rc = report_field(&line, &col, num, NULL);
@@ -744,6 +869,13 @@ report_put_evidence(FILE *out, const struct treg_evidence *e)
 			    e->digest);
 			if (rc == 0)
 				rc = report_field(&line, &col, num, NULL);
+		}
+		if (rc == 0 && e->has_baseline && e->digest[0] != '\0' &&
+		    e->baseline_digest[0] != '\0') {
+			snprintf(num, sizeof(num), "distance %d to baseline",
+			    treg_simhash_distance(e->simhash,
+			    e->baseline_simhash));
+			rc = report_field(&line, &col, num, NULL);
 		}
 		for (i = 0; i < e->nquotes; i++) {
 			if (e->quotes[i] == TREG_QUOTE_FOUND)
@@ -754,6 +886,8 @@ report_put_evidence(FILE *out, const struct treg_evidence *e)
 		if (rc == 0 && e->nquotes > 0)
 			rc = report_field(&line, &col, num, NULL);
 	}
+	if (rc == 0 && e->fetched && e->chain != NULL)
+		rc = report_field(&line, &col, "via: ", e->chain);
 	if (rc == 0) {
 		fwrite(line.data, 1, line.len, out);
 		fputc('\n', out);
@@ -762,6 +896,100 @@ report_put_evidence(FILE *out, const struct treg_evidence *e)
 out:
 	treg_buf_cleanup(&line);
 	return rc;
+}
+
+/* Changed passages as "... before [-removed-] {+added+} after ...". */
+static int
+report_put_diff(FILE *out, const struct treg_evidence *e)
+{
+	struct treg_buf b;
+	size_t i;
+	int rc = 0;
+
+	treg_buf_init(&b, 0);
+	for (i = 0; i < e->ndiff && rc == 0; i++) {
+		treg_buf_reset(&b);
+		rc = treg_buf_printf(&b, "changed: ...%s%s%s%s%s%s%s%s%s...",
+		    e->diff[i].before, *e->diff[i].before ? " " : "",
+		    *e->diff[i].del ? "[-" : "", e->diff[i].del,
+		    *e->diff[i].del ? "-] " : "",
+		    *e->diff[i].ins ? "{+" : "", e->diff[i].ins,
+		    *e->diff[i].ins ? "+} " : "", e->diff[i].after);
+		if (rc == 0)
+			rc = report_put_reason(out, b.data);
+	}
+	if (rc == 0 && e->diff_more > 0) {
+		treg_buf_reset(&b);
+		rc = treg_buf_printf(&b, "changed: %zu more passage%s",
+		    e->diff_more, e->diff_more == 1 ? "" : "s");
+		if (rc == 0)
+			rc = report_put_reason(out, b.data);
+	}
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+static int
+report_put_info(FILE *out, const char *info)
+{
+	struct treg_buf b;
+	int rc;
+
+	treg_buf_init(&b, 0);
+	rc = treg_buf_printf(&b, "info: %s", info);
+	if (rc == 0)
+		rc = report_put_reason(out, b.data);
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+/* Whether e's latest fetch failed in a way "Failed fetches" lists: an
+ * error, not a refusal we obey. */
+static int
+report_fetch_failed(const struct treg_evidence *e)
+{
+	return e->fetched && e->error != NULL && e->url != NULL &&
+	    e->fetch_url != NULL &&
+	    strcmp(e->error, "disallowed-by-robots") != 0 &&
+	    strcmp(e->error, "rate-limited") != 0;
+}
+
+/*
+ * A reason, except that the failure of an evidence URL listed under
+ * "Failed fetches" is said there in full and here in a few words, so a
+ * host that failed for seven cells is described once.
+ */
+static int
+report_put_cell_reason(FILE *out, const struct treg_verdict *v,
+    const char *reason)
+{
+	const struct treg_evidence *e;
+	const char *what, *p;
+	char *shortr = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < v->nev; i++) {
+		e = &v->ev[i];
+		if (!report_fetch_failed(e))
+			continue;
+		what = e->role == TREG_ROLE_ARCHIVE ? "archived copy " : "";
+		p = reason;
+		if (strncmp(p, what, strlen(what)) != 0)
+			continue;
+		p += strlen(what);
+		if (strncmp(p, e->url, strlen(e->url)) != 0 ||
+		    strncmp(p + strlen(e->url), ": fetch failed", 14) != 0)
+			continue;
+		if (asprintf(&shortr, "%s fetch failed (%s), see Failed "
+		    "fetches", e->role == TREG_ROLE_ARCHIVE ?
+		    "archived copy" : "source", e->error) < 0)
+			return -ENOMEM;
+		rc = report_put_reason(out, shortr);
+		free(shortr);
+		return rc;
+	}
+	return report_put_reason(out, reason);
 }
 
 /* The cell line: "offering / cell  STATE  verified DATE". */
@@ -792,9 +1020,13 @@ report_put_cell(FILE *out, const struct treg_verdict *v, int full)
 	fputc('\n', out);
 
 	for (i = 0; i < v->nreasons && rc == 0; i++)
-		rc = report_put_reason(out, v->reasons[i]);
+		rc = report_put_cell_reason(out, v, v->reasons[i]);
 	for (i = 0; full && i < v->nev && rc == 0; i++)
 		rc = report_put_evidence(out, &v->ev[i]);
+	for (i = 0; full && i < v->nev && rc == 0; i++)
+		rc = report_put_diff(out, &v->ev[i]);
+	for (i = 0; i < v->ninfo && rc == 0; i++)
+		rc = report_put_info(out, v->info[i]);
 	if (full && rc == 0)
 		fputc('\n', out);
 	return rc;
@@ -844,6 +1076,135 @@ report_section(FILE *out, const char *title,
 	return rc;
 }
 
+/* One failed evidence URL of one cell. */
+struct report_failure {
+	const struct treg_verdict *v;
+	const struct treg_evidence *e;
+};
+
+static int
+report_failure_cmp(const void *a, const void *b)
+{
+	const struct report_failure *x = a, *y = b;
+	int c;
+
+	c = strcmp(x->e->fetch_url, y->e->fetch_url);
+	if (c != 0)
+		return c;
+	return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Cells named after a failed URL before "and N more". */
+#define TEXT_FAIL_CELLS	6
+
+/* "URL failed: ERROR (DETAIL), N consecutive failures; cited by ...". */
+static int
+report_put_failure(FILE *out, const struct report_failure *f, size_t n)
+{
+	const struct treg_evidence *e = f[0].e;
+	struct treg_buf b;
+	size_t i;
+	int rc;
+
+	treg_buf_init(&b, 0);
+	rc = treg_buf_printf(&b, "%s failed: %s", e->fetch_url, e->error);
+	if (rc == 0 && e->detail != NULL)
+		rc = treg_buf_printf(&b, " (%s)", e->detail);
+	if (rc == 0 && e->failures > 0)
+		rc = treg_buf_printf(&b, ", %" PRIu32 " consecutive failure%s",
+		    e->failures, e->failures == 1 ? "" : "s");
+	if (rc == 0)
+		rc = treg_buf_printf(&b, "; cited by %zu cell%s:", n,
+		    n == 1 ? "" : "s");
+	for (i = 0; i < n && i < TEXT_FAIL_CELLS && rc == 0; i++)
+		rc = treg_buf_printf(&b, "%s %s/%s", i > 0 ? "," : "",
+		    f[i].v->offering != NULL ? f[i].v->offering : "-",
+		    f[i].v->cell != NULL ? f[i].v->cell : "-");
+	if (rc == 0 && n > TEXT_FAIL_CELLS)
+		rc = treg_buf_printf(&b, " and %zu more", n - TEXT_FAIL_CELLS);
+	if (rc == 0)
+		rc = report_put_reason(out, b.data);
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+/*
+ * Every failed evidence URL once, with the cells citing it, and a warning
+ * at the top when every URL failed (the network, not the registry, is
+ * then the likely trouble).
+ */
+static int
+report_put_failures(FILE *out, const struct treg_verdict *v, size_t n)
+{
+	struct report_failure *f = NULL;
+	size_t i, j, nf = 0, cap = 0, nurls = 0, nfailed = 0, start;
+	int failed, rc = 0;
+
+	for (i = 0; i < n; i++)
+		cap += v[i].nev;
+	if (cap == 0)
+		return 0;
+	f = calloc(cap, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < v[i].nev; j++) {
+			if (!v[i].ev[j].fetched || v[i].ev[j].fetch_url == NULL)
+				continue;
+			f[nf].v = &v[i];
+			f[nf].e = &v[i].ev[j];
+			nf++;
+		}
+	}
+	qsort(f, nf, sizeof(*f), report_failure_cmp);
+	for (start = 0; start < nf; start = i) {
+		failed = 0;
+		for (i = start; i < nf && strcmp(f[i].e->fetch_url,
+		    f[start].e->fetch_url) == 0; i++)
+			failed |= report_fetch_failed(f[i].e);
+		nurls++;
+		nfailed += failed;
+	}
+	if (nurls > 0 && nfailed == nurls)
+		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
+		    "network reachable?\n\n", nurls, nurls == 1 ? "" : "s",
+		    nurls == 1 ? "its" : "their");
+	if (nfailed == 0)
+		goto out;
+
+	fprintf(out, "Failed fetches (%zu of %zu URL%s)\n\n", nfailed,
+	    nurls, nurls == 1 ? "" : "s");
+	/* Keep only the failed ones, still grouped by URL. */
+	for (i = 0, j = 0; i < nf; i++)
+		if (report_fetch_failed(f[i].e))
+			f[j++] = f[i];
+	nf = j;
+	for (start = 0; start < nf && rc == 0; start = i) {
+		for (i = start + 1; i < nf && strcmp(f[i].e->fetch_url,
+		    f[start].e->fetch_url) == 0; i++)
+			;
+		rc = report_put_failure(out, &f[start], i - start);
+	}
+	fputc('\n', out);
+
+out:
+	free(f);
+	return rc;
+}
+
+/* The latest time any of the verdicts was judged; 0 if unknown. */
+static int64_t
+report_judged(const struct treg_verdict *v, size_t n)
+{
+	int64_t latest = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].judged > latest)
+			latest = v[i].judged;
+	return latest;
+}
+
 static int
 report_write_text(FILE *out, const struct treg_verdict *v, size_t n,
     time_t generated, const struct treg_report_health *health)
@@ -851,12 +1212,22 @@ report_write_text(FILE *out, const struct treg_verdict *v, size_t n,
 	const struct treg_verdict **flagged = NULL;
 	char iso[32];
 	size_t i, nflagged = 0;
+	int64_t judged;
 	long ms;
 	int rc;
 
 	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
 		snprintf(iso, sizeof(iso), "at an unknown time");
-	fprintf(out, "trustreg-crawl report, generated %s\n\n", iso);
+	fprintf(out, "trustreg-crawl report, generated %s\n", iso);
+	/* A report rebuilt from the store, or a back-dated --now run,
+	 * shows when its verdicts were made. */
+	judged = report_judged(v, n);
+	if (judged != 0 && report_iso(judged, iso, sizeof(iso)) == 0)
+		fprintf(out, "verdicts judged at %s\n", iso);
+	fputc('\n', out);
+	rc = report_put_failures(out, v, n);
+	if (rc < 0)
+		goto out;
 
 	if (n > 0) {
 		flagged = calloc(n, sizeof(*flagged));
@@ -897,6 +1268,484 @@ out:
 	return rc;
 }
 
+static int
+report_strcmp0(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Registry order; cells of unknown position after, by name. */
+static int
+report_order_cmp(const void *a, const void *b)
+{
+	const struct treg_verdict *x = a, *y = b;
+	uint64_t xo = x->order != 0 ? x->order : UINT64_MAX;
+	uint64_t yo = y->order != 0 ? y->order : UINT64_MAX;
+	int c;
+
+	if (xo != yo)
+		return xo < yo ? -1 : 1;
+	c = report_strcmp0(x->offering, y->offering);
+	return c != 0 ? c : report_strcmp0(x->cell, y->cell);
+}
+
+void
+treg_report_sort(struct treg_verdict *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), report_order_cmp);
+}
+
+/* ---- HTML and Atom out ---- */
+
+/* Writes s as XML character data: valid UTF-8, no control characters,
+ * markup characters escaped.  Returns 0 or -ENOMEM. */
+static int
+report_xml(FILE *out, const char *s)
+{
+	struct treg_buf b;
+	const char *p;
+	int rc;
+
+	treg_buf_init(&b, 0);
+	rc = report_clean(&b, s != NULL ? s : "", 1);
+	for (p = b.data; rc == 0 && p != NULL && *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			fputc(*p, out);
+		}
+	}
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+/* Only http(s) links are made; anything else is shown as text. */
+static int
+report_is_web(const char *url)
+{
+	return url != NULL && (strncmp(url, "https://", 8) == 0 ||
+	    strncmp(url, "http://", 7) == 0);
+}
+
+static int
+report_html_link(FILE *out, const char *url)
+{
+	int rc;
+
+	if (!report_is_web(url))
+		return report_xml(out, url);
+	fputs("<a href=\"", out);
+	rc = report_xml(out, url);
+	fputs("\">", out);
+	if (rc == 0)
+		rc = report_xml(out, url);
+	fputs("</a>", out);
+	return rc;
+}
+
+static const char report_css[] =
+	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;"
+	"margin:0;background:#f4f5f7;color:#1d2430}\n"
+	"header,main,footer{max-width:1080px;margin:0 auto;padding:0 24px}\n"
+	"header{padding-top:24px}\n"
+	"h1{font-size:24px;margin:0 0 4px}\n"
+	"h2{font-size:19px;margin:28px 0 10px;border-bottom:2px solid #d8dce3;"
+	"padding-bottom:4px}\n"
+	"h3{font-size:15px;margin:18px 0 8px;text-transform:uppercase;"
+	"letter-spacing:.04em;color:#4a5568}\n"
+	".meta{color:#5b6573;font-size:13px}\n"
+	".counts{display:flex;flex-wrap:wrap;gap:8px;padding:0;"
+	"list-style:none;margin:14px 0}\n"
+	".counts li{background:#fff;border:1px solid #d8dce3;"
+	"border-radius:6px;padding:6px 12px}\n"
+	".counts b{font-size:18px;margin-right:4px}\n"
+	".cell{background:#fff;border:1px solid #d8dce3;border-left:6px solid"
+	" #999;border-radius:6px;padding:12px 16px;margin:0 0 12px}\n"
+	".cell .title{font-size:16px;font-weight:600}\n"
+	".badge{display:inline-block;border-radius:10px;padding:1px 9px;"
+	"font-size:12px;font-weight:600;color:#fff;background:#777;"
+	"margin-right:8px;vertical-align:2px}\n"
+	".s-dead{border-left-color:#b42318}.s-dead .badge,.b-dead"
+	"{background:#b42318}\n"
+	".s-moved{border-left-color:#c4320a}.s-moved .badge,.b-moved"
+	"{background:#c4320a}\n"
+	".s-quote-missing{border-left-color:#b54708}.s-quote-missing .badge,"
+	".b-quote-missing{background:#b54708}\n"
+	".s-changed{border-left-color:#a15c07}.s-changed .badge,.b-changed"
+	"{background:#a15c07}\n"
+	".s-unverifiable{border-left-color:#6941c6}.s-unverifiable .badge,"
+	".b-unverifiable{background:#6941c6}\n"
+	".s-stale{border-left-color:#475467}.s-stale .badge,.b-stale"
+	"{background:#475467}\n"
+	".b-fresh{background:#067647}.b-no-source{background:#667085}\n"
+	"ul.reasons{margin:8px 0;padding-left:20px}\n"
+	"ul.info{margin:6px 0;padding-left:20px;color:#5b6573;font-size:13px}"
+	"\n"
+	".diff{background:#fbfbfc;border:1px solid #e4e7ec;border-radius:4px;"
+	"padding:8px 12px;margin:8px 0;font-size:14px}\n"
+	".diff p{margin:4px 0}\n"
+	"del{background:#fde3e1;color:#8f1d13;text-decoration:line-through}\n"
+	"ins{background:#dcf5e5;color:#05603a;text-decoration:none}\n"
+	"table{border-collapse:collapse;width:100%;font-size:13px;"
+	"margin-top:8px}\n"
+	"th,td{text-align:left;padding:4px 8px;border-top:1px solid #eaecf0;"
+	"vertical-align:top}\n"
+	"th{color:#5b6573;font-weight:600}\n"
+	"td.url{word-break:break-all}\n"
+	".quiet td:nth-child(-n+3){white-space:nowrap}\n"
+	".quiet{background:#fff;border:1px solid #d8dce3;border-radius:6px}\n"
+	"footer{padding-bottom:32px}\n"
+	"a{color:#175cd3}\n";
+
+static void
+report_html_date(FILE *out, int64_t t)
+{
+	char iso[32];
+
+	if (t != 0 && report_iso(t, iso, sizeof(iso)) == 0)
+		fprintf(out, "%.10s", iso);
+	else
+		fputs("unknown", out);
+}
+
+static int
+report_html_diff(FILE *out, const struct treg_evidence *e)
+{
+	size_t i;
+	int rc = 0;
+
+	if (e->ndiff == 0)
+		return 0;
+	fputs("<div class=\"diff\"><div class=\"meta\">What changed in the "
+	    "cell's evidence since the baseline of ", out);
+	report_html_date(out, e->baseline_at);
+	fputs(e->baseline_archived ? " (archived copy)" : "", out);
+	fputs(":</div>\n", out);
+	for (i = 0; i < e->ndiff && rc == 0; i++) {
+		fputs("<p>&#8230; ", out);
+		rc = report_xml(out, e->diff[i].before);
+		if (rc == 0 && *e->diff[i].del != '\0') {
+			fputs(" <del>", out);
+			rc = report_xml(out, e->diff[i].del);
+			fputs("</del>", out);
+		}
+		if (rc == 0 && *e->diff[i].ins != '\0') {
+			fputs(" <ins>", out);
+			rc = report_xml(out, e->diff[i].ins);
+			fputs("</ins>", out);
+		}
+		fputc(' ', out);
+		if (rc == 0)
+			rc = report_xml(out, e->diff[i].after);
+		fputs(" &#8230;</p>\n", out);
+	}
+	if (e->diff_more > 0)
+		fprintf(out, "<p class=\"meta\">and %zu more passage%s</p>\n",
+		    e->diff_more, e->diff_more == 1 ? "" : "s");
+	fputs("</div>\n", out);
+	return rc;
+}
+
+static int
+report_html_evidence(FILE *out, const struct treg_verdict *v)
+{
+	const struct treg_evidence *e;
+	size_t i, k, found;
+	int rc = 0;
+
+	if (v->nev == 0)
+		return 0;
+	fputs("<table><tr><th>role</th><th>URL</th><th>last check</th>"
+	    "<th>status</th><th>quotations</th></tr>\n", out);
+	for (i = 0; i < v->nev && rc == 0; i++) {
+		e = &v->ev[i];
+		fprintf(out, "<tr><td>%s</td><td class=\"url\">",
+		    e->role == TREG_ROLE_ARCHIVE ? "archive" : "source");
+		rc = report_html_link(out, e->url);
+		fputs("</td><td>", out);
+		if (e->fetched)
+			report_html_date(out, e->at);
+		else
+			fputs("never", out);
+		fputs("</td><td>", out);
+		if (e->error != NULL)
+			rc = report_xml(out, e->error);
+		else if (e->status != 0)
+			fprintf(out, "%ld", e->status);
+		fputs("</td><td>", out);
+		for (k = 0, found = 0; k < e->nquotes; k++)
+			found += e->quotes[k] == TREG_QUOTE_FOUND;
+		if (e->nquotes > 0)
+			fprintf(out, "%zu/%zu found", found, e->nquotes);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	return rc;
+}
+
+static int
+report_html_cell(FILE *out, const struct treg_verdict *v)
+{
+	const char *name = treg_state_name(v->state);
+	size_t i;
+	int rc;
+
+	fprintf(out, "<article class=\"cell s-%s\" id=\"", name);
+	rc = report_xml(out, v->offering);
+	fputc('/', out);
+	if (rc == 0)
+		rc = report_xml(out, v->cell);
+	fprintf(out, "\">\n<div class=\"title\"><span class=\"badge\">%s"
+	    "</span>", name);
+	if (rc == 0)
+		rc = report_xml(out, v->offering);
+	fputs(" / ", out);
+	if (rc == 0)
+		rc = report_xml(out, v->cell);
+	fputs("</div>\n<div class=\"meta\">verified ", out);
+	if (rc == 0)
+		rc = report_xml(out, v->verified != NULL ? v->verified :
+		    "never");
+	if (v->since != 0) {
+		fputs(" &#183; in this state since ", out);
+		report_html_date(out, v->since);
+	}
+	fputs("</div>\n<ul class=\"reasons\">\n", out);
+	for (i = 0; i < v->nreasons && rc == 0; i++) {
+		fputs("<li>", out);
+		rc = report_xml(out, v->reasons[i]);
+		fputs("</li>\n", out);
+	}
+	fputs("</ul>\n", out);
+	for (i = 0; i < v->nev && rc == 0; i++)
+		rc = report_html_diff(out, &v->ev[i]);
+	if (v->ninfo > 0)
+		fputs("<ul class=\"info\">\n", out);
+	for (i = 0; i < v->ninfo && rc == 0; i++) {
+		fputs("<li>", out);
+		rc = report_xml(out, v->info[i]);
+		fputs("</li>\n", out);
+	}
+	if (v->ninfo > 0)
+		fputs("</ul>\n", out);
+	if (rc == 0)
+		rc = report_html_evidence(out, v);
+	fputs("</article>\n", out);
+	return rc;
+}
+
+/* The quiet cells (fresh, no-source) as one table row each. */
+static int
+report_html_quiet(FILE *out, const struct treg_verdict *v, size_t n,
+    enum treg_state state, const char *title)
+{
+	size_t i, count = 0;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		count += v[i].state == state;
+	fprintf(out, "<h2>%s (%zu)</h2>\n", title, count);
+	if (count == 0)
+		return 0;
+	fputs("<table class=\"quiet\"><tr><th>offering</th><th>cell</th>"
+	    "<th>verified</th><th>notes</th></tr>\n", out);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (v[i].state != state)
+			continue;
+		fputs("<tr><td>", out);
+		rc = report_xml(out, v[i].offering);
+		fputs("</td><td>", out);
+		if (rc == 0)
+			rc = report_xml(out, v[i].cell);
+		fputs("</td><td>", out);
+		if (rc == 0)
+			rc = report_xml(out, v[i].verified);
+		fputs("</td><td class=\"meta\">", out);
+		if (rc == 0 && v[i].ninfo > 0)
+			rc = report_xml(out, v[i].info[0]);
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	return rc;
+}
+
+static int
+report_write_html(FILE *out, const struct treg_verdict *v, size_t n,
+    time_t generated, const struct treg_report_health *health)
+{
+	const struct treg_verdict **flagged = NULL;
+	size_t count[TREG_NSTATES] = { 0 };
+	size_t i, s, nflagged = 0;
+	char iso[32], judged[32];
+	int rc = 0;
+
+	if (n > 0) {
+		flagged = calloc(n, sizeof(*flagged));
+		if (flagged == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned)v[i].state < TREG_NSTATES)
+			count[v[i].state]++;
+		if (treg_verdict_needs_attention(&v[i]))
+			flagged[nflagged++] = &v[i];
+	}
+	if (nflagged > 0)
+		qsort(flagged, nflagged, sizeof(*flagged), report_oldest_cmp);
+	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
+		snprintf(iso, sizeof(iso), "unknown");
+	if (report_judged(v, n) == 0 ||
+	    report_iso(report_judged(v, n), judged, sizeof(judged)) < 0)
+		judged[0] = '\0';
+
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"/>\n"
+	    "<title>Trust registry evidence report %.10s</title>\n"
+	    "<style>\n%s</style>\n</head>\n<body>\n<header>\n"
+	    "<h1>Trust registry evidence report</h1>\n"
+	    "<div class=\"meta\">generated %s%s%s &#183; %zu cells &#183; "
+	    "%zu need a maintainer</div>\n<ul class=\"counts\">\n",
+	    iso, report_css, iso, judged[0] != '\0' ?
+	    " &#183; verdicts judged at " : "", judged, n, nflagged);
+	for (s = 0; s < TREG_NSTATES; s++)
+		fprintf(out, "<li><b>%zu</b><span class=\"badge b-%s\">%s"
+		    "</span></li>\n", count[s],
+		    treg_state_name((enum treg_state)s),
+		    treg_state_name((enum treg_state)s));
+	fprintf(out, "</ul>\n</header>\n<main>\n<h2>Needs attention (%zu)"
+	    "</h2>\n", nflagged);
+	if (nflagged == 0)
+		fputs("<p>Nothing needs a maintainer today.</p>\n", out);
+
+	/* Grouped by what the cells need, most urgent first; within a
+	 * group the oldest verification first. */
+	for (s = 0; s < TREG_STATE_NO_SOURCE && rc == 0; s++) {
+		if (count[s] == 0)
+			continue;
+		fprintf(out, "<h3>%s (%zu)</h3>\n",
+		    treg_state_name((enum treg_state)s), count[s]);
+		for (i = 0; i < nflagged && rc == 0; i++)
+			if (flagged[i]->state == (enum treg_state)s)
+				rc = report_html_cell(out, flagged[i]);
+	}
+	if (rc == 0)
+		rc = report_html_quiet(out, v, n, TREG_STATE_FRESH, "Fresh");
+	if (rc == 0)
+		rc = report_html_quiet(out, v, n, TREG_STATE_NO_SOURCE,
+		    "No public source");
+	fputs("</main>\n<footer>\n<h2>Crawl health</h2>\n", out);
+	if (health != NULL)
+		fprintf(out, "<p>%zu URL%s checked, %zu failed, in %ld.%ld s."
+		    "</p>\n", health->urls_checked,
+		    health->urls_checked == 1 ? "" : "s", health->urls_failed,
+		    health->ms / 1000, health->ms % 1000 / 100);
+	else
+		fputs("<p class=\"meta\">Printed from the store; no crawl "
+		    "figures.</p>\n", out);
+	fputs("</footer>\n</body>\n</html>\n", out);
+	free(flagged);
+	return rc;
+}
+
+/* An IRI segment: unreserved characters kept, the rest %-encoded. */
+static void
+report_iri(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~')
+			fputc(*p, out);
+		else
+			fprintf(out, "%%%02X", *p);
+	}
+}
+
+/*
+ * One entry per flagged cell.  Its id names the cell, its state and the
+ * time it entered that state, so it stays the same from one report to
+ * the next while the cell stays flagged, and a feed reader shows it once;
+ * a cell that changes state again is a new entry.
+ */
+static int
+report_atom_entry(FILE *out, const struct treg_verdict *v, time_t generated)
+{
+	const char *name = treg_state_name(v->state);
+	int64_t since = v->since != 0 ? v->since : (int64_t)generated;
+	char iso[32];
+	size_t i;
+	int rc;
+
+	if (report_iso(since, iso, sizeof(iso)) < 0)
+		return -EINVAL;
+	fputs("<entry>\n<id>" REPORT_ATOM_TAG "cell/", out);
+	report_iri(out, v->offering);
+	fputc('/', out);
+	report_iri(out, v->cell);
+	fprintf(out, "/%s/%s</id>\n<title>", name, iso);
+	rc = report_xml(out, v->offering);
+	fputs(" / ", out);
+	if (rc == 0)
+		rc = report_xml(out, v->cell);
+	fprintf(out, ": %s</title>\n<updated>%s</updated>\n", name, iso);
+	for (i = 0; i < v->nev && rc == 0; i++) {
+		if (v->ev[i].role != TREG_ROLE_SOURCE ||
+		    !report_is_web(v->ev[i].url))
+			continue;
+		fputs("<link rel=\"related\" href=\"", out);
+		rc = report_xml(out, v->ev[i].url);
+		fputs("\"/>\n", out);
+	}
+	fputs("<content type=\"text\">", out);
+	for (i = 0; i < v->nreasons && rc == 0; i++) {
+		rc = report_xml(out, v->reasons[i]);
+		fputs(i + 1 < v->nreasons ? "\n" : "", out);
+	}
+	fputs("</content>\n</entry>\n", out);
+	return rc;
+}
+
+static int
+report_write_atom(FILE *out, const struct treg_verdict *v, size_t n,
+    time_t generated)
+{
+	char iso[32];
+	size_t i;
+	int rc = 0;
+
+	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
+		return -EINVAL;
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+	    "<id>" REPORT_ATOM_TAG "feed</id>\n"
+	    "<title>Trust registry cells needing attention</title>\n"
+	    "<updated>%s</updated>\n"
+	    "<author><name>trustreg-crawl</name></author>\n"
+	    "<generator>trustreg-crawl</generator>\n", iso);
+	for (i = 0; i < n && rc == 0; i++)
+		if (treg_verdict_needs_attention(&v[i]))
+			rc = report_atom_entry(out, &v[i], generated);
+	fputs("</feed>\n", out);
+	return rc;
+}
+
 int
 treg_report_write(FILE *out, enum treg_report_format fmt,
     const struct treg_verdict *v, size_t n, time_t generated,
@@ -906,6 +1755,10 @@ treg_report_write(FILE *out, enum treg_report_format fmt,
 
 	if (fmt == TREG_REPORT_JSON)
 		rc = report_write_json(out, v, n, generated, health);
+	else if (fmt == TREG_REPORT_HTML)
+		rc = report_write_html(out, v, n, generated, health);
+	else if (fmt == TREG_REPORT_ATOM)
+		rc = report_write_atom(out, v, n, generated);
 	else
 		rc = report_write_text(out, v, n, generated, health);
 	if (rc < 0)
@@ -916,6 +1769,126 @@ treg_report_write(FILE *out, enum treg_report_format fmt,
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return 0;
+}
+
+/* ---- Report files ---- */
+
+static const char *const report_ext[] = {
+	[TREG_REPORT_TEXT] = "txt",
+	[TREG_REPORT_JSON] = "json",
+	[TREG_REPORT_HTML] = "html",
+	[TREG_REPORT_ATOM] = "atom",
+};
+
+/* Writes the report to a temporary file in dir and renames it to path. */
+static int
+report_write_file(const char *dir, const char *path,
+    enum treg_report_format fmt, const struct treg_verdict *v, size_t n,
+    time_t generated, const struct treg_report_health *health)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd, rc = -ENOMEM;
+
+	if (asprintf(&tmp, "%s/.report-XXXXXX", dir) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		rc = -errno;
+		close(fd);
+		goto fail;
+	}
+	(void)fchmod(fd, 0644);
+	rc = treg_report_write(f, fmt, v, n, generated, health);
+	if (rc == 0 && fsync(fileno(f)) < 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc == 0)
+		goto out;
+
+fail:
+	unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+treg_report_write_files(const char *dir, enum treg_report_format fmt,
+    const struct treg_verdict *v, size_t n, time_t generated,
+    const struct treg_report_health *health)
+{
+	char *rdir = NULL, *dated = NULL, *latest = NULL;
+	char day[16];
+	struct tm tm;
+	int rc = -ENOMEM;
+
+	if ((unsigned)fmt >= sizeof(report_ext) / sizeof(report_ext[0]))
+		return -EINVAL;
+	if (localtime_r(&generated, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+		return -EINVAL;
+	if (asprintf(&rdir, "%s/reports", dir) < 0) {
+		rdir = NULL;
+		goto out;
+	}
+	if (asprintf(&dated, "%s/report-%s.%s", rdir, day,
+	    report_ext[fmt]) < 0) {
+		dated = NULL;
+		goto out;
+	}
+	if (asprintf(&latest, "%s/latest.%s", rdir, report_ext[fmt]) < 0) {
+		latest = NULL;
+		goto out;
+	}
+	if (mkdir(rdir, 0755) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+
+	rc = report_write_file(rdir, dated, fmt, v, n, generated, health);
+	if (rc == 0)
+		rc = report_write_file(rdir, latest, fmt, v, n, generated,
+		    health);
+
+out:
+	if (rc < 0)
+		log_err("report", "cannot write the report dir=%s err=%s",
+		    rdir != NULL ? rdir : dir, strerror(-rc));
+	free(rdir);
+	free(dated);
+	free(latest);
+	return rc;
+}
+
+int
+treg_report_write_all(const char *dir, const struct treg_verdict *v,
+    size_t n, time_t generated, const struct treg_report_health *health)
+{
+	static const enum treg_report_format all[] = {
+		TREG_REPORT_TEXT, TREG_REPORT_JSON, TREG_REPORT_HTML,
+		TREG_REPORT_ATOM,
+	};
+	size_t i;
+	int rc, first = 0;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		rc = treg_report_write_files(dir, all[i], v, n, generated,
+		    health);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	return first;
 }
 
 /* ---- JSON in ---- */
@@ -1044,7 +2017,79 @@ report_get_baseline(const json_t *o, struct treg_evidence *e)
 	if (rc == 0)
 		rc = report_get_fingerprint(b, "fingerprint",
 		    &e->baseline_simhash);
+	e->baseline_archived = json_is_true(json_object_get(b, "archived"));
 	return rc;
+}
+
+/* Version 2 members; a record stored by version 1 has none of them. */
+static int
+report_get_region(const json_t *o, struct treg_evidence *e)
+{
+	const json_t *r = json_object_get(o, "region");
+	int rc;
+
+	if (r == NULL || json_is_null(r))
+		return 0;
+	if (!json_is_object(r))
+		return -EINVAL;
+	e->has_region = 1;
+	e->region_whole = json_is_true(json_object_get(r, "whole_text"));
+	e->page_changed = json_is_true(json_object_get(r, "page_changed"));
+	e->chrome_changed = json_is_true(json_object_get(r,
+	    "chrome_changed"));
+	rc = report_get_digest(r, "digest", e->region_digest);
+	if (rc == 0)
+		rc = report_get_u32(r, "words", &e->region_words);
+	if (rc == 0)
+		rc = report_get_fingerprint(r, "fingerprint",
+		    &e->region_simhash);
+	if (rc == 0)
+		rc = report_get_digest(r, "baseline_digest",
+		    e->baseline_region_digest);
+	if (rc == 0)
+		rc = report_get_u32(r, "baseline_words",
+		    &e->baseline_region_words);
+	if (rc == 0)
+		rc = report_get_fingerprint(r, "baseline_fingerprint",
+		    &e->baseline_region_simhash);
+	if (rc == 0)
+		rc = report_get_str(r, "page_note", 1, &e->page_note);
+	return rc;
+}
+
+static int
+report_get_diff(const json_t *o, struct treg_evidence *e)
+{
+	const json_t *a = json_object_get(o, "diff");
+	const json_t *h, *more;
+	size_t i;
+	int rc = 0;
+
+	more = json_object_get(o, "diff_more");
+	if (json_is_integer(more) && json_integer_value(more) >= 0)
+		e->diff_more = (size_t)json_integer_value(more);
+	if (a == NULL || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return -EINVAL;
+	e->diff = calloc(json_array_size(a), sizeof(*e->diff));
+	if (e->diff == NULL)
+		return -ENOMEM;
+	json_array_foreach(a, i, h) {
+		if (!json_is_object(h))
+			return -EINVAL;
+		e->ndiff++;
+		rc = report_get_str(h, "before", 0, &e->diff[i].before);
+		if (rc == 0)
+			rc = report_get_str(h, "removed", 0, &e->diff[i].del);
+		if (rc == 0)
+			rc = report_get_str(h, "added", 0, &e->diff[i].ins);
+		if (rc == 0)
+			rc = report_get_str(h, "after", 0, &e->diff[i].after);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int
@@ -1131,6 +2176,11 @@ report_evidence_from(const json_t *o, struct treg_evidence *e)
 		rc = report_get_str(o, "detail", 1, &e->detail);
 	if (rc == 0)
 		rc = report_get_str(o, "final_url", 1, &e->final_url);
+	/* Absent from verdicts stored before they existed. */
+	if (rc == 0 && json_object_get(o, "reason") != NULL)
+		rc = report_get_str(o, "reason", 1, &e->reason);
+	if (rc == 0 && json_object_get(o, "chain") != NULL)
+		rc = report_get_str(o, "chain", 1, &e->chain);
 	if (rc == 0)
 		rc = report_get_bool(o, "moved", &e->moved);
 	if (rc == 0)
@@ -1147,6 +2197,10 @@ report_evidence_from(const json_t *o, struct treg_evidence *e)
 		rc = report_get_baseline(o, e);
 	if (rc == 0)
 		rc = report_get_ev_quotes(o, e);
+	if (rc == 0)
+		rc = report_get_region(o, e);
+	if (rc == 0)
+		rc = report_get_diff(o, e);
 	return rc;
 }
 
@@ -1275,8 +2329,16 @@ treg_report_verdict_from_json(const char *json, size_t len,
 		rc = report_get_str(o, "verified", 1, &v->verified);
 	if (rc == 0)
 		rc = report_get_states(o, v);
+	if (rc == 0 && json_object_get(o, "since") != NULL)
+		rc = report_get_time(o, "since", &v->since);
+	if (rc == 0 && json_object_get(o, "judged") != NULL)
+		rc = report_get_time(o, "judged", &v->judged);
+	if (rc == 0 && json_object_get(o, "order") != NULL)
+		rc = report_get_u32(o, "order", &v->order);
 	if (rc == 0)
 		rc = report_get_strv(o, "reasons", &v->reasons, &v->nreasons);
+	if (rc == 0 && json_object_get(o, "info") != NULL)
+		rc = report_get_strv(o, "info", &v->info, &v->ninfo);
 	if (rc == 0)
 		rc = report_get_cell_quotes(o, v);
 	if (rc == 0)

@@ -13,14 +13,16 @@
 
 #include "verdict.h"
 
-#define TREG_REPORT_VERSION	1	/* of the JSON format */
+#define TREG_REPORT_VERSION	2	/* of the JSON format */
 
 enum treg_report_format {
 	TREG_REPORT_TEXT,
 	TREG_REPORT_JSON,
+	TREG_REPORT_HTML,	/* one self-contained page */
+	TREG_REPORT_ATOM,	/* one entry per flagged cell */
 };
 
-/* Parses "text" or "json"; -EINVAL if neither. */
+/* Parses "text", "json", "html" or "atom"; -EINVAL if none. */
 int	treg_report_parse_format(const char *name,
 	    enum treg_report_format *fmt);
 
@@ -39,6 +41,26 @@ struct treg_report_health {
 int	treg_report_write(FILE *out, enum treg_report_format fmt,
 	    const struct treg_verdict *v, size_t n, time_t generated,
 	    const struct treg_report_health *health);
+
+/*
+ * Writes the report in fmt to DIR/reports/report-YYYY-MM-DD.EXT (the
+ * local date of generated) and DIR/reports/latest.EXT, each through a
+ * temporary file renamed into place, so a reader never sees half a
+ * report.  Returns 0 or a negative errno (logged).
+ */
+int	treg_report_write_files(const char *dir, enum treg_report_format fmt,
+	    const struct treg_verdict *v, size_t n, time_t generated,
+	    const struct treg_report_health *health);
+
+/* As treg_report_write_files() for the text, JSON, HTML and Atom forms.
+ * Returns 0 or the first error (every form is still attempted). */
+int	treg_report_write_all(const char *dir, const struct treg_verdict *v,
+	    size_t n, time_t generated,
+	    const struct treg_report_health *health);
+
+/* Sorts verdicts read back from the store into the order a crawl
+ * reports them in: registry order (v->order), then by name. */
+void	treg_report_sort(struct treg_verdict *v, size_t n);
 
 /* Serialises one verdict as compact JSON into a malloc'd string the
  * caller frees (*jsonp).  Returns 0 or -ENOMEM. */

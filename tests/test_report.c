@@ -18,6 +18,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 
 #include "report.h"
 
@@ -169,7 +173,11 @@ test_report_parse_format_names(void **state)
 	assert_int_equal(fmt, TREG_REPORT_JSON);
 	assert_int_equal(treg_report_parse_format("text", &fmt), 0);
 	assert_int_equal(fmt, TREG_REPORT_TEXT);
-	assert_int_equal(treg_report_parse_format("html", &fmt), -EINVAL);
+	assert_int_equal(treg_report_parse_format("html", &fmt), 0);
+	assert_int_equal(fmt, TREG_REPORT_HTML);
+	assert_int_equal(treg_report_parse_format("atom", &fmt), 0);
+	assert_int_equal(fmt, TREG_REPORT_ATOM);
+	assert_int_equal(treg_report_parse_format("pdf", &fmt), -EINVAL);
 	assert_int_equal(treg_report_parse_format(NULL, &fmt), -EINVAL);
 }
 
@@ -201,12 +209,131 @@ test_report_write_text_flagged_first_oldest(void **state)
 	assert_true(pos(text, "No source (1)") <
 	    pos(text, "  openai-api / eu_residency  verified 2026-12-20"));
 	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
-	    "com/  200  words 412  sha256 aaaaaaaaaaaa  quotes 0/1 found\n"));
+	    "com/  200  words 412  sha256 aaaaaaaaaaaa\n"
+	    "          distance 0 to baseline  quotes 0/1 found\n"));
 	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
 	    "com/  error: dns\n"));
-	assert_non_null(strstr(text, "  - https://trustcenter.cohere.com/: "
-	    "fetch failed: dns, failing 4 times\n"));
+	assert_non_null(strstr(text, "  - source fetch failed (dns), see "
+	    "Failed fetches\n"));
+	assert_non_null(strstr(text, "Failed fetches (1 of 1 URL)\n\n"
+	    "  - https://trustcenter.cohere.com/ failed: dns, 4 consecutive "
+	    "failures; cited\n    by 1 cell: openai-api/iso27001\n"));
 	assert_non_null(strstr(text, "Checked 3 URLs, 1 failed, in 2.5 s\n"));
+	free(text);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_text_all_failed_said_at_top(void **state)
+{
+	struct treg_verdict v[2];
+	char *text;
+	int rc;
+
+	cell(&v[0], "cohere-api", "soc2", "2026-12-01", 1);
+	cell(&v[1], "cohere-api", "gdpr", "2026-12-01", 1);
+	free(v[1].ev[0].fetch_url);
+	v[1].ev[0].fetch_url = strdup("https://cohere.com/gdpr");
+	v[0].ev[0].error = strdup("dns");
+	v[0].ev[0].failures = 1;
+	v[1].ev[0].error = strdup("dns");
+	v[1].ev[0].failures = 2;
+
+	text = render(TREG_REPORT_TEXT, v, 2, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_true(pos(text, "ALL 2 URLs FAILED on their latest fetch: is "
+	    "the network reachable?\n") < pos(text, "Failed fetches (2 of 2 "
+	    "URLs)\n"));
+	assert_non_null(strstr(text, ", 1 consecutive failure;"));
+	free(text);
+	cleanup_n(v, 2);
+}
+
+static void
+test_report_write_text_one_failure_is_not_all(void **state)
+{
+	struct treg_verdict v[2];
+	char *text;
+	int rc;
+
+	cell(&v[0], "cohere-api", "soc2", "2026-12-01", 1);
+	cell(&v[1], "cohere-api", "gdpr", "2026-12-01", 1);
+	free(v[1].ev[0].fetch_url);
+	v[1].ev[0].fetch_url = strdup("https://cohere.com/gdpr");
+	v[1].ev[0].error = strdup("dns");
+
+	text = render(TREG_REPORT_TEXT, v, 2, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_null(strstr(text, "ALL "));
+	assert_non_null(strstr(text, "Failed fetches (1 of 2 URLs)\n"));
+	free(text);
+	cleanup_n(v, 2);
+}
+
+static void
+test_report_write_text_says_when_judged(void **state)
+{
+	struct treg_verdict v[2];
+	char *text;
+	int rc;
+
+	cell(&v[0], "cohere-api", "soc2", "2026-12-01", 1);
+	cell(&v[1], "cohere-api", "gdpr", "2026-12-01", 1);
+	v[0].judged = (int64_t)day(2026, 12, 2);
+	v[1].judged = (int64_t)day(2026, 12, 3);
+
+	text = render(TREG_REPORT_TEXT, v, 2, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(pos(text, "verdicts judged at 2026-12-03T00:00:00Z\n"),
+	    pos(text, "\n") + 1);
+	free(text);
+	cleanup_n(v, 2);
+}
+
+static void
+test_report_sort_registry_order(void **state)
+{
+	struct treg_verdict v[3];
+
+	cell(&v[0], "cohere-api", "b", "2026-12-01", 0);
+	cell(&v[1], "cohere-api", "a", "2026-12-01", 0);
+	cell(&v[2], "cohere-api", "c", "2026-12-01", 0);
+	v[0].order = 3;
+	v[1].order = 0;
+	v[2].order = 1;
+
+	treg_report_sort(v, 3);
+
+	assert_string_equal(v[0].cell, "c");
+	assert_string_equal(v[1].cell, "b");
+	assert_string_equal(v[2].cell, "a");
+	cleanup_n(v, 3);
+}
+
+static void
+test_report_write_json_same_bytes_as_one_dump(void **state)
+{
+	struct treg_verdict v[4];
+	json_t *doc;
+	char *text, *again;
+	int rc;
+
+	report_set4(v);
+
+	text = render(TREG_REPORT_JSON, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	doc = json_loads(text, 0, NULL);
+	assert_non_null(doc);
+	again = json_dumps(doc, JSON_INDENT(2));
+	assert_non_null(again);
+	assert_int_equal(strncmp(text, again, strlen(again)), 0);
+	assert_string_equal(text + strlen(again), "\n");
+	free(again);
+	json_decref(doc);
 	free(text);
 	cleanup_n(v, 4);
 }
@@ -262,7 +389,7 @@ test_report_write_text_control_chars_replaced(void **state)
 	assert_null(strchr(text, '\x1b'));
 	assert_null(strchr(text, '\x07'));
 	assert_null(strstr(text, "\xc2\x9b"));
-	assert_non_null(strstr(text, "error: tls (?[2J?]0;owned? ?31m)"));
+	assert_non_null(strstr(text, "failed: tls (?[2J?]0;owned? ?31m)"));
 	free(text);
 	treg_verdict_cleanup(&v);
 }
@@ -855,12 +982,296 @@ test_report_write_closed_fd_eio(void **state)
 	cleanup_n(v, 4);
 }
 
+/* A changed cell with a diff and page-level information, so every
+ * version 2 member is filled. */
+static void
+report_set_changed(struct treg_verdict *v)
+{
+	struct treg_evidence *e;
+
+	report_set4(v);
+	e = &v[0].ev[0];
+	fill_digest(e->digest, 'b');
+	e->has_region = 1;
+	fill_digest(e->region_digest, 'c');
+	fill_digest(e->baseline_region_digest, 'd');
+	e->region_words = 40;
+	e->baseline_region_words = 41;
+	e->ndiff = 1;
+	e->diff = calloc(1, sizeof(*e->diff));
+	assert_non_null(e->diff);
+	e->diff[0].before = strdup("we keep logs for");
+	e->diff[0].del = strdup("30 days <b>&");
+	e->diff[0].ins = strdup("90 days");
+	e->diff[0].after = strdup("after deletion.");
+	e->diff_more = 2;
+	e->page_note = strdup("footer: \"2025\" -> \"2026\"");
+	(void)treg_verdict_judge(&v[0], day(2026, 12, 1), now(), &policy);
+	v[0].since = (int64_t)day(2026, 12, 30);
+	v[1].since = (int64_t)day(2026, 12, 31);
+	v[2].since = (int64_t)day(2026, 12, 29);
+	v[3].info = calloc(1, sizeof(*v[3].info));
+	assert_non_null(v[3].info);
+	v[3].info[0] = strdup("page changed outside this cell's evidence");
+	v[3].ninfo = 1;
+}
+
+/* Both the HTML page and the feed must parse as XML. */
+static xmlDocPtr
+parse_xml(const char *text)
+{
+	xmlDocPtr doc;
+
+	doc = xmlReadMemory(text, (int)strlen(text), "report.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(doc);
+	return doc;
+}
+
+static long
+xpath_count(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx;
+	xmlXPathObjectPtr obj;
+	long n;
+
+	ctx = xmlXPathNewContext(doc);
+	assert_non_null(ctx);
+	xmlXPathRegisterNs(ctx, BAD_CAST "a",
+	    BAD_CAST "http://www.w3.org/2005/Atom");
+	obj = xmlXPathEvalExpression(BAD_CAST expr, ctx);
+	assert_non_null(obj);
+	n = obj->nodesetval != NULL ? obj->nodesetval->nodeNr : 0;
+	xmlXPathFreeObject(obj);
+	xmlXPathFreeContext(ctx);
+	return n;
+}
+
+static void
+test_report_write_html_well_formed_with_every_flagged_cell(void **state)
+{
+	struct treg_verdict v[4];
+	xmlDocPtr doc;
+	char *html;
+	int rc;
+
+	report_set_changed(v);
+
+	html = render(TREG_REPORT_HTML, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	doc = parse_xml(html);
+	assert_int_equal(xpath_count(doc, "//article"), 3);
+	assert_int_equal(xpath_count(doc,
+	    "//article[@id='cohere-api/soc2']"), 1);
+	assert_int_equal(xpath_count(doc,
+	    "//article[@id='cohere-api/hipaa_baa']"), 1);
+	assert_int_equal(xpath_count(doc,
+	    "//article[@id='openai-api/iso27001']"), 1);
+	assert_int_equal(xpath_count(doc, "//del"), 1);
+	assert_int_equal(xpath_count(doc, "//ins"), 1);
+	assert_int_equal(xpath_count(doc, "//script|//link|//img"), 0);
+	assert_int_equal(xpath_count(doc, "//style"), 1);
+	assert_non_null(strstr(html, "30 days &lt;b&gt;&amp;"));
+	/* Grouped by urgency: dead before quote-missing before changed. */
+	assert_true(pos(html, "id=\"openai-api/iso27001\"") <
+	    pos(html, "id=\"cohere-api/hipaa_baa\""));
+	assert_true(pos(html, "id=\"cohere-api/hipaa_baa\"") <
+	    pos(html, "id=\"cohere-api/soc2\""));
+	xmlFreeDoc(doc);
+	free(html);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_atom_valid_entries_stable_ids(void **state)
+{
+	struct treg_verdict v[4];
+	xmlDocPtr doc;
+	char *atom, *again;
+	int rc;
+
+	report_set_changed(v);
+
+	atom = render(TREG_REPORT_ATOM, v, 4, &rc);
+	again = render(TREG_REPORT_ATOM, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	doc = parse_xml(atom);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:id"), 1);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:title"), 1);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:updated"), 1);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:author/a:name"), 1);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:entry"), 3);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:entry/a:id"), 3);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:entry/a:updated"), 3);
+	assert_int_equal(xpath_count(doc, "/a:feed/a:entry/a:title"), 3);
+	assert_non_null(strstr(atom, "<id>tag:trustreg-crawl,2026:cell/"
+	    "cohere-api/soc2/changed/2026-12-30T00:00:00Z</id>"));
+	assert_string_equal(atom, again);
+	xmlFreeDoc(doc);
+	free(atom);
+	free(again);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_json_version2_members(void **state)
+{
+	struct treg_verdict v[4];
+	json_t *root, *c, *e, *d;
+	char *json;
+	int rc;
+
+	report_set_changed(v);
+
+	json = render(TREG_REPORT_JSON, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	root = json_loads(json, 0, NULL);
+	assert_non_null(root);
+	assert_int_equal(json_integer_value(json_object_get(root,
+	    "version")), 2);
+	c = json_array_get(json_object_get(json_array_get(
+	    json_object_get(root, "offerings"), 0), "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "since")),
+	    "2026-12-30T00:00:00Z");
+	assert_true(json_is_array(json_object_get(c, "info")));
+	e = json_array_get(json_object_get(c, "evidence"), 0);
+	assert_true(json_is_object(json_object_get(e, "region")));
+	assert_int_equal(json_integer_value(json_object_get(e,
+	    "diff_more")), 2);
+	d = json_array_get(json_object_get(e, "diff"), 0);
+	assert_string_equal(json_string_value(json_object_get(d,
+	    "removed")), "30 days <b>&");
+	assert_string_equal(json_string_value(json_object_get(d, "added")),
+	    "90 days");
+	json_decref(root);
+	free(json);
+	cleanup_n(v, 4);
+}
+
+/* Every member of o (and of the objects below it) has a row in doc. */
+static void
+assert_documented(const char *doc, json_t *o)
+{
+	const char *key;
+	json_t *val, *item;
+	char row[128];
+	size_t i;
+
+	json_object_foreach(o, key, val) {
+		snprintf(row, sizeof(row), "| `%s` |", key);
+		if (strstr(doc, row) == NULL)
+			fail_msg("member %s is not in report-format.md", key);
+		if (json_is_object(val))
+			assert_documented(doc, val);
+		json_array_foreach(val, i, item)
+			if (json_is_object(item))
+				assert_documented(doc, item);
+	}
+}
+
+static void
+test_report_write_json_every_member_documented(void **state)
+{
+	struct treg_verdict v[4];
+	json_t *root;
+	char *json, *doc;
+	FILE *f;
+	long len;
+	int rc;
+
+	report_set_changed(v);
+	f = fopen(TREG_SRCDIR "/data/report-format.md", "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	doc = calloc(1, (size_t)len + 1);
+	assert_non_null(doc);
+	assert_int_equal(fread(doc, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+
+	json = render(TREG_REPORT_JSON, v, 4, &rc);
+	root = json_loads(json, 0, NULL);
+
+	assert_non_null(root);
+	assert_documented(doc, root);
+	json_decref(root);
+	free(json);
+	free(doc);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_verdict_to_json_round_trips_region_and_diff(void **state)
+{
+	struct treg_verdict v[4], back;
+	char *json, *again;
+
+	report_set_changed(v);
+
+	assert_int_equal(treg_report_verdict_to_json(&v[0], &json), 0);
+	assert_int_equal(treg_report_verdict_from_json(json, strlen(json),
+	    &back), 0);
+	assert_int_equal(treg_report_verdict_to_json(&back, &again), 0);
+
+	assert_string_equal(json, again);
+	assert_int_equal(back.ev[0].ndiff, 1);
+	assert_string_equal(back.ev[0].diff[0].ins, "90 days");
+	assert_int_equal(back.since, v[0].since);
+	free(json);
+	free(again);
+	treg_verdict_cleanup(&back);
+	cleanup_n(v, 4);
+}
+
+static void
+test_report_write_all_dated_and_latest(void **state)
+{
+	struct treg_verdict v[4];
+	char dir[] = "/tmp/treg-report-XXXXXX";
+	char path[256], day_s[16];
+	const char *ext[] = { "txt", "json", "html", "atom" };
+	time_t t = now();
+	struct tm tm;
+	size_t i;
+
+	report_set4(v);
+	assert_non_null(mkdtemp(dir));
+	localtime_r(&t, &tm);
+	strftime(day_s, sizeof(day_s), "%Y-%m-%d", &tm);
+
+	assert_int_equal(treg_report_write_all(dir, v, 4, t, &health), 0);
+
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/reports/report-%s.%s", dir,
+		    day_s, ext[i]);
+		assert_int_equal(access(path, R_OK), 0);
+		assert_int_equal(unlink(path), 0);
+		snprintf(path, sizeof(path), "%s/reports/latest.%s", dir,
+		    ext[i]);
+		assert_int_equal(access(path, R_OK), 0);
+		assert_int_equal(unlink(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/reports", dir);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	cleanup_n(v, 4);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_parse_format_names),
 		cmocka_unit_test(test_report_write_text_flagged_first_oldest),
+		cmocka_unit_test(test_report_write_text_all_failed_said_at_top),
+		cmocka_unit_test(test_report_write_text_one_failure_is_not_all),
+		cmocka_unit_test(test_report_write_text_says_when_judged),
+		cmocka_unit_test(test_report_sort_registry_order),
+		cmocka_unit_test(test_report_write_json_same_bytes_as_one_dump),
 		cmocka_unit_test(test_report_write_text_wraps_long_reasons),
 		cmocka_unit_test(test_report_write_text_control_chars_replaced),
 		cmocka_unit_test(test_report_write_text_empty),
@@ -879,6 +1290,16 @@ main(void)
 		cmocka_unit_test(test_report_verdict_from_json_truncated),
 		cmocka_unit_test(test_report_write_dev_full_eio),
 		cmocka_unit_test(test_report_write_closed_fd_eio),
+		cmocka_unit_test(
+		    test_report_write_html_well_formed_with_every_flagged_cell),
+		cmocka_unit_test(
+		    test_report_write_atom_valid_entries_stable_ids),
+		cmocka_unit_test(test_report_write_json_version2_members),
+		cmocka_unit_test(
+		    test_report_write_json_every_member_documented),
+		cmocka_unit_test(
+		    test_report_verdict_to_json_round_trips_region_and_diff),
+		cmocka_unit_test(test_report_write_all_dated_and_latest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

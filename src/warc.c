@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * WARC writing and reading.  A record is assembled in memory (the body
+ * is bounded by max_body), deflated as one gzip member, and appended
+ * with a single write to a file opened O_APPEND, so concurrent writers
+ * and a crash leave at worst a truncated last member, which readers
+ * report and skip.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "log.h"
+#include "warc.h"
+
+#define WARC_READ_BLOCK	65536
+/* XXX: a file is read whole into memory to be walked, so a daily file
+ * larger than this cannot be checked; evidence files are far smaller. */
+#define WARC_READ_MAX	((size_t)256 << 20)
+
+static const char *const warc_renamed[] = {
+	"content-encoding", "transfer-encoding", "content-length",
+};
+
+/* RFC 4648 base32, as WARC tools print payload digests. */
+static void
+warc_base32(const unsigned char *in, size_t len, char *out)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	uint32_t acc = 0;
+	size_t i, k = 0;
+	int bits = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[k++] = alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[k++] = alphabet[(acc << (5 - bits)) & 31];
+	while (k % 8 != 0)
+		out[k++] = '=';
+	out[k] = '\0';
+}
+
+static int
+warc_payload_digest(const char *data, size_t len, char *out)
+{
+	struct treg_sha256 *ctx;
+	unsigned char raw[TREG_SHA256_LEN];
+	int rc = -ENOMEM;
+
+	ctx = treg_sha256_new();
+	if (ctx == NULL)
+		return rc;
+	rc = treg_sha256_update(ctx, data, len);
+	if (rc == 0)
+		rc = treg_sha256_final(ctx, raw);
+	treg_sha256_free(ctx);
+	if (rc == 0)
+		warc_base32(raw, sizeof(raw), out);
+	return rc;
+}
+
+static int
+warc_record_id(char *out, size_t size)
+{
+	unsigned char u[16];
+
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+		return -EIO;
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	snprintf(out, size, "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x>", u[0], u[1], u[2], u[3],
+	    u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+	    u[14], u[15]);
+	return 0;
+}
+
+static int
+warc_is_renamed(const char *line, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(warc_renamed) / sizeof(warc_renamed[0]);
+	    i++) {
+		n = strlen(warc_renamed[i]);
+		if (len > n && line[n] == ':' &&
+		    strncasecmp(line, warc_renamed[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The HTTP head as stored: status line kept, encoding lines renamed,
+ * the stored body's length added, one blank line at the end. */
+static int
+warc_http_head(const struct treg_warc_response *r, struct treg_buf *b)
+{
+	const char *p = r->http_head, *end = p + r->http_head_len, *nl;
+	size_t len;
+	int rc = 0;
+
+	while (p < end && rc == 0) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len > 0) {
+			if (warc_is_renamed(p, len))
+				rc = treg_buf_puts(b, "X-Treg-Original-");
+			if (rc == 0)
+				rc = treg_buf_append(b, p, len);
+			if (rc == 0)
+				rc = treg_buf_puts(b, "\r\n");
+		}
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (rc == 0)
+		rc = treg_buf_printf(b, "Content-Length: %zu\r\n\r\n",
+		    r->payload_len);
+	return rc;
+}
+
+static int
+warc_record(const struct treg_warc_response *r, struct treg_buf *rec)
+{
+	struct treg_buf head;
+	char digest[128], id[64], date[32];
+	time_t t = (time_t)r->date;
+	struct tm tm;
+	int rc;
+
+	treg_buf_init(&head, 0);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -EINVAL;
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rc = warc_http_head(r, &head);
+	if (rc == 0)
+		rc = warc_payload_digest(r->payload, r->payload_len, digest);
+	if (rc == 0)
+		rc = warc_record_id(id, sizeof(id));
+	if (rc == 0)
+		rc = treg_buf_printf(rec, "WARC/1.0\r\n"
+		    "WARC-Type: response\r\n"
+		    "WARC-Record-ID: %s\r\n"
+		    "WARC-Date: %s\r\n"
+		    "WARC-Target-URI: %s\r\n"
+		    "WARC-Payload-Digest: sha256:%s\r\n"
+		    "Content-Type: application/http;msgtype=response\r\n"
+		    "Content-Length: %zu\r\n\r\n", id, date, r->target_uri,
+		    digest, head.len + r->payload_len);
+	if (rc == 0)
+		rc = treg_buf_append(rec, head.data, head.len);
+	if (rc == 0 && r->payload_len > 0)
+		rc = treg_buf_append(rec, r->payload, r->payload_len);
+	if (rc == 0)
+		rc = treg_buf_puts(rec, "\r\n\r\n");
+	treg_buf_cleanup(&head);
+	return rc;
+}
+
+/* in as one gzip member in *outp (malloc'd). */
+static int
+warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
+{
+	z_stream z;
+	unsigned char *out;
+	size_t cap;
+	int zrc;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	cap = deflateBound(&z, (uLong)len) + 32;
+	out = malloc(cap);
+	if (out == NULL) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	zrc = deflate(&z, Z_FINISH);
+	*outlenp = cap - z.avail_out;
+	deflateEnd(&z);
+	if (zrc != Z_STREAM_END) {
+		free(out);
+		return -EIO;
+	}
+	*outp = out;
+	return 0;
+}
+
+static int
+warc_write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+treg_warc_append(const char *dir, const struct treg_warc_response *r)
+{
+	struct treg_buf rec;
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	char path[4096], day[16];
+	time_t t = (time_t)r->date;
+	struct tm tm;
+	int fd = -1, rc;
+
+	treg_buf_init(&rec, 0);
+	if (gmtime_r(&t, &tm) == NULL) {
+		rc = -EINVAL;
+		goto out;
+	}
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	if (snprintf(path, sizeof(path), "%s/%s.warc.gz", dir, day) >=
+	    (int)sizeof(path)) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+
+	rc = warc_record(r, &rec);
+	if (rc == 0)
+		rc = warc_gzip(rec.data, rec.len, &gz, &gzlen);
+	if (rc < 0)
+		goto out;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = warc_write_all(fd, gz, gzlen);
+
+out:
+	if (rc < 0)
+		log_warn("warc", "url=%s cannot archive the response: err=%s",
+		    r->target_uri, strerror(-rc));
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = -errno;
+	free(gz);
+	treg_buf_cleanup(&rec);
+	return rc;
+}
+
+const char *
+treg_warc_http_body(const char *block, size_t len, size_t *lenp)
+{
+	size_t i;
+
+	*lenp = 0;
+	for (i = 0; i + 1 < len; i++) {
+		if (block[i] != '\n')
+			continue;
+		if (block[i + 1] == '\n') {
+			*lenp = len - i - 2;
+			return block + i + 2;
+		}
+		if (i + 2 < len && block[i + 1] == '\r' &&
+		    block[i + 2] == '\n') {
+			*lenp = len - i - 3;
+			return block + i + 3;
+		}
+	}
+	return NULL;
+}
+
+/* Reads one entry's data into b (bounded by WARC_READ_MAX). */
+static int
+warc_read_data(struct archive *a, struct treg_buf *b)
+{
+	char chunk[WARC_READ_BLOCK];
+	la_ssize_t n;
+	int rc = 0;
+
+	treg_buf_reset(b);
+	while (rc == 0 && (n = archive_read_data(a, chunk,
+	    sizeof(chunk))) > 0)
+		rc = treg_buf_append(b, chunk, (size_t)n);
+	if (rc == -E2BIG)
+		rc = -EFBIG;
+	else if (rc == 0 && n < 0)
+		rc = -EINVAL;
+	return rc;
+}
+
+static struct archive *
+warc_open(const char *path, int format)
+{
+	struct archive *a;
+
+	a = archive_read_new();
+	if (a == NULL)
+		return NULL;
+	archive_read_support_filter_all(a);
+	if (format)
+		archive_read_support_format_warc(a);
+	else
+		archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, WARC_READ_BLOCK) !=
+	    ARCHIVE_OK) {
+		log_debug("warc", "file=%s unreadable: %s", path,
+		    archive_error_string(a) != NULL ?
+		    archive_error_string(a) : "no detail");
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The value of header name in the WARC header block [p, end), or NULL;
+ * *lenp is its length. */
+static const char *
+warc_field(const char *p, const char *end, const char *name, size_t *lenp)
+{
+	size_t n = strlen(name);
+	const char *nl, *v;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > n && p[n] == ':' &&
+		    strncasecmp(p, name, n) == 0) {
+			v = p + n + 1;
+			while (v < nl && (*v == ' ' || *v == '\t'))
+				v++;
+			*lenp = (size_t)(nl - v);
+			if (*lenp > 0 && v[*lenp - 1] == '\r')
+				(*lenp)--;
+			return v;
+		}
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Walks the records of a decompressed WARC: a "WARC/" version line,
+ * header lines, a blank line, Content-Length bytes of block, CRLF CRLF.
+ */
+static int
+warc_walk(const char *p, size_t len, int (*fn)(void *, const char *,
+    const char *, size_t), void *arg, size_t *nrecords)
+{
+	const char *end = p + len, *hdr_end, *v;
+	char uri[4096], type[32];
+	size_t vlen, clen;
+	int rc = 0;
+
+	while (rc == 0 && p < end) {
+		while (p < end && (*p == '\r' || *p == '\n'))
+			p++;
+		if (p == end)
+			break;
+		if ((size_t)(end - p) < 5 || memcmp(p, "WARC/", 5) != 0)
+			return -EINVAL;
+		hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		if (hdr_end == NULL)
+			return -EINVAL;
+		v = warc_field(p, hdr_end, "Content-Length", &vlen);
+		if (v == NULL || vlen == 0 || vlen > 18)
+			return -EINVAL;
+		clen = (size_t)strtoull(v, NULL, 10);
+		if (clen > (size_t)(end - hdr_end - 4))
+			return -EINVAL;
+		v = warc_field(p, hdr_end, "WARC-Type", &vlen);
+		snprintf(type, sizeof(type), "%.*s", v != NULL ? (int)vlen : 0,
+		    v != NULL ? v : "");
+		v = warc_field(p, hdr_end, "WARC-Target-URI", &vlen);
+		snprintf(uri, sizeof(uri), "%.*s", v != NULL ? (int)vlen : 0,
+		    v != NULL ? v : "");
+		p = hdr_end + 4;
+		if (strcmp(type, "response") == 0 ||
+		    strcmp(type, "resource") == 0) {
+			if (nrecords != NULL)
+				(*nrecords)++;
+			if (fn != NULL)
+				rc = fn(arg, uri, p, clen);
+		}
+		p += clen;
+	}
+	return rc;
+}
+
+int
+treg_warc_read(const char *path, int (*fn)(void *arg, const char *uri,
+    const char *block, size_t len), void *arg, size_t *nrecords)
+{
+	struct archive *a;
+	struct archive_entry *entry;
+	struct treg_buf b;
+	int rc;
+
+	if (nrecords != NULL)
+		*nrecords = 0;
+	treg_buf_init(&b, WARC_READ_MAX);
+	a = warc_open(path, 0);
+	if (a == NULL)
+		return -EINVAL;
+	rc = archive_read_next_header(a, &entry) == ARCHIVE_OK ? 0 : -EINVAL;
+	if (rc == 0)
+		rc = warc_read_data(a, &b);
+	if (rc == 0)
+		rc = warc_walk(b.data != NULL ? b.data : "", b.len, fn, arg,
+		    nrecords);
+	archive_read_free(a);
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+int
+treg_warc_read_archive(const char *path, int (*fn)(void *arg,
+    const char *uri, const char *block, size_t len), void *arg,
+    size_t *nrecords)
+{
+	struct archive *a;
+	struct archive_entry *entry;
+	struct treg_buf b;
+	const char *uri;
+	int rc = 0, arc;
+
+	if (nrecords != NULL)
+		*nrecords = 0;
+	treg_buf_init(&b, WARC_READ_MAX);
+	a = warc_open(path, 1);
+	if (a == NULL)
+		return -EINVAL;
+	while (rc == 0) {
+		arc = archive_read_next_header(a, &entry);
+		if (arc == ARCHIVE_EOF)
+			break;
+		if (arc != ARCHIVE_OK && arc != ARCHIVE_WARN) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = warc_read_data(a, &b);
+		if (rc < 0)
+			break;
+		if (nrecords != NULL)
+			(*nrecords)++;
+		uri = archive_entry_pathname(entry);
+		if (fn != NULL)
+			rc = fn(arg, uri != NULL ? uri : "",
+			    b.data != NULL ? b.data : "", b.len);
+	}
+	archive_read_free(a);
+	treg_buf_cleanup(&b);
+	return rc;
+}
