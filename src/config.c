@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ini.h>
 
@@ -88,11 +90,19 @@ static const struct config_key config_keys[] = {
 	{ "", "host_delay_ms", CONFIG_LONG, OFF(host_delay_ms), 0, 0 },
 	{ "", "retries", CONFIG_LONG, OFF(retries), 0, 0 },
 	{ "", "retry_after_max", CONFIG_SECONDS, OFF(retry_after_max), 0, 0 },
+	{ "", "retry_after_wait", CONFIG_SECONDS, OFF(retry_after_wait), 0,
+	    0 },
+	{ "", "retry_backoff_ms", CONFIG_LONG, OFF(retry_backoff_ms), 0, 0 },
 	{ "", "dead_after_failures", CONFIG_LONG,
 	    OFF(dead_after_failures), 0, 1 },
 	{ "", "dead_after_hours", CONFIG_LONG, OFF(dead_after_hours), 0, 0 },
 	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1 },
+	{ "", "region_context", CONFIG_LONG, OFF(region_context), 0, 0 },
+	{ "", "history_days", CONFIG_LONG, OFF(history_days), 0, 1 },
 	{ "", "report_time", CONFIG_TIME, OFF(report_time), 0, 0 },
+	{ "", "interval", CONFIG_SECONDS, OFF(interval), 0, 1 },
+	{ "", "registry_interval", CONFIG_SECONDS, OFF(registry_interval),
+	    0, 1 },
 	{ "network", "proxy", CONFIG_STRING, OFF(proxy), 0, 0 },
 	{ "network", "ca_file", CONFIG_STRING, OFF(ca_file), 0, 0 },
 	{ "network", "resolve", CONFIG_LIST, OFF(resolve), OFF(nresolve), 0 },
@@ -198,11 +208,17 @@ treg_config_new_default(void)
 	cfg->max_connections = 16;
 	cfg->per_host = 2;
 	cfg->host_delay_ms = 1000;
+	cfg->interval = 24 * 3600;
+	cfg->registry_interval = 3600;
 	cfg->retries = 2;
 	cfg->retry_after_max = 3600;
+	cfg->retry_after_wait = 10;
+	cfg->retry_backoff_ms = 1000;
 	cfg->dead_after_failures = 3;
 	cfg->dead_after_hours = 48;
 	cfg->review_after_days = 90;
+	cfg->region_context = 2;
+	cfg->history_days = 400;
 	return cfg;
 
 fail:
@@ -334,6 +350,15 @@ config_count_colons(const char *s)
 }
 
 static int
+config_is_address(const char *value)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, value, addr) == 1 ||
+	    inet_pton(AF_INET6, value, addr) == 1;
+}
+
+static int
 config_set_list(struct config_parse *p, const struct config_key *key,
     const char *value)
 {
@@ -349,6 +374,10 @@ config_set_list(struct config_parse *p, const struct config_key *key,
 	    config_count_colons(value) != 3)
 		return config_error(p, "connect_to: \"%s\" is not "
 		    "HOST:PORT:CONNECT-HOST:CONNECT-PORT", value);
+	if (strcmp(key->name, "allow_address") == 0 &&
+	    !config_is_address(value))
+		return config_error(p, "allow_address: \"%s\" is not an "
+		    "IPv4 or IPv6 address", value);
 
 	if (*count >= TREG_CONFIG_MAX_LIST)
 		return config_error(p, "%s: more than %d entries", key->name,
@@ -386,6 +415,11 @@ config_set(struct config_parse *p, const struct config_key *key,
 	case CONFIG_STRING:
 		if (*value == '\0')
 			return config_error(p, "%s: empty value", key->name);
+		/* Better now, with a line number, than at the first fetch. */
+		if (strcmp(key->name, "ca_file") == 0 &&
+		    access(value, R_OK) != 0)
+			return config_error(p, "ca_file: %s: %s", value,
+			    strerror(errno));
 		break;
 	default:
 		rc = config_parse_number(value, key->type, &n);
@@ -503,6 +537,7 @@ int
 treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 {
 	struct config_parse p;
+	struct stat st;
 	int rc, first_bad;
 
 	memset(&p, 0, sizeof(p));
@@ -523,6 +558,12 @@ treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 	if (p.fp == NULL) {
 		rc = -errno;
 		if (asprintf(&p.err, "%s: %s", path, strerror(errno)) < 0)
+			p.err = NULL;
+		goto out;
+	}
+	if (fstat(fileno(p.fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		if (asprintf(&p.err, "%s: not a regular file", path) < 0)
 			p.err = NULL;
 		goto out;
 	}

@@ -13,7 +13,7 @@
 
 struct treg_config {
 	char	*path;		/* file read, or NULL for built-in defaults */
-	char	*registry;	/* registry JSON file or directory */
+	char	*registry;	/* JSON file, directory, bundle or https URL */
 	char	*state_dir;	/* LMDB environment and reports */
 	char	*contact;	/* URL or address for server operators */
 	char	*user_agent;	/* "trustreg-crawl/VERSION (+contact)" */
@@ -34,12 +34,20 @@ struct treg_config {
 	long	 host_delay_ms;		/* between requests to one host */
 	long	 retries;		/* transient failure retries per run */
 	long	 retry_after_max;	/* s, cap on a server's Retry-After */
+	long	 retry_after_wait;	/* s, longest Retry-After waited for
+					 * within a crawl; longer: the URL
+					 * is rate-limited until then */
+	long	 retry_backoff_ms;	/* first retry's backoff, doubling */
 	long	 dead_after_failures;	/* flap damping: consecutive ... */
 	long	 dead_after_hours;	/* ... spread over at least this */
 
 	/* [report] */
 	long	 review_after_days;	/* verified older than this: stale */
+	long	 region_context;	/* blocks around a cell's quotations */
+	long	 history_days;		/* observations kept this long */
 	char	*report_time;		/* "HH:MM" local time */
+	long	 interval;		/* s, daemon: each URL once per */
+	long	 registry_interval;	/* s, a URL registry's refetch */
 
 	/* [network] */
 	char	*proxy;			/* NULL: none (libcurl's env ignored) */

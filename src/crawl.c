@@ -9,14 +9,19 @@
  * from the store, so a one-shot run and the daemon judge alike.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
+#include "baseline.h"
+#include "buf.h"
 #include "config.h"
 #include "crawl.h"
+#include "digest.h"
 #include "extract.h"
 #include "fetch.h"
 #include "log.h"
@@ -24,6 +29,7 @@
 #include "registry.h"
 #include "report.h"
 #include "store.h"
+#include "warc.h"
 
 /* Statuses at which a server is refusing us, not saying the page is gone:
  * the evidence is unverifiable rather than dead. */
@@ -40,7 +46,19 @@ struct crawl_job {
 	int	 extract_failed;
 	struct treg_url_state prev;	/* what the store knew before */
 	int	 has_prev;
+	/* The raw body, kept until the transfer ends (only then is it
+	 * known to be new): its first CRAWL_BODY_MEM bytes in memory, the
+	 * whole of a longer one in an unlinked file in the state
+	 * directory, so memory per transfer does not grow with the page. */
+	struct treg_buf body;
+	FILE	*spill;			/* the body past CRAWL_BODY_MEM */
+	size_t	 body_len;		/* bytes kept, up to max_body */
+	int	 keep_body;
+	char	*content_type;		/* as the headers gave it */
 };
+
+/* Body bytes a transfer keeps in memory before it spills to a file. */
+#define CRAWL_BODY_MEM		(256 * 1024)
 
 struct crawl {
 	const struct treg_config *cfg;
@@ -51,6 +69,19 @@ struct crawl {
 	size_t	 running;
 	struct treg_crawl_stats *stats;
 	int	 store_failed;
+
+	/* The daemon's long-lived crawler (treg_crawl_new()) only. */
+	int	 live;			/* stamp observations at their end */
+	int	 closing;		/* being freed: abandoned, not ended */
+	struct treg_fetch *fetch;
+	struct treg_crawl_stats live_stats;
+	const struct treg_crawl_hooks *hooks;
+	void	*hooks_arg;
+
+	/* The offerings crawled, for their extraction selectors; NULL
+	 * when not known (no selectors apply). */
+	const struct treg_offering *const *offerings;
+	size_t	 noffer;
 };
 
 static int
@@ -161,18 +192,198 @@ crawl_schedule_commit(struct crawl *c)
 		evtimer_add(c->commit_ev, &zero);
 }
 
+/* Whether cell cites url, as its source or as its raw archived copy. */
+static int
+crawl_cell_cites(const struct treg_cell *cell, const char *url)
+{
+	char *raw;
+	int same;
+
+	if (cell->source != NULL && strcmp(cell->source, url) == 0)
+		return 1;
+	if (cell->archived == NULL)
+		return 0;
+	raw = treg_fetch_raw_archive_url(cell->archived);
+	same = raw != NULL && strcmp(raw, url) == 0;
+	free(raw);
+	return same;
+}
+
+static int
+crawl_select_add(const char ***listp, size_t *np, char *const *more,
+    size_t nmore)
+{
+	const char **grown;
+
+	if (nmore == 0)
+		return 0;
+	grown = realloc(*listp, (*np + nmore) * sizeof(*grown));
+	if (grown == NULL)
+		return -ENOMEM;
+	memcpy(grown + *np, more, nmore * sizeof(*grown));
+	*listp = grown;
+	*np += nmore;
+	return 0;
+}
+
+/*
+ * The selectors for url.  A URL is fetched and extracted once, however
+ * many cells cite it, so when their selectors differ they are merged:
+ * what any cell drops is dropped, and the kept part is the union of the
+ * cells' keep lists, or the whole page when any citing cell keeps it all.
+ * The lists point into the registry; the caller frees sel->keep and
+ * sel->drop.
+ */
+static int
+crawl_select_for(const struct crawl *c, const char *url,
+    struct treg_extract_select *sel)
+{
+	const struct treg_cell *cell;
+	const char **keep = NULL, **drop = NULL;
+	size_t i, j, nkeep = 0, ndrop = 0;
+	int whole = 0, rc = 0;
+
+	for (i = 0; i < c->noffer && rc == 0; i++) {
+		for (j = 0; j < c->offerings[i]->ncells && rc == 0; j++) {
+			cell = &c->offerings[i]->cells[j];
+			if (!crawl_cell_cites(cell, url))
+				continue;
+			if (cell->nkeep == 0)
+				whole = 1;
+			rc = crawl_select_add(&keep, &nkeep, cell->keep,
+			    cell->nkeep);
+			if (rc == 0)
+				rc = crawl_select_add(&drop, &ndrop,
+				    cell->drop, cell->ndrop);
+		}
+	}
+	if (whole) {
+		free(keep);
+		keep = NULL;
+		nkeep = 0;
+	}
+	sel->keep = keep;
+	sel->nkeep = nkeep;
+	sel->drop = drop;
+	sel->ndrop = ndrop;
+	return rc;
+}
+
+/* Forgets the raw body kept so far. */
+static void
+crawl_body_drop(struct crawl_job *job)
+{
+	treg_buf_cleanup(&job->body);
+	if (job->spill != NULL)
+		fclose(job->spill);
+	job->spill = NULL;
+	job->body_len = 0;
+}
+
+/* Moves the body kept in memory to an unlinked temporary file. */
+static int
+crawl_body_spill(struct crawl_job *job)
+{
+	char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/.body-XXXXXX",
+	    job->crawl->cfg->state_dir) < 0)
+		return -ENOMEM;
+	fd = mkstemp(path);
+	if (fd >= 0) {
+		unlink(path);
+		job->spill = fdopen(fd, "w+b");
+		if (job->spill == NULL)
+			close(fd);
+	}
+	free(path);
+	if (job->spill == NULL || (job->body.len > 0 && fwrite(job->body.data,
+	    1, job->body.len, job->spill) != job->body.len))
+		return -EIO;
+	treg_buf_cleanup(&job->body);
+	return 0;
+}
+
+/* Keeps len more bytes of the raw body; a body over max_body is not
+ * kept at all (the text still counts). */
+static void
+crawl_body_keep(struct crawl_job *job, const char *data, size_t len)
+{
+	int rc = 0;
+
+	if (job->body_len + len > job->crawl->cfg->max_body) {
+		rc = -E2BIG;
+	} else if (job->spill == NULL &&
+	    job->body.len + len <= CRAWL_BODY_MEM) {
+		rc = treg_buf_append(&job->body, data, len);
+	} else {
+		if (job->spill == NULL)
+			rc = crawl_body_spill(job);
+		if (rc == 0 && fwrite(data, 1, len, job->spill) != len)
+			rc = -EIO;
+	}
+	if (rc < 0) {
+		job->keep_body = 0;
+		crawl_body_drop(job);
+		return;
+	}
+	job->body_len += len;
+}
+
+/* The whole raw body in memory: a malloc'd copy the caller frees, or
+ * NULL.  Only a new text's body is read back, once, at its end.
+ * XXX: storing it (one LMDB value, compressed in one call) and writing
+ * its WARC record need it whole, so a new or changed page still costs
+ * its size in memory for that moment, one page at a time. */
+static char *
+crawl_body_load(struct crawl_job *job)
+{
+	char *body;
+
+	body = malloc(job->body_len + 1);
+	if (body == NULL)
+		return NULL;
+	if (job->spill == NULL) {
+		if (job->body_len > 0)
+			memcpy(body, job->body.data, job->body_len);
+	} else if (fflush(job->spill) != 0 || fseek(job->spill, 0,
+	    SEEK_SET) != 0 || fread(body, 1, job->body_len, job->spill) !=
+	    job->body_len) {
+		free(body);
+		return NULL;
+	}
+	body[job->body_len] = '\0';
+	return body;
+}
+
 static int
 crawl_headers_cb(void *arg, const struct treg_fetch_result *res)
 {
 	struct crawl_job *job = arg;
+	struct treg_extract_select sel;
+	int rc;
 
 	if (res->status < 200 || res->status > 299)
 		return 1;
 
-	job->extract = treg_extract_new(res->content_type,
-	    job->crawl->cfg->max_text);
+	rc = crawl_select_for(job->crawl, job->url, &sel);
+	if (rc == 0)
+		job->extract = treg_extract_new_with(res->content_type,
+		    job->crawl->cfg->max_text, &sel);
+	if (job->extract != NULL)
+		treg_extract_set_max_body(job->extract,
+		    job->crawl->cfg->max_body);
+	free((void *)sel.keep);
+	free((void *)sel.drop);
 	if (job->extract == NULL)
 		return -ENOMEM;
+	crawl_body_drop(job);
+	treg_buf_init(&job->body, CRAWL_BODY_MEM);
+	job->keep_body = 1;
+	free(job->content_type);
+	job->content_type = res->content_type != NULL ?
+	    strdup(res->content_type) : NULL;
 	return 0;
 }
 
@@ -184,10 +395,86 @@ crawl_body_cb(void *arg, const char *data, size_t len)
 
 	if (job->extract == NULL)
 		return 0;
+	if (job->keep_body)
+		crawl_body_keep(job, data, len);
 	rc = treg_extract_feed(job->extract, data, len);
 	if (rc < 0)
 		job->extract_failed = 1;
 	return rc;
+}
+
+/* 1 when digest differs from url's latest text (or there is none). */
+static int
+crawl_text_is_new(struct crawl *c, const char *url, const char *digest)
+{
+	struct treg_observation *all = NULL;
+	size_t n = 0, i;
+	int fresh = 1;
+
+	if (treg_store_list_observations(c->store, url, &all, &n) < 0)
+		return 1;
+	for (i = n; i-- > 0;) {
+		if (all[i].digest[0] != '\0') {
+			fresh = strcmp(all[i].digest, digest) != 0;
+			break;
+		}
+	}
+	free(all);
+	return fresh;
+}
+
+/*
+ * A response whose text is new for its URL (its first, which may become
+ * a baseline, or a change) is kept byte for byte: the raw body in the
+ * store by its SHA-256 (compressed, deduplicated), named from the text
+ * digest by an aux record "raw/TEXT", and the whole response in the
+ * day's WARC file.  Unchanged checks write neither.
+ */
+static void
+crawl_archive(struct crawl *c, struct crawl_job *job,
+    const struct treg_fetch_result *res, const struct treg_observation *obs)
+{
+	struct treg_warc_response w;
+	struct treg_extract_select sel;
+	char body_digest[TREG_SHA256_HEXLEN + 1];
+	char *body = NULL, *dir = NULL;
+
+	if (!job->keep_body || obs->digest[0] == '\0' ||
+	    res->raw_headers == NULL ||
+	    !crawl_text_is_new(c, job->url, obs->digest))
+		return;
+	body = crawl_body_load(job);
+	if (body == NULL) {
+		log_warn("crawl", "url=%s raw body lost", job->url);
+		return;
+	}
+
+	memset(&sel, 0, sizeof(sel));
+	if (treg_sha256_hex_of(body, job->body_len, body_digest) == 0 &&
+	    crawl_select_for(c, job->url, &sel) == 0) {
+		if (treg_store_put_text(c->store, body_digest, body,
+		    job->body_len) < 0 || treg_baseline_note_raw(c->store,
+		    obs->digest, body_digest, job->content_type,
+		    c->cfg->max_text, &sel) < 0)
+			c->store_failed = 1;
+	}
+	free((void *)sel.keep);
+	free((void *)sel.drop);
+
+	if (asprintf(&dir, "%s/warc", c->cfg->state_dir) < 0) {
+		free(body);
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	w.target_uri = job->url;
+	w.date = c->now;
+	w.http_head = res->raw_headers;
+	w.http_head_len = res->raw_headers_len;
+	w.payload = body;
+	w.payload_len = job->body_len;
+	(void)treg_warc_append(dir, &w);
+	free(dir);
+	free(body);
 }
 
 /* Carries the previous text over for a 304, from the latest observation
@@ -206,6 +493,7 @@ crawl_carry_over(struct crawl *c, const char *url,
 			memcpy(obs->digest, all[i].digest, sizeof(obs->digest));
 			obs->simhash = all[i].simhash;
 			obs->words = all[i].words;
+			obs->rules = all[i].rules;
 			obs->flags |= all[i].flags & TREG_OBS_UNVERIFIABLE;
 			break;
 		}
@@ -241,9 +529,14 @@ crawl_take_text(struct crawl_job *job, struct treg_observation *obs,
 	memcpy(obs->digest, res.digest, sizeof(obs->digest));
 	obs->simhash = res.simhash;
 	obs->words = (uint32_t)res.words;
+	obs->rules = (uint8_t)treg_baseline_rules_version();
 	if (res.text != NULL &&
 	    treg_store_put_text(job->crawl->store, res.digest, res.text,
 	    res.text_len) < 0)
+		job->crawl->store_failed = 1;
+	if (res.boiler_text != NULL && res.boiler_len > 0 &&
+	    treg_baseline_note_chrome(job->crawl->store, job->url,
+	    res.boiler_digest, res.boiler_text, res.boiler_len) < 0)
 		job->crawl->store_failed = 1;
 
 out:
@@ -265,6 +558,250 @@ crawl_note_redirects(const struct treg_fetch_result *res,
 		state->final_url = strdup(res->final_url);
 }
 
+/*
+ * Fetch politeness and classification (issue 3).  The named reason of a
+ * response that is not evidence: a limit or rule that stopped it, a bot
+ * wall, a server asking for a pause.  NULL for an ordinary answer.
+ */
+static const char *
+crawl_reason(const struct treg_fetch_result *res)
+{
+	if (res->error != TREG_FETCH_OK)
+		return treg_fetch_error_name(res->error);
+	if (res->challenge || res->status == 401 || res->status == 403)
+		return "blocked";
+	if (res->status == 429 || (res->status == 503 &&
+	    res->retry_after >= 0))
+		return "rate-limited";
+	return NULL;
+}
+
+/* Whether the answer counts against the page in flap damping: refusals
+ * we obey, bot walls and pauses say nothing about the page itself. */
+static int
+crawl_failed(const struct treg_fetch_result *res)
+{
+	switch (res->error) {
+	case TREG_FETCH_OK:
+		break;
+	case TREG_FETCH_ROBOTS:
+	case TREG_FETCH_RATE_LIMITED:
+	case TREG_FETCH_ABORTED:
+		return 0;
+	default:
+		return 1;
+	}
+	if (crawl_reason(res) != NULL)
+		return 0;
+	return res->status >= 500 || res->status == 404 || res->status == 410;
+}
+
+/* "301 URL -> 302 URL -> FINAL": every hop of the chain, for the report. */
+static char *
+crawl_chain(const struct treg_fetch_result *res)
+{
+	struct treg_buf b;
+	size_t i;
+	int rc = 0;
+
+	if (res->nhops == 0 && res->refresh_url == NULL)
+		return NULL;
+	treg_buf_init(&b, 8192);
+	for (i = 0; i < res->nhops && rc == 0; i++)
+		rc = treg_buf_printf(&b, "%ld %s -> ", res->hops[i].status,
+		    res->hops[i].url);
+	if (rc == 0)
+		rc = treg_buf_puts(&b, res->final_url != NULL ?
+		    res->final_url : "?");
+	if (rc == 0 && res->refresh_url != NULL)
+		rc = treg_buf_printf(&b, " -> meta-refresh %s",
+		    res->refresh_url);
+	/* A chain cut at the cap is still worth showing. */
+	if (rc == -ENOMEM) {
+		treg_buf_cleanup(&b);
+		return NULL;
+	}
+	return treg_buf_steal(&b);
+}
+
+/* Sets *detailp to a malloc'd copy of s, replacing what it held. */
+static void
+crawl_set_detail(char **detailp, const char *s)
+{
+	free(*detailp);
+	*detailp = s != NULL ? strdup(s) : NULL;
+}
+
+/*
+ * Classifies what crawl_done_cb did not: bot walls and pauses (no text,
+ * never hashed), error pages served with 200 (soft 404), a meta refresh
+ * to another page (a redirect), and where an archived capture landed.
+ */
+static void
+crawl_classify(struct crawl *c, struct crawl_job *job,
+    const struct treg_fetch_result *res, struct treg_observation *obs,
+    struct treg_url_state *state)
+{
+	const char *reason = crawl_reason(res);
+	char note[256];
+
+	state->chain = crawl_chain(res);
+	if (res->error == TREG_FETCH_OK && reason != NULL) {
+		obs->flags |= TREG_OBS_UNVERIFIABLE;
+		obs->digest[0] = '\0';
+		if (strcmp(reason, "blocked") == 0) {
+			obs->flags |= TREG_OBS_BLOCKED;
+			snprintf(note, sizeof(note), "%s (HTTP %ld)",
+			    res->challenge ? "bot challenge" : "refused",
+			    res->status);
+		} else {
+			snprintf(note, sizeof(note), "HTTP %ld, Retry-After "
+			    "%lds", res->status, res->retry_after);
+			if (res->retry_after > 0)
+				state->next_due = c->now + res->retry_after;
+		}
+		crawl_set_detail(&state->detail, note);
+	}
+	if (res->error == TREG_FETCH_OK && res->status >= 200 &&
+	    res->status <= 299) {
+		/* XXX: only pages that say they are errors are caught; the
+		 * host's answer for an unknown path is not probed, so a
+		 * long templated "not found" page passes as evidence. */
+		if (state->detail != NULL &&
+		    strcmp(state->detail, "error page") == 0)
+			reason = "soft-404";
+		if (res->refresh_url != NULL) {
+			reason = "meta-refresh";
+			obs->flags |= TREG_OBS_MOVED;
+			crawl_set_detail(&state->final_url, res->refresh_url);
+		}
+	}
+	/* Wayback answers a capture it lacks with one of another date. */
+	if (res->error == TREG_FETCH_OK && res->nhops > 0 &&
+	    strstr(job->url, "web.archive.org/web/") != NULL &&
+	    res->final_url != NULL && strcmp(res->final_url, job->url) != 0) {
+		snprintf(note, sizeof(note), "capture landed on %s",
+		    res->memento_datetime != NULL ? res->memento_datetime :
+		    res->final_url);
+		if (state->detail == NULL)
+			crawl_set_detail(&state->detail, note);
+	}
+	state->reason = reason != NULL ? strdup(reason) : NULL;
+
+	/* A refusal or a pause keeps the failure streak as it was: it
+	 * neither proves the page alive nor dead. */
+	if (!crawl_failed(res) && reason != NULL &&
+	    strcmp(reason, "soft-404") != 0 &&
+	    strcmp(reason, "meta-refresh") != 0 && job->has_prev) {
+		state->failures = job->prev.failures;
+		state->first_failure = job->prev.first_failure;
+	}
+}
+
+/* A retry starts the body again: what the extractor saw is dropped. */
+static void
+crawl_retry_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct crawl_job *job = arg;
+
+	treg_extract_free(job->extract);
+	job->extract = NULL;
+	job->extract_failed = 0;
+	job->keep_body = 0;
+	crawl_body_drop(job);
+}
+
+/* robots.txt copies are kept in the store for a day, as aux records
+ * "robots URL" holding "AT STATUS\n" and the body. */
+#define CRAWL_ROBOTS_TTL	86400
+
+/* The daemon's crawler stamps with the clock, a one-shot crawl with its
+ * own now (which --now may set). */
+static int64_t
+crawl_clock(const struct crawl *c)
+{
+	return c->live ? (int64_t)time(NULL) : c->now;
+}
+
+static int
+crawl_robots_get_cb(void *arg, const char *url, char **bodyp, size_t *lenp,
+    long *statusp)
+{
+	struct crawl *c = arg;
+	char *key = NULL, *data = NULL;
+	long long at;
+	size_t len = 0;
+	int n = 0, rc;
+
+	if (asprintf(&key, "robots %s", url) < 0)
+		return -ENOMEM;
+	rc = treg_store_get_aux(c->store, key, &data, &len);
+	free(key);
+	if (rc < 0)
+		return rc;
+	if (sscanf(data, "%lld %ld\n%n", &at, statusp, &n) != 2 || n == 0 ||
+	    (size_t)n > len || at > (long long)crawl_clock(c) ||
+	    (long long)crawl_clock(c) - at > CRAWL_ROBOTS_TTL) {
+		free(data);
+		return -ENOENT;
+	}
+	memmove(data, data + n, len - (size_t)n + 1);
+	*bodyp = data;
+	*lenp = len - (size_t)n;
+	return 0;
+}
+
+static void
+crawl_robots_put_cb(void *arg, const char *url, long status,
+    const char *body, size_t len)
+{
+	struct crawl *c = arg;
+	struct treg_buf b;
+	char *key = NULL;
+
+	if (asprintf(&key, "robots %s", url) < 0)
+		return;
+	treg_buf_init(&b, 0);
+	if (treg_buf_printf(&b, "%lld %ld\n", (long long)crawl_clock(c),
+	    status) == 0 && treg_buf_append(&b, body, len) == 0 &&
+	    treg_store_put_aux(c->store, key, b.data, b.len) == 0)
+		crawl_schedule_commit(c);
+	treg_buf_cleanup(&b);
+	free(key);
+}
+
+/* Turns robots.txt on for a new fetcher, with the store as its cache. */
+static int
+crawl_setup_fetch(struct crawl *c, struct treg_fetch *fetch)
+{
+	struct treg_fetch_robots_ops ops = {
+		crawl_robots_get_cb, crawl_robots_put_cb, c
+	};
+
+	return treg_fetch_set_robots(fetch, c->cfg->user_agent, &ops);
+}
+
+/* Tells the daemon how a URL ended, in the turn of its store writes, so
+ * what the hook writes joins the same batch. */
+static void
+crawl_report_end(struct crawl *c, const struct crawl_job *job,
+    const struct treg_fetch_result *res, const struct treg_url_state *state)
+{
+	struct treg_crawl_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.status = res->status;
+	o.error = res->error;
+	o.failures = state->failures;
+	o.prev_failures = job->has_prev ? job->prev.failures : 0;
+	o.abandoned = c->closing;
+	o.stored = res->error != TREG_FETCH_ABORTED;
+	o.at = c->now;
+	c->hooks->ended_cb(c->hooks_arg, job->url, &o);
+	if (o.stored || !c->closing)
+		crawl_schedule_commit(c);
+}
+
 static void
 crawl_done_cb(void *arg, const struct treg_fetch_result *res)
 {
@@ -276,13 +813,14 @@ crawl_done_cb(void *arg, const struct treg_fetch_result *res)
 
 	memset(&obs, 0, sizeof(obs));
 	memset(&state, 0, sizeof(state));
+	if (c->live)
+		c->now = time(NULL);
 	obs.at = c->now;
 	obs.status = (uint16_t)(res->status > 0 && res->status < 1000 ?
 	    res->status : 0);
 	obs.error = (uint8_t)res->error;
 
-	failed = res->error != TREG_FETCH_OK || res->status >= 500 ||
-	    res->status == 404 || res->status == 410;
+	failed = crawl_failed(res);
 	if (res->error != TREG_FETCH_OK && res->error_detail != NULL)
 		state.detail = strdup(res->error_detail);
 
@@ -293,6 +831,7 @@ crawl_done_cb(void *arg, const struct treg_fetch_result *res)
 			crawl_carry_over(c, job->url, &obs);
 		} else if (res->status >= 200 && res->status <= 299) {
 			crawl_take_text(job, &obs, &state);
+			crawl_archive(c, job, res, &obs);
 		} else if (CRAWL_IS_BLOCKED(res->status)) {
 			obs.flags |= TREG_OBS_UNVERIFIABLE;
 		}
@@ -319,6 +858,7 @@ crawl_done_cb(void *arg, const struct treg_fetch_result *res)
 		    job->prev.first_failure : c->now;
 		c->stats->failed++;
 	}
+	crawl_classify(c, job, res, &obs, &state);
 
 	log_debug("crawl", "url=%s status=%ld err=%s ms=%ld", job->url,
 	    res->status, treg_fetch_error_name(res->error), res->ms);
@@ -332,8 +872,12 @@ crawl_done_cb(void *arg, const struct treg_fetch_result *res)
 	crawl_schedule_commit(c);
 
 out:
+	if (c->hooks != NULL && c->hooks->ended_cb != NULL)
+		crawl_report_end(c, job, res, &state);
 	treg_store_url_cleanup(&state);
 	treg_extract_free(job->extract);
+	crawl_body_drop(job);
+	free(job->content_type);
 	if (job->has_prev)
 		treg_store_url_cleanup(&job->prev);
 	free(job->url);
@@ -345,6 +889,7 @@ static const struct treg_fetch_ops crawl_fetch_ops = {
 	.headers_cb = crawl_headers_cb,
 	.body_cb = crawl_body_cb,
 	.done_cb = crawl_done_cb,
+	.retry_cb = crawl_retry_cb,
 };
 
 static int
@@ -383,6 +928,22 @@ crawl_start(struct crawl *c, struct treg_fetch *fetch, const char *url)
 	return 0;
 }
 
+/* History retention at the end of a crawl (baseline.h).  A failure to
+ * prune loses nothing, so it is logged and the crawl still counts. */
+static int
+crawl_prune(const struct treg_config *cfg, struct treg_store *st,
+    time_t now)
+{
+	struct treg_baseline_pruned pruned;
+
+	if (treg_baseline_prune(st, (int64_t)now -
+	    (int64_t)cfg->history_days * 86400, &pruned) < 0) {
+		treg_store_abort(st);
+		return 0;
+	}
+	return treg_store_commit(st);
+}
+
 static long
 crawl_ms_since(const struct timeval *start)
 {
@@ -412,6 +973,8 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	c.store = st;
 	c.now = now;
 	c.stats = stats;
+	c.offerings = offerings;
+	c.noffer = n;
 
 	rc = crawl_collect_urls(offerings, n, &set);
 	if (rc < 0)
@@ -423,7 +986,8 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 		goto out;
 	c.commit_ev = evtimer_new(c.base, crawl_commit_cb, &c);
 	fetch = treg_fetch_new(c.base, cfg);
-	if (c.commit_ev == NULL || fetch == NULL)
+	if (c.commit_ev == NULL || fetch == NULL ||
+	    crawl_setup_fetch(&c, fetch) < 0)
 		goto out;
 
 	for (i = 0; i < set.n; i++) {
@@ -440,6 +1004,8 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 		if (event_base_loop(c.base, EVLOOP_ONCE) < 0)
 			break;
 	rc = treg_store_commit(st);
+	if (rc == 0)
+		rc = crawl_prune(cfg, st, now);
 	if (rc == 0 && c.store_failed)
 		rc = -EIO;
 
@@ -553,6 +1119,7 @@ crawl_fill_evidence(struct treg_store *st, const struct treg_cell *cell,
 		memcpy(ev->digest, latest.digest, sizeof(ev->digest));
 		ev->simhash = latest.simhash;
 		ev->words = latest.words;
+		ev->rules = latest.rules;
 	}
 	if (has_base) {
 		ev->has_baseline = 1;
@@ -561,17 +1128,80 @@ crawl_fill_evidence(struct treg_store *st, const struct treg_cell *cell,
 		    sizeof(ev->baseline_digest));
 		ev->baseline_simhash = base.simhash;
 		ev->baseline_words = base.words;
+		ev->baseline_rules = base.rules;
 	}
 
 	if (treg_store_get_url(st, ev->fetch_url, &state) == 0) {
 		ev->failures = state.failures;
+		ev->first_failure = state.first_failure;
 		ev->detail = state.detail;
 		ev->final_url = state.final_url;
+		ev->reason = state.reason;
+		ev->chain = state.chain;
 		state.detail = NULL;
 		state.final_url = NULL;
+		state.reason = NULL;
+		state.chain = NULL;
 		treg_store_url_cleanup(&state);
 	}
 	return crawl_check_quotes(st, cell, ev);
+}
+
+/*
+ * Flap damping and bot-wall streaks for one evidence URL: a failure is
+ * "failing" until it has repeated dead_after_failures times over
+ * dead_after_hours; the same count of bot walls in a row asks for a
+ * person or the archive.
+ */
+static void
+crawl_damp(const struct treg_config *cfg, struct treg_store *st,
+    time_t now, struct treg_evidence *ev)
+{
+	struct treg_observation *all = NULL;
+	size_t n = 0;
+	char *detail = NULL;
+
+	ev->dead_after = cfg->dead_after_failures > 0 ?
+	    (uint32_t)cfg->dead_after_failures : 1;
+	ev->damped = treg_verdict_damped(ev->failures, ev->first_failure, now,
+	    cfg->dead_after_failures, cfg->dead_after_hours);
+	if (treg_store_list_observations(st, ev->fetch_url, &all, &n) < 0)
+		return;
+	while (n > 0 && (all[n - 1].flags & TREG_OBS_BLOCKED)) {
+		ev->blocked_streak++;
+		n--;
+	}
+	free(all);
+	if (ev->blocked_streak < ev->dead_after || ev->blocked_streak < 2)
+		return;
+	if (asprintf(&detail, "%s; blocked %u times in a row: needs "
+	    "archive/manual check", ev->detail != NULL ? ev->detail :
+	    "bot challenge", ev->blocked_streak) < 0)
+		return;
+	free(ev->detail);
+	ev->detail = detail;
+}
+
+/* A cell keeps the time it entered its state while it stays in it, so a
+ * feed entry for it keeps one id. */
+static void
+crawl_keep_since(struct treg_store *st, const char *key,
+    struct treg_verdict *v, time_t now)
+{
+	struct treg_verdict prev;
+	char *data = NULL;
+	size_t len = 0;
+
+	v->since = (int64_t)now;
+	if (treg_store_get_cell(st, key, &data, &len) < 0)
+		return;
+	if (treg_report_verdict_from_json(data, len, &prev) == 0) {
+		if (prev.state == v->state && prev.since != 0 &&
+		    prev.since <= v->since)
+			v->since = prev.since;
+		treg_verdict_cleanup(&prev);
+	}
+	free(data);
 }
 
 static int
@@ -602,25 +1232,36 @@ crawl_judge_cell(const struct treg_config *cfg, struct treg_store *st,
 	if (cell->source != NULL) {
 		rc = crawl_fill_evidence(st, cell, cell->source,
 		    TREG_ROLE_SOURCE, &v->ev[v->nev++]);
+		if (rc == 0)
+			rc = treg_baseline_fill(st, off->id, cell,
+			    (unsigned)cfg->region_context,
+			    &v->ev[v->nev - 1]);
 		if (rc < 0)
 			goto out;
 	}
 	if (cell->archived != NULL) {
 		rc = crawl_fill_evidence(st, cell, cell->archived,
 		    TREG_ROLE_ARCHIVE, &v->ev[v->nev++]);
+		if (rc == 0)
+			rc = treg_baseline_fill_archive(st,
+			    &v->ev[v->nev - 1]);
 		if (rc < 0)
 			goto out;
 	}
 
+	for (i = 0; i < v->nev; i++)
+		crawl_damp(cfg, st, now, &v->ev[i]);
 	rc = treg_verdict_judge(v, cell->verified_at, now, &policy);
 	if (rc < 0)
 		goto out;
+	v->judged = (int64_t)now;
 
 	rc = -ENOMEM;
 	if (asprintf(&key, "%s/%s", off->id, cell->key) < 0) {
 		key = NULL;
 		goto out;
 	}
+	crawl_keep_since(st, key, v, now);
 	rc = treg_report_verdict_to_json(v, &json);
 	if (rc == 0)
 		rc = treg_store_put_cell(st, key, json, strlen(json));
@@ -648,6 +1289,7 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < offerings[i]->ncells; j++) {
+			v[count].order = (uint32_t)count + 1;
 			rc = crawl_judge_cell(cfg, st, offerings[i],
 			    &offerings[i]->cells[j], now, &v[count]);
 			count++;
@@ -679,4 +1321,200 @@ treg_crawl_verdicts_free(struct treg_verdict *v, size_t n)
 	for (i = 0; i < n; i++)
 		treg_verdict_cleanup(&v[i]);
 	free(v);
+}
+
+/*
+ * The daemon's crawler.  It is the one-shot crawl kept open: same jobs,
+ * same done callback, with a fetcher that lives as long as the crawler
+ * and observations stamped when each URL ends.
+ */
+struct treg_crawl {
+	struct crawl c;
+};
+
+struct treg_crawl *
+treg_crawl_new(struct event_base *base, const struct treg_config *cfg,
+    struct treg_store *st, const struct treg_crawl_hooks *hooks, void *arg)
+{
+	struct treg_crawl *cr;
+
+	cr = calloc(1, sizeof(*cr));
+	if (cr == NULL) {
+		log_err("crawl", "out of memory");
+		return NULL;
+	}
+	cr->c.cfg = cfg;
+	cr->c.store = st;
+	cr->c.base = base;
+	cr->c.live = 1;
+	cr->c.stats = &cr->c.live_stats;
+	cr->c.hooks = hooks;
+	cr->c.hooks_arg = arg;
+	cr->c.commit_ev = evtimer_new(base, crawl_commit_cb, &cr->c);
+	cr->c.fetch = treg_fetch_new(base, cfg);
+	if (cr->c.commit_ev == NULL || cr->c.fetch == NULL ||
+	    crawl_setup_fetch(&cr->c, cr->c.fetch) < 0) {
+		log_err("crawl", "cannot create the crawler");
+		treg_crawl_free(cr);
+		return NULL;
+	}
+	return cr;
+}
+
+void
+treg_crawl_set_offerings(struct treg_crawl *cr,
+    const struct treg_offering *const *offerings, size_t n)
+{
+	cr->c.offerings = offerings;
+	cr->c.noffer = n;
+}
+
+int
+treg_crawl_add(struct treg_crawl *cr, const char *url)
+{
+	return crawl_start(&cr->c, cr->c.fetch, url);
+}
+
+size_t
+treg_crawl_running(const struct treg_crawl *cr)
+{
+	return cr->c.running;
+}
+
+struct treg_fetch *
+treg_crawl_fetcher(struct treg_crawl *cr)
+{
+	return cr->c.fetch;
+}
+
+void
+treg_crawl_free(struct treg_crawl *cr)
+{
+	if (cr == NULL)
+		return;
+	cr->c.closing = 1;
+	treg_fetch_free(cr->c.fetch);
+	if (cr->c.commit_ev != NULL)
+		event_free(cr->c.commit_ev);
+	if (treg_store_commit(cr->c.store) < 0)
+		log_warn("crawl", "last batch lost at shutdown");
+	free(cr);
+}
+
+static int
+crawl_cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+/* Whether the cell cites one of the urls (sorted). */
+static int
+crawl_cell_affected(const struct treg_cell *cell, char *const *urls,
+    size_t nurls)
+{
+	char *raw;
+	int hit = 0;
+
+	if (cell->source == NULL && cell->archived == NULL)
+		return nurls == 0;
+	if (nurls == 0)
+		return 0;
+	if (cell->source != NULL &&
+	    bsearch(cell->source, urls, nurls, sizeof(*urls),
+	    crawl_cmp_key) != NULL)
+		return 1;
+	if (cell->archived == NULL)
+		return 0;
+	raw = treg_fetch_raw_archive_url(cell->archived);
+	if (raw != NULL)
+		hit = bsearch(raw, urls, nurls, sizeof(*urls),
+		    crawl_cmp_key) != NULL;
+	free(raw);
+	return hit;
+}
+
+/* The cell's stored verdict, if it has one that reads. */
+static int
+crawl_previous(struct treg_store *st, const struct treg_offering *off,
+    const struct treg_cell *cell, struct treg_verdict *prev)
+{
+	char *key = NULL, *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (asprintf(&key, "%s/%s", off->id, cell->key) < 0)
+		return -ENOMEM;
+	rc = treg_store_get_cell(st, key, &data, &len);
+	if (rc == 0)
+		rc = treg_report_verdict_from_json(data, len, prev);
+	free(key);
+	free(data);
+	return rc;
+}
+
+int
+treg_crawl_judge_urls(const struct treg_config *cfg, struct treg_store *st,
+    const struct treg_offering *const *offerings, size_t n,
+    char *const *urls, size_t nurls, time_t now,
+    void (*cb)(void *arg, const struct treg_verdict *prev,
+    const struct treg_verdict *v), void *arg)
+{
+	struct treg_verdict prev, v;
+	const struct treg_cell *cell;
+	size_t i, j, order = 0;
+	int rc = 0, has_prev;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < offerings[i]->ncells && rc == 0; j++) {
+			cell = &offerings[i]->cells[j];
+			order++;
+			if (!crawl_cell_affected(cell, urls, nurls))
+				continue;
+			memset(&prev, 0, sizeof(prev));
+			memset(&v, 0, sizeof(v));
+			v.order = (uint32_t)order;
+			has_prev = crawl_previous(st, offerings[i], cell,
+			    &prev) == 0;
+			rc = crawl_judge_cell(cfg, st, offerings[i], cell,
+			    now, &v);
+			if (rc == 0 && cb != NULL)
+				cb(arg, has_prev ? &prev : NULL, &v);
+			treg_verdict_cleanup(&prev);
+			treg_verdict_cleanup(&v);
+		}
+	}
+	if (rc == 0)
+		rc = treg_store_commit(st);
+	if (rc < 0) {
+		log_err("crawl", "judging failed: err=%s", strerror(-rc));
+		treg_store_abort(st);
+	}
+	return rc;
+}
+
+int
+treg_crawl_list_urls(const struct treg_offering *const *offerings,
+    size_t n, char ***urlsp, size_t *nurlsp)
+{
+	struct crawl_urls set = { NULL, 0, 0 };
+	int rc;
+
+	rc = crawl_collect_urls(offerings, n, &set);
+	if (rc < 0)
+		return rc;
+	*urlsp = set.urls;
+	*nurlsp = set.n;
+	return 0;
+}
+
+void
+treg_crawl_urls_free(char **urls, size_t n)
+{
+	size_t i;
+
+	if (urls == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
 }

@@ -47,4 +47,82 @@ int	treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 /* Frees an array returned by treg_crawl_judge(); NULL does nothing. */
 void	treg_crawl_verdicts_free(struct treg_verdict *v, size_t n);
 
+/*
+ * The daemon's long-lived crawler: one fetcher on the caller's event loop
+ * to which URLs are added as they fall due.  Each ending is written to
+ * the store's batch (committed at the end of the loop's turn) and then
+ * reported to ended_cb in the same turn, so writes the hook makes join
+ * that batch.
+ */
+struct event_base;
+
+struct treg_crawl_outcome {
+	long	 status;	/* HTTP status; 0 if none */
+	int	 error;		/* enum treg_fetch_error */
+	unsigned failures;	/* consecutive failures, this one included */
+	unsigned prev_failures;	/* before this fetch */
+	int	 stored;	/* an observation was written */
+	int	 abandoned;	/* by treg_crawl_free(): write nothing */
+	time_t	 at;		/* when it ended */
+};
+
+struct treg_crawl_hooks {
+	void	(*ended_cb)(void *arg, const char *url,
+		    const struct treg_crawl_outcome *o);
+};
+
+struct treg_crawl;
+
+/* Creates a crawler on base.  cfg, st and hooks must outlive it.  Returns
+ * NULL (logged) on failure. */
+struct treg_crawl *treg_crawl_new(struct event_base *base,
+	    const struct treg_config *cfg, struct treg_store *st,
+	    const struct treg_crawl_hooks *hooks, void *arg);
+
+/* Tells the crawler which offerings it crawls, so each URL is extracted
+ * with the "extract" selectors of the cells citing it.  The array must
+ * outlive the crawler or the next call; until one, no selectors apply. */
+void	treg_crawl_set_offerings(struct treg_crawl *c,
+	    const struct treg_offering *const *offerings, size_t n);
+
+/* Starts fetching url (copied).  Returns 0 or a negative errno (then no
+ * hook is called for it). */
+int	treg_crawl_add(struct treg_crawl *c, const char *url);
+
+/* Transfers started and not yet ended. */
+size_t	treg_crawl_running(const struct treg_crawl *c);
+
+/* The crawler's fetcher, so that other transfers of the daemon (the
+ * registry export) share its politeness and limits.  Owned by c; its
+ * transfers are abandoned by treg_crawl_free(). */
+struct treg_fetch *treg_crawl_fetcher(struct treg_crawl *c);
+
+/* Abandons every transfer (ended_cb sees abandoned set), commits what was
+ * stored, and frees c; NULL does nothing. */
+void	treg_crawl_free(struct treg_crawl *c);
+
+/*
+ * Judges, as treg_crawl_judge() does, only the cells of the n offerings
+ * whose source or archive URL is among the nurls fetch URLs (sorted,
+ * distinct), and calls cb with each cell's previous verdict (NULL if it
+ * had none) and its new one; both are valid only during the call.
+ * With nurls 0 it judges the cells that cite no URL at all instead.
+ * Commits.  Returns 0 or a negative errno.
+ */
+int	treg_crawl_judge_urls(const struct treg_config *cfg,
+	    struct treg_store *st,
+	    const struct treg_offering *const *offerings, size_t n,
+	    char *const *urls, size_t nurls, time_t now,
+	    void (*cb)(void *arg, const struct treg_verdict *prev,
+	    const struct treg_verdict *v), void *arg);
+
+/*
+ * The distinct fetch URLs (archives in raw form) of the n offerings, in
+ * a sorted malloc'd array of malloc'd strings; release with
+ * treg_crawl_urls_free().  Returns 0 or a negative errno.
+ */
+int	treg_crawl_list_urls(const struct treg_offering *const *offerings,
+	    size_t n, char ***urlsp, size_t *nurlsp);
+void	treg_crawl_urls_free(char **urls, size_t n);
+
 #endif

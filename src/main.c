@@ -15,9 +15,11 @@
 
 #include "config.h"
 #include "crawl.h"
+#include "daemon.h"
 #include "log.h"
 #include "registry.h"
 #include "report.h"
+#include "show.h"
 #include "store.h"
 #include "verdict.h"
 
@@ -30,6 +32,7 @@ enum main_mode {
 	MODE_ONCE,
 	MODE_CHECK,
 	MODE_REPORT,
+	MODE_SHOW,
 };
 
 struct main_opts {
@@ -40,6 +43,7 @@ struct main_opts {
 	time_t	 now;
 	char	**offerings;
 	int	 noffer;
+	const char *show;	/* --show OFFERING/CELL or URL */
 };
 
 struct main_ctx {
@@ -57,7 +61,9 @@ main_usage(FILE *out)
 	    "usage: trustreg-crawl [--config FILE] [--state-dir DIR]\n"
 	    "       trustreg-crawl [options] --once [--format text|json] "
 	    "[--now TIME] [OFFERING...]\n"
-	    "       trustreg-crawl [options] --report [--format text|json]\n"
+	    "       trustreg-crawl [options] --report "
+	    "[--format text|json|html|atom]\n"
+	    "       trustreg-crawl [options] --show OFFERING/CELL|URL\n"
 	    "       trustreg-crawl [options] --check\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file\n"
@@ -67,7 +73,9 @@ main_usage(FILE *out)
 	    "      --report         print the report of the last crawl from "
 	    "the store\n"
 	    "      --check          validate configuration and registry\n"
-	    "  -f, --format FMT     text (default) or json\n"
+	    "      --show WHAT      history of a cell (OFFERING/CELL) or of "
+	    "a URL\n"
+	    "  -f, --format FMT     text (default), json, html or atom\n"
 	    "      --now TIME       judge as of TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
@@ -80,14 +88,33 @@ main_usage(FILE *out)
 static int
 main_parse_time(const char *s, time_t *out)
 {
-	struct tm tm;
+	struct tm tm, check;
 	const char *end;
 
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (end == NULL || *end != '\0')
 		return -EINVAL;
-	*out = timegm(&tm);
+	check = tm;
+	*out = timegm(&check);
+
+	/* timegm() normalises 30 February into March; refuse it instead. */
+	if (check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon ||
+	    check.tm_hour != tm.tm_hour || check.tm_min != tm.tm_min)
+		return -EINVAL;
+	return 0;
+}
+
+/* The modes exclude each other: say so rather than pick one. */
+static int
+main_set_mode(struct main_opts *o, enum main_mode mode)
+{
+	if (o->mode != MODE_DAEMON && o->mode != mode) {
+		fprintf(stderr, "trustreg-crawl: --once, --report, --show and "
+		    "--check exclude each other\n");
+		return -EINVAL;
+	}
+	o->mode = mode;
 	return 0;
 }
 
@@ -95,7 +122,7 @@ static int
 main_parse_args(int argc, char **argv, struct main_opts *o)
 {
 	enum { OPT_ONCE = 256, OPT_CHECK, OPT_REPORT, OPT_NOW,
-	    OPT_STATE_DIR };
+	    OPT_STATE_DIR, OPT_SHOW };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -106,6 +133,7 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		{ "report", no_argument, NULL, OPT_REPORT },
 		{ "now", required_argument, NULL, OPT_NOW },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "show", required_argument, NULL, OPT_SHOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -119,7 +147,8 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		case 'f':
 			if (treg_report_parse_format(optarg, &o->format) < 0) {
 				fprintf(stderr, "trustreg-crawl: unknown "
-				    "format \"%s\" (text or json)\n", optarg);
+				    "format \"%s\" (text, json, html or "
+				    "atom)\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -130,13 +159,16 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			exit(EXIT_FRESH);
 		case OPT_ONCE:
-			o->mode = MODE_ONCE;
+			if (main_set_mode(o, MODE_ONCE) < 0)
+				return -EINVAL;
 			break;
 		case OPT_CHECK:
-			o->mode = MODE_CHECK;
+			if (main_set_mode(o, MODE_CHECK) < 0)
+				return -EINVAL;
 			break;
 		case OPT_REPORT:
-			o->mode = MODE_REPORT;
+			if (main_set_mode(o, MODE_REPORT) < 0)
+				return -EINVAL;
 			break;
 		case OPT_NOW:
 			if (main_parse_time(optarg, &o->now) < 0) {
@@ -147,6 +179,11 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 			break;
 		case OPT_STATE_DIR:
 			o->state_dir = optarg;
+			break;
+		case OPT_SHOW:
+			if (main_set_mode(o, MODE_SHOW) < 0)
+				return -EINVAL;
+			o->show = optarg;
 			break;
 		default:
 			main_usage(stderr);
@@ -191,12 +228,23 @@ main_load_config(const struct main_opts *o, struct main_ctx *ctx)
 }
 
 static int
-main_load_registry(struct main_ctx *ctx)
+main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 {
 	char *err = NULL;
 	int rc;
 
-	rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
+	/* A registry URL is the daemon's to fetch; the others use the last
+	 * good copy it keeps, and a daemon without one starts empty. */
+	if (treg_daemon_registry_is_url(ctx->cfg->registry)) {
+		rc = treg_daemon_cached_registry(ctx->cfg, &ctx->reg, &err);
+		if (rc == -ENOENT && o->mode == MODE_DAEMON) {
+			free(err);
+			ctx->reg = calloc(1, sizeof(*ctx->reg));
+			return ctx->reg != NULL ? 0 : -ENOMEM;
+		}
+	} else {
+		rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
+	}
 	if (rc < 0) {
 		log_err("registry", "%s", err != NULL ? err :
 		    strerror(-rc));
@@ -214,6 +262,18 @@ main_list_offerings(const struct treg_registry *reg)
 	for (i = 0; i < reg->noffer; i++)
 		fprintf(stderr, " %s", reg->offerings[i].id);
 	fprintf(stderr, "\n");
+}
+
+/* A name given twice is crawled and reported once. */
+static int
+main_is_selected(const struct main_ctx *ctx, const struct treg_offering *off)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nselected; i++)
+		if (ctx->selected[i] == off)
+			return 1;
+	return 0;
 }
 
 /* The offerings named on the command line, or all of them. */
@@ -241,7 +301,8 @@ main_select(const struct main_opts *o, struct main_ctx *ctx)
 			main_list_offerings(ctx->reg);
 			return -ENOENT;
 		}
-		ctx->selected[ctx->nselected++] = off;
+		if (!main_is_selected(ctx, off))
+			ctx->selected[ctx->nselected++] = off;
 	}
 	return 0;
 }
@@ -293,6 +354,11 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	health.urls_checked = stats.urls;
 	health.urls_failed = stats.failed;
 	health.ms = stats.ms;
+	/* A crawl of every offering is a full report; one of a few is
+	 * printed only, so latest.* always covers the whole registry. */
+	if (o->noffer == 0)
+		(void)treg_report_write_all(ctx->cfg->state_dir, v, nv, o->now,
+		    &health);
 	rc = treg_report_write(stdout, o->format, v, nv, o->now, &health);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -EIO;
@@ -344,13 +410,26 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	struct main_cells cells = { NULL, 0, 0 };
 	int rc;
 
+	/* A report from nothing would read as "all fresh": refuse it. */
+	if (access(ctx->cfg->state_dir, F_OK) != 0) {
+		log_err("report", "no store in %s: run --once or the daemon "
+		    "first", ctx->cfg->state_dir);
+		return EXIT_ERROR;
+	}
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
 	rc = treg_store_foreach_cell(ctx->store, main_collect_cell_cb,
 	    &cells);
-	if (rc == 0)
+	if (rc == 0 && cells.n == 0) {
+		log_err("report", "the store in %s holds no verdicts yet: run "
+		    "--once or the daemon first", ctx->cfg->state_dir);
+		return EXIT_ERROR;
+	}
+	if (rc == 0) {
+		treg_report_sort(cells.v, cells.n);
 		rc = treg_report_write(stdout, o->format, cells.v, cells.n,
 		    o->now, NULL);
+	}
 	if (rc < 0)
 		log_err("report", "cannot print the report: err=%s",
 		    strerror(-rc));
@@ -358,6 +437,30 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 		rc = main_exit_code(cells.v, cells.n);
 	treg_crawl_verdicts_free(cells.v, cells.n);
 	return rc < 0 ? EXIT_ERROR : rc;
+}
+
+/* --show: a URL has a scheme; anything else names a cell. */
+static int
+main_show(const struct main_opts *o, struct main_ctx *ctx)
+{
+	int rc;
+
+	if (main_open_store(ctx) < 0)
+		return EXIT_ERROR;
+	if (strstr(o->show, "://") != NULL)
+		rc = treg_show_url(stdout, ctx->store, o->show);
+	else
+		rc = treg_show_cell(stdout, ctx->store, o->show,
+		    (unsigned)ctx->cfg->region_context);
+	if (rc == -ENOENT)
+		fprintf(stderr, "trustreg-crawl: nothing stored for %s\n",
+		    o->show);
+	else if (rc < 0)
+		log_err("show", "cannot show %s: err=%s", o->show,
+		    strerror(-rc));
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = -EIO;
+	return rc < 0 ? EXIT_ERROR : EXIT_FRESH;
 }
 
 static int
@@ -373,6 +476,20 @@ main_check(struct main_ctx *ctx)
 	    ctx->cfg->registry, ctx->reg->noffer,
 	    ctx->reg->noffer == 1 ? "" : "s", ncells);
 	return EXIT_FRESH;
+}
+
+/* Runs until SIGTERM/SIGINT; the daemon takes over cfg and reg, which a
+ * reload replaces. */
+static int
+main_daemon(const struct main_opts *o, struct main_ctx *ctx)
+{
+	struct treg_daemon_args args = { o->config_path, o->state_dir };
+	int rc;
+
+	rc = treg_daemon_run(&args, ctx->cfg, ctx->reg);
+	ctx->cfg = NULL;
+	ctx->reg = NULL;
+	return rc < 0 ? EXIT_ERROR : EXIT_FRESH;
 }
 
 static void
@@ -399,7 +516,8 @@ main(int argc, char **argv)
 		goto out;
 	if (main_load_config(&opts, &ctx) < 0)
 		goto out;
-	if (opts.mode != MODE_REPORT && main_load_registry(&ctx) < 0)
+	if (opts.mode != MODE_REPORT && opts.mode != MODE_SHOW &&
+	    main_load_registry(&opts, &ctx) < 0)
 		goto out;
 
 	switch (opts.mode) {
@@ -412,8 +530,11 @@ main(int argc, char **argv)
 	case MODE_REPORT:
 		code = main_report(&opts, &ctx);
 		break;
+	case MODE_SHOW:
+		code = main_show(&opts, &ctx);
+		break;
 	case MODE_DAEMON:
-		log_err("main", "daemon mode is not built yet; use --once");
+		code = main_daemon(&opts, &ctx);
 		break;
 	}
 

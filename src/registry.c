@@ -22,6 +22,8 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "bundle.h"
+#include "extract.h"
 #include "registry.h"
 
 /* An export is a few hundred kilobytes; a file this large is not one, and
@@ -51,7 +53,7 @@ const char *const treg_cell_keys[TREG_NCELL_KEYS] = {
 /* The cell fields with a meaning of their own; other scalars are attrs. */
 static const char *const cell_fields[] = {
 	"value", "confidence", "verified", "source", "archived", "notes",
-	"quotes",
+	"quotes", "extract",
 };
 
 /* How a string member may appear (flags for get_string). */
@@ -65,6 +67,8 @@ struct load {
 	size_t			 cap;		/* offerings allocated */
 	const char		*file;		/* file being read */
 	json_t			*questions;	/* its "dimensions", or NULL */
+	json_t			*off_extract;	/* the offering's "extract" */
+	char			 off_where[48];	/* its path in messages */
 	char			**errp;
 };
 
@@ -584,6 +588,71 @@ parse_quotes(struct load *ld, const char *where, json_t *obj,
 	return 0;
 }
 
+/* Reads one selector list ("keep" or "drop") of an "extract" object. */
+static int
+parse_selector_list(struct load *ld, const char *where, json_t *ext,
+    const char *name, char ***listp, size_t *np)
+{
+	json_t *arr, *v;
+	char field[48];
+	size_t i;
+
+	arr = json_object_get(ext, name);
+	snprintf(field, sizeof(field), "extract.%s", name);
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr))
+		return fail(ld, where, field, NULL, "not an array");
+	if (json_array_size(arr) == 0)
+		return 0;
+	*listp = calloc(json_array_size(arr), sizeof(**listp));
+	if (*listp == NULL)
+		return -ENOMEM;
+	json_array_foreach(arr, i, v) {
+		snprintf(field, sizeof(field), "extract.%s[%zu]", name, i);
+		if (!json_is_string(v))
+			return fail(ld, where, field, NULL, "not a string");
+		if (!treg_extract_selector_valid(json_string_value(v)))
+			return fail(ld, where, field, json_string_value(v),
+			    "not a tag, #id or .class selector");
+		(*listp)[i] = strdup(json_string_value(v));
+		if ((*listp)[i] == NULL)
+			return -ENOMEM;
+		*np = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the per-source extraction selectors: the cell's own "extract"
+ * object, else its offering's, so one page's volatile parts are named
+ * once.  Both are checked wherever they appear.
+ */
+static int
+parse_extract(struct load *ld, const char *where, json_t *ext,
+    struct treg_cell *cell)
+{
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (ext == NULL || json_is_null(ext))
+		return 0;
+	if (!json_is_object(ext))
+		return fail(ld, where, "extract", NULL, "not an object");
+	json_object_foreach(ext, key, v) {
+		if (strcmp(key, "keep") != 0 && strcmp(key, "drop") != 0)
+			return fail(ld, where, "extract", key,
+			    "unknown member (keep or drop)");
+	}
+	rc = parse_selector_list(ld, where, ext, "keep", &cell->keep,
+	    &cell->nkeep);
+	if (rc == 0)
+		rc = parse_selector_list(ld, where, ext, "drop", &cell->drop,
+		    &cell->ndrop);
+	return rc;
+}
+
 static int
 parse_cell(struct load *ld, const char *where, const char *key, json_t *obj,
     struct treg_cell *cell)
@@ -636,6 +705,13 @@ parse_cell(struct load *ld, const char *where, const char *key, json_t *obj,
 	if (rc < 0)
 		return rc;
 	rc = parse_quotes(ld, where, obj, cell);
+	if (rc < 0)
+		return rc;
+	if (json_object_get(obj, "extract") != NULL)
+		rc = parse_extract(ld, where, json_object_get(obj, "extract"),
+		    cell);
+	else
+		rc = parse_extract(ld, ld->off_where, ld->off_extract, cell);
 	if (rc < 0)
 		return rc;
 
@@ -710,6 +786,7 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
     struct treg_offering *off)
 {
 	const struct treg_offering *first;
+	struct treg_cell probe;
 	char where[48];
 	json_t *v;
 	int rc;
@@ -765,7 +842,20 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
 	if (v != NULL)
 		off->sort_order = (long)json_integer_value(v);
 
-	return parse_cells(ld, where, json_object_get(obj, "dimensions"), off);
+	/* Checked here too, so a bad one is found even with no cells. */
+	ld->off_extract = json_object_get(obj, "extract");
+	snprintf(ld->off_where, sizeof(ld->off_where), "%s", where);
+	if (ld->off_extract != NULL) {
+		memset(&probe, 0, sizeof(probe));
+		rc = parse_extract(ld, where, ld->off_extract, &probe);
+		free_strings(probe.keep, probe.nkeep);
+		free_strings(probe.drop, probe.ndrop);
+		if (rc < 0)
+			return rc;
+	}
+	rc = parse_cells(ld, where, json_object_get(obj, "dimensions"), off);
+	ld->off_extract = NULL;
+	return rc;
 }
 
 /* Checks a top-level member that must be a string when present. */
@@ -1136,6 +1226,8 @@ treg_registry_load(const char *path, struct treg_registry **regp,
 	*regp = NULL;
 	if (errp != NULL)
 		*errp = NULL;
+	if (treg_bundle_is_bundle(path))
+		return treg_bundle_load(path, regp, errp);
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = path;
@@ -1202,6 +1294,34 @@ out:
 	return load_finish(&ld, name, rc, regp);
 }
 
+int
+treg_registry_load_parts(const char *name,
+    const struct treg_registry_part *parts, size_t n,
+    struct treg_registry **regp, char **errp)
+{
+	struct load ld;
+	size_t i;
+	int rc = 0;
+
+	*regp = NULL;
+	memset(&ld, 0, sizeof(ld));
+	ld.errp = errp;
+	ld.file = name;
+	ld.reg = calloc(1, sizeof(*ld.reg));
+	if (ld.reg == NULL)
+		rc = -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		ld.file = parts[i].name;
+		if (parts[i].len > REGISTRY_MAX_BYTES)
+			rc = report(errp, -EFBIG, "%s: larger than %lu MiB, "
+			    "not a registry export", parts[i].name,
+			    REGISTRY_MAX_BYTES >> 20);
+		else
+			rc = load_buffer(&ld, parts[i].data, parts[i].len);
+	}
+	return load_finish(&ld, name, rc, regp);
+}
+
 static void
 cell_free(struct treg_cell *cell)
 {
@@ -1215,6 +1335,8 @@ cell_free(struct treg_cell *cell)
 	free(cell->source);
 	free(cell->archived);
 	free_strings(cell->quotes, cell->nquotes);
+	free_strings(cell->keep, cell->nkeep);
+	free_strings(cell->drop, cell->ndrop);
 	for (i = 0; i < cell->nattrs; i++) {
 		free(cell->attrs[i].key);
 		free(cell->attrs[i].value);

@@ -39,6 +39,10 @@ struct treg_cell {
 	size_t	 nquotes;
 	struct treg_attr *attrs;	/* tier, route, default, ... */
 	size_t	 nattrs;
+	char	**keep;		/* "extract" selectors of the cell, else */
+	size_t	 nkeep;		/* of its offering (see extract.h) */
+	char	**drop;
+	size_t	 ndrop;
 };
 
 struct treg_offering {
@@ -93,5 +97,21 @@ const struct treg_offering *treg_registry_find(
  */
 int	treg_registry_quotes_from_notes(const char *notes, char ***quotesp,
 	    size_t *nquotesp);
+
+/* One file of a registry read from elsewhere (a bundle's member). */
+struct treg_registry_part {
+	const char *name;	/* used as the file in messages */
+	const char *data;
+	size_t	 len;
+};
+
+/*
+ * As treg_registry_load() on a directory, over n parts already in memory
+ * (in the order given; offering ids unique across them).  name stands for
+ * the whole in messages that concern no one part.
+ */
+int	treg_registry_load_parts(const char *name,
+	    const struct treg_registry_part *parts, size_t n,
+	    struct treg_registry **regp, char **errp);
 
 #endif

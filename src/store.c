@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The state store over LMDB.  One environment in the state directory holds
- * six named databases: meta (schema version, id counter), urlid (URL to an
- * 8-byte id), url (id to fetch state), obs (id to fixed-size observations
- * kept sorted by time as duplicates of the id), text (digest to compressed
- * text) and cell (key to opaque bytes).  Records carry a version byte and
- * little-endian fields; every decoder checks lengths before it reads, so a
- * damaged record reads as -EINVAL, never past its end.  Only this file sees
- * LMDB's codes: they are logged here with the failing call and returned as
- * negative errnos.
+ * eight named databases: meta (schema version, id counter), urlid (URL to
+ * an 8-byte id), url (id to fetch state), obs (id to fixed-size
+ * observations kept sorted by time as duplicates of the id), text (digest
+ * to compressed text) and cell (key to opaque bytes), plus the crawl
+ * schedule (sched and its time index due, near the end of this
+ * file).  Records carry a version byte and little-endian fields; every
+ * decoder checks lengths before it reads, so a damaged record reads as
+ * -EINVAL, never past its end.  Only this file sees LMDB's codes: they are
+ * logged here with the failing call and returned as negative errnos.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +28,7 @@
 #include "store.h"
 
 #define STORE_MAPSIZE		((size_t)256 << 20)
-#define STORE_MAXDBS		8
+#define STORE_MAXDBS		16
 #define STORE_GROW_TRIES	40
 
 /* URLs longer than this are keyed by this many bytes, a hash of the whole
@@ -37,7 +39,9 @@
 
 #define STORE_URL_VERSION	1
 #define STORE_URL_HDR		32
-#define STORE_URL_NSTR		4
+#define STORE_URL_NSTR		6
+/* Records written before reason and chain were added end after these. */
+#define STORE_URL_NSTR_V1	4
 #define STORE_STR_NULL		0
 
 #define STORE_OBS_VERSION	1
@@ -57,6 +61,9 @@ enum {
 	DB_OBS,
 	DB_TEXT,
 	DB_CELL,
+	DB_SCHED,
+	DB_DUE,
+	DB_AUX,
 	STORE_NDBS
 };
 
@@ -70,6 +77,9 @@ static const struct {
 	[DB_OBS] = { "obs", MDB_DUPSORT | MDB_DUPFIXED },
 	[DB_TEXT] = { "text", 0 },
 	[DB_CELL] = { "cell", 0 },
+	[DB_SCHED] = { "sched", 0 },
+	[DB_DUE] = { "due", 0 },
+	[DB_AUX] = { "aux", 0 },
 };
 
 struct treg_store {
@@ -864,8 +874,9 @@ treg_store_abort(struct treg_store *st)
 /*
  * URL state record, version 1: version(1) last_error(1) last_status(2)
  * failures(4) last_fetch(8) next_due(8) first_failure(8), then etag,
- * last_modified, final_url and detail, each as a 4-byte tag (0 for NULL,
- * else length + 1) and its bytes.
+ * last_modified, final_url, detail, reason and chain, each as a 4-byte
+ * tag (0 for NULL, else length + 1) and its bytes.  Older records end
+ * after detail; they read with reason and chain NULL.
  */
 static int
 url_encode(const struct treg_url_state *s, unsigned char **bufp,
@@ -880,6 +891,8 @@ url_encode(const struct treg_url_state *s, unsigned char **bufp,
 	strs[1] = s->last_modified;
 	strs[2] = s->final_url;
 	strs[3] = s->detail;
+	strs[4] = s->reason;
+	strs[5] = s->chain;
 	for (i = 0; i < STORE_URL_NSTR; i++) {
 		lens[i] = strs[i] != NULL ? strlen(strs[i]) : 0;
 		if (lens[i] >= UINT32_MAX - 1)
@@ -930,7 +943,11 @@ url_decode(const unsigned char *buf, size_t len, struct treg_url_state *s)
 	strs[1] = &s->last_modified;
 	strs[2] = &s->final_url;
 	strs[3] = &s->detail;
+	strs[4] = &s->reason;
+	strs[5] = &s->chain;
 	for (i = 0; i < STORE_URL_NSTR; i++) {
+		if (i >= STORE_URL_NSTR_V1 && off == len)
+			break;
 		if (len - off < 4)
 			goto out;
 		tag = (uint32_t)get_le(buf + off, 4);
@@ -1042,6 +1059,10 @@ treg_store_url_cleanup(struct treg_url_state *state)
 	free(state->last_modified);
 	free(state->final_url);
 	free(state->detail);
+	free(state->reason);
+	free(state->chain);
+	state->reason = NULL;
+	state->chain = NULL;
 	state->etag = NULL;
 	state->last_modified = NULL;
 	state->final_url = NULL;
@@ -1054,6 +1075,8 @@ treg_store_url_cleanup(struct treg_url_state *state)
  * headers): at(8, big-endian with the sign bit flipped, so memcmp order
  * is time order and it must come first), version(1) flags(1) error(1)
  * present(1) status(2) words(4) simhash(8) digest(32, raw; zero if none).
+ * The present byte's upper seven bits hold the digest's extraction rules
+ * version (0 in older records), so the record keeps its size.
  */
 static int
 obs_encode(const struct treg_observation *o, unsigned char *buf)
@@ -1064,6 +1087,7 @@ obs_encode(const struct treg_observation *o, unsigned char *buf)
 			return -EINVAL;
 		buf[11] = STORE_OBS_HAS_DIGEST;
 	}
+	buf[11] |= (unsigned char)((o->rules & 0x7f) << 1);
 	put_be64(buf, (uint64_t)o->at ^ (UINT64_C(1) << 63));
 	buf[8] = STORE_OBS_VERSION;
 	buf[9] = o->flags;
@@ -1085,6 +1109,7 @@ obs_decode(const unsigned char *buf, size_t len, struct treg_observation *o)
 	o->status = (uint16_t)get_le(buf + 12, 2);
 	o->words = (uint32_t)get_le(buf + 14, 4);
 	o->simhash = get_le(buf + 18, 8);
+	o->rules = buf[11] >> 1;
 	if (buf[11] & STORE_OBS_HAS_DIGEST)
 		store_hex_encode(buf + 26, o->digest);
 	else
@@ -1553,5 +1578,729 @@ treg_store_foreach_cell(struct treg_store *st,
 	for (i = 0; i < n && rc == 0; i++)
 		rc = fn(arg, cells[i].key, cells[i].data, cells[i].len);
 	store_cells_free(cells, n);
+	return rc;
+}
+
+/*
+ * The crawl schedule.  sched maps a URL id to its due time (8 bytes,
+ * little-endian) and due indexes the same facts by time: key due(8,
+ * big-endian with the sign bit flipped) + id(8), value the URL.  A cursor
+ * on due reads the URLs in due order a page at a time, so the daemon never
+ * holds the whole schedule in memory.  Both are written in the same batch
+ * as the observation that moved the time, so a crash keeps them in step.
+ */
+static void
+sched_duekey(unsigned char *k, int64_t due, uint64_t id)
+{
+	put_be64(k, (uint64_t)due ^ (UINT64_C(1) << 63));
+	put_be64(k + 8, id);
+}
+
+/* Deletes id's entry in due and sched, if it has one. */
+static int
+store_sched_unlink(struct treg_store *st, uint64_t id)
+{
+	unsigned char idk[8], dk[16];
+	MDB_val key, val;
+	int rc;
+
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = store_get(st, st->wtxn, DB_SCHED, &key, &val, "mdb_get sched");
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (val.mv_size == 8) {
+		sched_duekey(dk, (int64_t)get_le(val.mv_data, 8), id);
+		key.mv_data = dk;
+		key.mv_size = 16;
+		rc = mdb_del(st->wtxn, st->dbi[DB_DUE], &key, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return store_txn_error(st, "mdb_del due", rc);
+	}
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = mdb_del(st->wtxn, st->dbi[DB_SCHED], &key, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_txn_error(st, "mdb_del sched", rc);
+	return 0;
+}
+
+struct store_sched_arg {
+	const char	*url;
+	int64_t		 due;
+};
+
+static int
+store_sched_set_op(struct treg_store *st, void *arg)
+{
+	struct store_sched_arg *a = arg;
+	unsigned char idk[8], dk[16], dv[8];
+	MDB_val key, val;
+	uint64_t id;
+	int rc;
+
+	rc = store_url_id_alloc(st, a->url, &id);
+	if (rc == 0)
+		rc = store_sched_unlink(st, id);
+	if (rc != 0)
+		return rc;
+
+	put_be64(idk, id);
+	put_le(dv, (uint64_t)a->due, 8);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	val.mv_data = dv;
+	val.mv_size = 8;
+	rc = store_put(st, DB_SCHED, &key, &val, 0, "mdb_put sched");
+	if (rc != 0)
+		return rc;
+
+	sched_duekey(dk, a->due, id);
+	key.mv_data = dk;
+	key.mv_size = 16;
+	val.mv_data = (void *)a->url;
+	val.mv_size = strlen(a->url);
+	return store_put(st, DB_DUE, &key, &val, 0, "mdb_put due");
+}
+
+int
+treg_store_sched_set(struct treg_store *st, const char *url, int64_t due)
+{
+	struct store_sched_arg a = { url, due };
+
+	return store_write(st, store_sched_set_op, &a);
+}
+
+static int
+store_sched_remove_op(struct treg_store *st, void *arg)
+{
+	const char *url = arg;
+	uint64_t id;
+	int rc;
+
+	rc = store_url_id(st, st->wtxn, url, &id, NULL);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	return store_sched_unlink(st, id);
+}
+
+int
+treg_store_sched_remove(struct treg_store *st, const char *url)
+{
+	return store_write(st, store_sched_remove_op, (void *)url);
+}
+
+int
+treg_store_sched_get(struct treg_store *st, const char *url, int64_t *duep)
+{
+	unsigned char idk[8];
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	uint64_t id;
+	int rc;
+
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = store_url_id(st, txn, url, &id, NULL);
+	if (rc != 0)
+		goto out;
+	put_be64(idk, id);
+	key.mv_data = idk;
+	key.mv_size = 8;
+	rc = store_get(st, txn, DB_SCHED, &key, &val, "mdb_get sched");
+	if (rc == 0 && val.mv_size != 8)
+		rc = -EINVAL;
+	if (rc == 0)
+		*duep = (int64_t)get_le(val.mv_data, 8);
+out:
+	store_read_end(st, txn);
+	return rc;
+}
+
+int
+treg_store_sched_count(struct treg_store *st, size_t *np)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat stat;
+	int rc;
+
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_stat(txn, st->dbi[DB_SCHED], &stat);
+	if (rc == 0)
+		*np = stat.ms_entries;
+	else
+		rc = store_fail(st, "mdb_stat sched", rc);
+	store_read_end(st, txn);
+	return rc;
+}
+
+int
+treg_store_sched_page(struct treg_store *st,
+    struct treg_store_sched_pos *pos, int64_t until,
+    struct treg_store_sched_entry *out, size_t max, size_t *np)
+{
+	unsigned char dk[16];
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	int64_t due;
+	size_t n = 0;
+	int rc;
+
+	*np = 0;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(txn, st->dbi[DB_DUE], &cur);
+	if (rc != 0) {
+		rc = store_fail(st, "mdb_cursor_open due", rc);
+		goto out;
+	}
+
+	/* Resume just after the last entry returned: its id plus one. */
+	if (pos->started) {
+		sched_duekey(dk, pos->due, pos->id + 1);
+		key.mv_data = dk;
+		key.mv_size = 16;
+		rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	} else {
+		rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+	}
+	while (rc == 0 && n < max) {
+		if (key.mv_size != 16) {
+			rc = -EINVAL;
+			break;
+		}
+		due = (int64_t)(get_be64(key.mv_data) ^ (UINT64_C(1) << 63));
+		if (due > until)
+			break;
+		out[n].url = store_strndup(val.mv_data, val.mv_size);
+		if (out[n].url == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		out[n].due = due;
+		n++;
+		pos->started = 1;
+		pos->due = due;
+		pos->id = get_be64((const unsigned char *)key.mv_data + 8);
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc > 0)
+		rc = store_fail(st, "mdb_cursor_get due", rc);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	if (rc < 0) {
+		treg_store_sched_entries_cleanup(out, n);
+		return rc;
+	}
+	*np = n;
+	return 0;
+}
+
+void
+treg_store_sched_entries_cleanup(struct treg_store_sched_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].url);
+		e[i].url = NULL;
+	}
+}
+
+/* Named blobs (the registry's last good export) live in meta under
+ * "blob:NAME", apart from the schema and counter records. */
+struct store_blob_arg {
+	const char	*name;
+	const char	*data;
+	size_t		 len;
+};
+
+static int
+store_put_blob_op(struct treg_store *st, void *arg)
+{
+	struct store_blob_arg *a = arg;
+	MDB_val key, val;
+	char *k = NULL;
+	int rc;
+
+	if (asprintf(&k, "blob:%s", a->name) < 0)
+		return -ENOMEM;
+	key.mv_data = k;
+	key.mv_size = strlen(k);
+	val.mv_data = (void *)a->data;
+	val.mv_size = a->len;
+	rc = store_put(st, DB_META, &key, &val, 0, "mdb_put blob");
+	free(k);
+	return rc;
+}
+
+int
+treg_store_put_blob(struct treg_store *st, const char *name,
+    const char *data, size_t len)
+{
+	struct store_blob_arg a = { name, data, len };
+
+	return store_write(st, store_put_blob_op, &a);
+}
+
+int
+treg_store_get_blob(struct treg_store *st, const char *name, char **datap,
+    size_t *lenp)
+{
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	char *k = NULL;
+	int rc;
+
+	*datap = NULL;
+	if (asprintf(&k, "blob:%s", name) < 0)
+		return -ENOMEM;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		goto out;
+	key.mv_data = k;
+	key.mv_size = strlen(k);
+	rc = store_get(st, txn, DB_META, &key, &val, "mdb_get blob");
+	if (rc == 0) {
+		*datap = store_strndup(val.mv_data, val.mv_size);
+		*lenp = val.mv_size;
+		if (*datap == NULL)
+			rc = -ENOMEM;
+	}
+out:
+	store_read_end(st, txn);
+	free(k);
+	return rc;
+}
+
+/*
+ * Auxiliary records: small keyed blobs for the modules above the store
+ * (per-cell baselines, the page chrome digest of a URL).  Same rules as
+ * the cell records; a key longer than LMDB allows is -EINVAL.
+ */
+struct store_aux_arg {
+	const char	*key;
+	const void	*data;
+	size_t		 len;
+	int		 del;
+};
+
+static int
+store_aux_op(struct treg_store *st, void *arg)
+{
+	struct store_aux_arg *a = arg;
+	MDB_val key, val;
+	int rc;
+
+	rc = store_cell_key(st, a->key, &key);
+	if (rc != 0)
+		return rc;
+	if (a->del) {
+		rc = mdb_del(st->wtxn, st->dbi[DB_AUX], &key, NULL);
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		return rc == 0 ? 0 : store_txn_error(st, "mdb_del aux", rc);
+	}
+	val.mv_data = (void *)a->data;
+	val.mv_size = a->len;
+	return store_put(st, DB_AUX, &key, &val, 0, "mdb_put aux");
+}
+
+int
+treg_store_put_aux(struct treg_store *st, const char *key, const void *data,
+    size_t len)
+{
+	struct store_aux_arg a = { key, data, len, 0 };
+
+	return store_write(st, store_aux_op, &a);
+}
+
+int
+treg_store_del_aux(struct treg_store *st, const char *key)
+{
+	struct store_aux_arg a = { key, NULL, 0, 1 };
+
+	return store_write(st, store_aux_op, &a);
+}
+
+int
+treg_store_get_aux(struct treg_store *st, const char *key, char **datap,
+    size_t *lenp)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k, val;
+	int rc;
+
+	*datap = NULL;
+	*lenp = 0;
+	rc = store_cell_key(st, key, &k);
+	if (rc != 0)
+		return rc;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+
+	rc = store_get(st, txn, DB_AUX, &k, &val, "mdb_get aux");
+	if (rc == 0) {
+		*datap = store_strndup(val.mv_data, val.mv_size);
+		if (*datap == NULL)
+			rc = -ENOMEM;
+		else
+			*lenp = val.mv_size;
+	}
+	store_read_end(st, txn);
+	return rc;
+}
+
+/*
+ * History pruning (issue 5).  Deletions are gathered with a cursor first
+ * and made after it is closed, so no cursor walks records being deleted.
+ * In these loops LMDB's codes go through store_fail() as soon as they
+ * appear, so every rc past that point is 0 or a negative errno.
+ */
+struct store_del {
+	unsigned char	 key[8];
+	unsigned char	 val[STORE_OBS_SIZE];
+};
+
+struct store_prune_arg {
+	int64_t		 before;
+	int		(*keep_cb)(void *arg, const struct treg_observation *o,
+			    unsigned int how);
+	void		*arg;
+	size_t		 removed;
+	struct store_del *d;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static int
+store_prune_add(struct store_prune_arg *a, const MDB_val *key,
+    const MDB_val *val)
+{
+	struct store_del *grown;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap != 0 ? a->cap * 2 : 256;
+		grown = realloc(a->d, a->cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		a->d = grown;
+	}
+	memcpy(a->d[a->n].key, key->mv_data, 8);
+	memcpy(a->d[a->n].val, val->mv_data, STORE_OBS_SIZE);
+	a->n++;
+	return 0;
+}
+
+/* Gathers the observations of the id under cur that are to go; leaves
+ * the cursor somewhere within that id's records. */
+static int
+store_prune_gather(struct treg_store *st, struct store_prune_arg *a,
+    MDB_cursor *cur, MDB_val *key, MDB_val *val)
+{
+	struct treg_observation o;
+	char prev[TREG_SHA256_HEXLEN + 1] = "";
+	size_t count = 0, k;
+	unsigned int how;
+	int seen_text = 0, rc;
+
+	rc = mdb_cursor_count(cur, &count);
+	if (rc != 0)
+		return store_txn_error(st, "mdb_cursor_count obs", rc);
+	for (k = 0; k < count; k++) {
+		if (k > 0) {
+			rc = mdb_cursor_get(cur, key, val, MDB_NEXT_DUP);
+			if (rc != 0)
+				return store_txn_error(st,
+				    "mdb_cursor_get obs", rc);
+		}
+		if (key->mv_size != 8 || obs_decode(val->mv_data,
+		    val->mv_size, &o) != 0)
+			return -EINVAL;
+		how = 0;
+		if (strcmp(o.digest, prev) != 0)
+			how |= TREG_STORE_PRUNE_RUN_START;
+		if (o.digest[0] != '\0' && !seen_text)
+			how |= TREG_STORE_PRUNE_FIRST_TEXT;
+		seen_text |= o.digest[0] != '\0';
+		memcpy(prev, o.digest, sizeof(prev));
+		/* Time order: nothing after this one is old enough. */
+		if (o.at >= a->before)
+			break;
+		if (k == count - 1 || a->keep_cb(a->arg, &o, how))
+			continue;
+		rc = store_prune_add(a, key, val);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+store_prune_obs_op(struct treg_store *st, void *arg)
+{
+	struct store_prune_arg *a = arg;
+	MDB_cursor *cur = NULL;
+	MDB_val key, val;
+	MDB_cursor_op op = MDB_FIRST;
+	size_t i;
+	int rc;
+
+	a->removed = 0;
+	a->n = 0;
+	rc = mdb_cursor_open(st->wtxn, st->dbi[DB_OBS], &cur);
+	if (rc != 0)
+		return store_txn_error(st, "mdb_cursor_open", rc);
+	for (;;) {
+		rc = mdb_cursor_get(cur, &key, &val, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_txn_error(st, "mdb_cursor_get obs", rc);
+			break;
+		}
+		op = MDB_NEXT_NODUP;
+		rc = store_prune_gather(st, a, cur, &key, &val);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	for (i = 0; i < a->n && rc == 0; i++) {
+		key.mv_data = a->d[i].key;
+		key.mv_size = 8;
+		val.mv_data = a->d[i].val;
+		val.mv_size = STORE_OBS_SIZE;
+		rc = mdb_del(st->wtxn, st->dbi[DB_OBS], &key, &val);
+		if (rc != 0)
+			rc = store_txn_error(st, "mdb_del obs", rc);
+	}
+	if (rc == 0)
+		a->removed = a->n;
+	return rc;
+}
+
+int
+treg_store_prune_observations(struct treg_store *st, int64_t before,
+    int (*keep_cb)(void *arg, const struct treg_observation *o,
+    unsigned int how), void *arg, size_t *removedp)
+{
+	struct store_prune_arg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.before = before;
+	a.keep_cb = keep_cb;
+	a.arg = arg;
+	rc = store_write(st, store_prune_obs_op, &a);
+	free(a.d);
+	*removedp = rc == 0 ? a.removed : 0;
+	return rc;
+}
+
+int
+treg_store_foreach_observation(struct treg_store *st,
+    int (*fn)(void *arg, const struct treg_observation *o), void *arg)
+{
+	struct treg_observation o;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(txn, st->dbi[DB_OBS], &cur);
+	if (rc != 0) {
+		rc = store_fail(st, "mdb_cursor_open", rc);
+		goto out;
+	}
+	for (;;) {
+		rc = mdb_cursor_get(cur, &key, &val, op);
+		op = MDB_NEXT;
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_fail(st, "mdb_cursor_get obs", rc);
+			break;
+		}
+		if (obs_decode(val.mv_data, val.mv_size, &o) != 0) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = fn(arg, &o);
+		if (rc != 0)
+			break;
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	return rc;
+}
+
+int
+treg_store_foreach_aux(struct treg_store *st, const char *prefix,
+    int (*fn)(void *arg, const char *key, const char *data, size_t len),
+    void *arg)
+{
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val key, val;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	size_t plen = strlen(prefix);
+	char *k, *d;
+	int rc;
+
+	if (plen == 0)
+		return -EINVAL;
+	rc = store_read_begin(st, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(txn, st->dbi[DB_AUX], &cur);
+	if (rc != 0) {
+		rc = store_fail(st, "mdb_cursor_open", rc);
+		goto out;
+	}
+	key.mv_data = (void *)prefix;
+	key.mv_size = plen;
+	for (;;) {
+		rc = mdb_cursor_get(cur, &key, &val, op);
+		op = MDB_NEXT;
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_fail(st, "mdb_cursor_get aux", rc);
+			break;
+		}
+		if (key.mv_size < plen ||
+		    memcmp(key.mv_data, prefix, plen) != 0)
+			break;
+		k = store_strndup(key.mv_data, key.mv_size);
+		d = store_strndup(val.mv_data, val.mv_size);
+		rc = k != NULL && d != NULL ? fn(arg, k, d, val.mv_size) :
+		    -ENOMEM;
+		free(k);
+		free(d);
+		if (rc != 0)
+			break;
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	store_read_end(st, txn);
+	return rc;
+}
+
+struct store_prune_text_arg {
+	int		(*keep_cb)(void *arg, const char *digest);
+	void		*arg;
+	size_t		 removed;
+	unsigned char	(*d)[TREG_SHA256_LEN];
+	size_t		 n;
+	size_t		 cap;
+};
+
+static int
+store_prune_text_add(struct store_prune_text_arg *a, const void *raw)
+{
+	unsigned char (*grown)[TREG_SHA256_LEN];
+
+	if (a->n == a->cap) {
+		a->cap = a->cap != 0 ? a->cap * 2 : 256;
+		grown = realloc(a->d, a->cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		a->d = grown;
+	}
+	memcpy(a->d[a->n++], raw, TREG_SHA256_LEN);
+	return 0;
+}
+
+static int
+store_prune_text_op(struct treg_store *st, void *arg)
+{
+	struct store_prune_text_arg *a = arg;
+	char hex[TREG_SHA256_HEXLEN + 1];
+	MDB_cursor *cur = NULL;
+	MDB_val key, val;
+	MDB_cursor_op op = MDB_FIRST;
+	size_t i;
+	int rc;
+
+	a->removed = 0;
+	a->n = 0;
+	rc = mdb_cursor_open(st->wtxn, st->dbi[DB_TEXT], &cur);
+	if (rc != 0)
+		return store_txn_error(st, "mdb_cursor_open", rc);
+	for (;;) {
+		rc = mdb_cursor_get(cur, &key, &val, op);
+		op = MDB_NEXT;
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = store_txn_error(st, "mdb_cursor_get text", rc);
+			break;
+		}
+		if (key.mv_size != TREG_SHA256_LEN)
+			continue;
+		store_hex_encode(key.mv_data, hex);
+		if (!a->keep_cb(a->arg, hex)) {
+			rc = store_prune_text_add(a, key.mv_data);
+			if (rc != 0)
+				break;
+		}
+	}
+	mdb_cursor_close(cur);
+	for (i = 0; i < a->n && rc == 0; i++) {
+		key.mv_data = a->d[i];
+		key.mv_size = TREG_SHA256_LEN;
+		rc = mdb_del(st->wtxn, st->dbi[DB_TEXT], &key, NULL);
+		if (rc != 0)
+			rc = store_txn_error(st, "mdb_del text", rc);
+	}
+	if (rc == 0)
+		a->removed = a->n;
+	return rc;
+}
+
+int
+treg_store_prune_texts(struct treg_store *st,
+    int (*keep_cb)(void *arg, const char *digest), void *arg,
+    size_t *removedp)
+{
+	struct store_prune_text_arg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.keep_cb = keep_cb;
+	a.arg = arg;
+	rc = store_write(st, store_prune_text_op, &a);
+	free(a.d);
+	*removedp = rc == 0 ? a.removed : 0;
 	return rc;
 }

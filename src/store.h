@@ -26,6 +26,7 @@
 #define TREG_OBS_MOVED		0x04	/* permanent redirect */
 #define TREG_OBS_REDIRECTED	0x08	/* temporary redirect(s) followed */
 #define TREG_OBS_TRUNCATED	0x10	/* text kept was cut at max_text */
+#define TREG_OBS_BLOCKED	0x20	/* a bot wall answered */
 
 /* One fetch of one URL.  Kept small: a few dozen bytes on disk. */
 struct treg_observation {
@@ -33,6 +34,9 @@ struct treg_observation {
 	uint16_t status;	/* HTTP status; 0 if none */
 	uint8_t	 error;		/* enum treg_fetch_error */
 	uint8_t	 flags;		/* TREG_OBS_* */
+	uint8_t	 rules;		/* extraction rules version of digest
+				 * (TREG_EXTRACT_RULES_VERSION, 1-127);
+				 * 0 in records written before it */
 	uint32_t words;		/* words of text; 0 if none */
 	uint64_t simhash;
 	char	 digest[TREG_SHA256_HEXLEN + 1];  /* "" if no text */
@@ -51,6 +55,8 @@ struct treg_url_state {
 	uint32_t failures;	/* consecutive failures */
 	uint16_t last_status;
 	uint8_t	 last_error;
+	char	*reason;	/* named reason of the last fetch, or NULL */
+	char	*chain;		/* "301 URL -> 302 URL" redirects, or NULL */
 };
 
 struct treg_store;
@@ -128,5 +134,100 @@ int	treg_store_get_cell(struct treg_store *st, const char *key,
 int	treg_store_foreach_cell(struct treg_store *st,
 	    int (*fn)(void *arg, const char *key, const char *data,
 	    size_t len), void *arg);
+
+/*
+ * The crawl schedule: each URL's next due time (seconds since the epoch),
+ * indexed by time in the store so that it is read a page at a time.
+ * set and remove write inside the open batch (opening one if needed);
+ * removing an unscheduled URL is not an error.  get returns 0, -ENOENT
+ * or another negative errno.  count gives the number of scheduled URLs.
+ */
+int	treg_store_sched_set(struct treg_store *st, const char *url,
+	    int64_t due);
+int	treg_store_sched_remove(struct treg_store *st, const char *url);
+int	treg_store_sched_get(struct treg_store *st, const char *url,
+	    int64_t *duep);
+int	treg_store_sched_count(struct treg_store *st, size_t *np);
+
+/* A place in the schedule's time order; zero it to start at the top. */
+struct treg_store_sched_pos {
+	int64_t	 due;
+	uint64_t id;
+	int	 started;
+};
+
+/* One scheduled URL; url is malloc'd, released with
+ * treg_store_sched_entries_cleanup(). */
+struct treg_store_sched_entry {
+	char	*url;
+	int64_t	 due;
+};
+
+/*
+ * Reads up to max scheduled URLs due at or before until, in due order,
+ * starting after *pos, into out, and advances *pos past them.  *np is
+ * the count read; fewer than max means the end was reached.  Returns 0
+ * or a negative errno (then out holds nothing).
+ */
+int	treg_store_sched_page(struct treg_store *st,
+	    struct treg_store_sched_pos *pos, int64_t until,
+	    struct treg_store_sched_entry *out, size_t max, size_t *np);
+void	treg_store_sched_entries_cleanup(struct treg_store_sched_entry *e,
+	    size_t n);
+
+/* Named byte blobs (the registry's last good export).  put writes inside
+ * the batch; get sets *datap to a malloc'd NUL-terminated copy.  Return
+ * 0, -ENOENT (get) or another negative errno. */
+int	treg_store_put_blob(struct treg_store *st, const char *name,
+	    const char *data, size_t len);
+int	treg_store_get_blob(struct treg_store *st, const char *name,
+	    char **datap, size_t *lenp);
+
+/* Auxiliary records of the modules above the store, keyed by a string
+ * (at most 400 bytes): get returns a malloc'd NUL-terminated copy in
+ * *datap, or -ENOENT; put and del join the batch (deleting a missing key
+ * is not an error).  Return 0 or a negative errno. */
+int	treg_store_put_aux(struct treg_store *st, const char *key,
+	    const void *data, size_t len);
+int	treg_store_get_aux(struct treg_store *st, const char *key,
+	    char **datap, size_t *lenp);
+int	treg_store_del_aux(struct treg_store *st, const char *key);
+
+/*
+ * History pruning.  Removes, inside the batch, every observation older
+ * than before except the latest of each URL and those keep_cb keeps (it
+ * returns non-zero).  how tells keep_cb where the observation stands in
+ * its URL's history: TREG_STORE_PRUNE_RUN_START when its digest differs
+ * from the one before it, TREG_STORE_PRUNE_FIRST_TEXT for the first with
+ * text.  keep_cb must not call the store.  *removedp counts the removed.
+ * Returns 0 or a negative errno.
+ */
+#define TREG_STORE_PRUNE_RUN_START	0x1
+#define TREG_STORE_PRUNE_FIRST_TEXT	0x2
+int	treg_store_prune_observations(struct treg_store *st, int64_t before,
+	    int (*keep_cb)(void *arg, const struct treg_observation *o,
+	    unsigned int how), void *arg, size_t *removedp);
+
+/* Calls fn for every observation of every URL (each URL's in time
+ * order) until fn returns non-zero, which is returned; fn must not write
+ * to the store.  Returns 0 or a negative errno. */
+int	treg_store_foreach_observation(struct treg_store *st,
+	    int (*fn)(void *arg, const struct treg_observation *o),
+	    void *arg);
+
+/* Calls fn for each auxiliary record whose key starts with prefix, in
+ * key order, until fn returns non-zero (returned); fn gets copies and
+ * must not write to the store.  Returns 0 or a negative errno. */
+int	treg_store_foreach_aux(struct treg_store *st, const char *prefix,
+	    int (*fn)(void *arg, const char *key, const char *data,
+	    size_t len), void *arg);
+
+/* Removes, inside the batch, every stored text (page texts and raw
+ * bodies alike) whose digest keep_cb does not keep; keep_cb must not
+ * call the store.  *removedp counts them.  Returns 0 or a negative
+ * errno. */
+int	treg_store_prune_texts(struct treg_store *st,
+	    int (*keep_cb)(void *arg, const char *digest), void *arg,
+	    size_t *removedp);
 
 #endif

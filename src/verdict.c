@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "verdict.h"
 
 /*
@@ -121,6 +122,42 @@ verdict_free_reasons(struct treg_verdict *v)
 	free(v->reasons);
 	v->reasons = NULL;
 	v->nreasons = 0;
+	for (i = 0; i < v->ninfo; i++)
+		free(v->info[i]);
+	free(v->info);
+	v->info = NULL;
+	v->ninfo = 0;
+}
+
+/* Page-level information: listed with the cell, flags nothing. */
+static int
+verdict_add_info(struct treg_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+verdict_add_info(struct treg_verdict *v, const char *fmt, ...)
+{
+	char line[REASON_MAX + 1];
+	char **info;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	line[verdict_cut(line, REASON_MAX)] = '\0';
+
+	info = realloc(v->info, (v->ninfo + 1) * sizeof(*info));
+	if (info == NULL)
+		return -ENOMEM;
+	v->info = info;
+	v->info[v->ninfo] = strdup(line);
+	if (v->info[v->ninfo] == NULL)
+		return -ENOMEM;
+	v->ninfo++;
+	return 0;
 }
 
 static const char *
@@ -145,19 +182,6 @@ static const char *
 verdict_plural(unsigned long n)
 {
 	return n == 1 ? "" : "s";
-}
-
-static int
-verdict_distance(uint64_t a, uint64_t b)
-{
-	uint64_t x = a ^ b;
-	int n = 0;
-
-	while (x != 0) {
-		x &= x - 1;
-		n++;
-	}
-	return n;
 }
 
 static const char *
@@ -185,7 +209,7 @@ verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
 	const char *what = e->role == TREG_ROLE_ARCHIVE ?
 	    "archived copy " : "";
 	char why[REASON_MAX + 1];
-	char count[64] = "";
+	char count[96] = "", date[32];
 	int rc;
 
 	if (e->error != NULL)
@@ -198,12 +222,27 @@ verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
 	else
 		return 0;
 
-	/* Flap damping will look at the count; until then it tells a
-	 * reader whether this is a blip or a pattern. */
-	if (e->failures > 0)
-		snprintf(count, sizeof(count), ", failing %lu time%s",
+	/* A refusal we obey (robots.txt, a server's pause) says nothing
+	 * about the page; a failure not yet repeated long enough is only
+	 * "failing" (flap damping). */
+	if (e->error != NULL && (strcmp(e->error, "disallowed-by-robots") ==
+	    0 || strcmp(e->error, "rate-limited") == 0)) {
+		st = TREG_STATE_UNVERIFIABLE;
+		snprintf(why, sizeof(why), "not fetched: %s%s%s%s", e->error,
+		    e->detail != NULL ? " (" : "",
+		    e->detail != NULL ? e->detail : "",
+		    e->detail != NULL ? ")" : "");
+	} else if (e->damped && e->role == TREG_ROLE_SOURCE) {
+		st = TREG_STATE_UNVERIFIABLE;
+		verdict_date(e->first_failure, date, sizeof(date));
+		snprintf(count, sizeof(count), ", failing %lu/%lu since %s",
+		    (unsigned long)e->failures, (unsigned long)e->dead_after,
+		    date);
+	} else if (e->failures > 0) {
+		snprintf(count, sizeof(count), ", %lu consecutive failure%s",
 		    (unsigned long)e->failures,
 		    verdict_plural(e->failures));
+	}
 
 	rc = verdict_add_reason(v, "%s%s: %s%s", what, verdict_url(e), why,
 	    count);
@@ -212,6 +251,45 @@ verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
 
 	v->flags |= TREG_STATE_BIT(st);
 	return 1;
+}
+
+/*
+ * A source judged on the cell's own region: a change inside it is the
+ * cell's change; a change elsewhere on the page is listed as information
+ * so that one edited paragraph of a page cited by many cells flags only
+ * the cells that rely on it.
+ */
+static int
+verdict_region_changed(struct treg_verdict *v, const struct treg_evidence *e)
+{
+	const char *what = e->region_whole ? "text" : "the cell's evidence";
+	const char *since = e->baseline_archived ?
+	    "the archived copy of" : "baseline";
+	char date[32];
+	int dist;
+	int rc = 0;
+
+	if (!e->has_baseline)
+		return 0;
+	verdict_date(e->baseline_at, date, sizeof(date));
+	if (strcmp(e->region_digest, e->baseline_region_digest) != 0) {
+		dist = treg_simhash_distance(e->region_simhash,
+		    e->baseline_region_simhash);
+		rc = verdict_add_reason(v, "%s: %s changed since %s %s (%s: "
+		    "fingerprint distance %d, %" PRIu32 " -> %" PRIu32
+		    " words)", verdict_url(e), what, since, date,
+		    verdict_size_word(dist), dist,
+		    e->baseline_region_words, e->region_words);
+		v->flags |= TREG_STATE_BIT(TREG_STATE_CHANGED);
+		return rc;
+	}
+	if (e->page_changed || e->chrome_changed)
+		rc = verdict_add_info(v, "%s: page changed outside this "
+		    "cell's evidence since %s: %s", verdict_url(e), date,
+		    e->page_note != NULL ? e->page_note :
+		    e->chrome_changed ? "navigation, header or footer" :
+		    "other passages");
+	return rc;
 }
 
 /*
@@ -226,12 +304,14 @@ verdict_changed(struct treg_verdict *v, const struct treg_evidence *e)
 	int dist;
 	int rc;
 
+	if (e->role == TREG_ROLE_SOURCE && e->has_region)
+		return verdict_region_changed(v, e);
 	if (!e->has_baseline || e->digest[0] == '\0' ||
 	    strcmp(e->digest, e->baseline_digest) == 0)
 		return 0;
 
 	verdict_date(e->baseline_at, date, sizeof(date));
-	dist = verdict_distance(e->simhash, e->baseline_simhash);
+	dist = treg_simhash_distance(e->simhash, e->baseline_simhash);
 
 	if (e->role == TREG_ROLE_ARCHIVE)
 		rc = verdict_add_reason(v, "%s: archived copy changed since "
@@ -416,12 +496,20 @@ treg_verdict_needs_attention(const struct treg_verdict *v)
 void
 treg_evidence_cleanup(struct treg_evidence *ev)
 {
+	size_t i;
+
 	free(ev->url);
 	free(ev->fetch_url);
 	free(ev->error);
 	free(ev->detail);
 	free(ev->final_url);
 	free(ev->quotes);
+	free(ev->page_note);
+	free(ev->reason);
+	free(ev->chain);
+	for (i = 0; i < ev->ndiff; i++)
+		treg_diff_hunk_cleanup(&ev->diff[i]);
+	free(ev->diff);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -444,4 +532,16 @@ treg_verdict_cleanup(struct treg_verdict *v)
 		treg_evidence_cleanup(&v->ev[i]);
 	free(v->ev);
 	memset(v, 0, sizeof(*v));
+}
+
+int
+treg_verdict_damped(uint32_t failures, int64_t first_failure, time_t now,
+    long dead_after, long dead_after_hours)
+{
+	if (failures == 0 || dead_after <= 1)
+		return 0;
+	if ((long)failures < dead_after)
+		return 1;
+	return first_failure > 0 && dead_after_hours > 0 &&
+	    (int64_t)now - first_failure < (int64_t)dead_after_hours * 3600;
 }

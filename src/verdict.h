@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "diff.h"
 #include "digest.h"
 
 /* In order of urgency: a cell's state is the most urgent that applies. */
@@ -61,6 +62,11 @@ struct treg_evidence {
 	uint64_t simhash;
 	uint32_t words;
 
+	unsigned rules;		/* extraction rules version of digest and
+				 * of baseline_digest (0: unknown), so
+				 * baseline.h can re-derive older ones */
+	unsigned baseline_rules;
+
 	int	 has_baseline;
 	int64_t	 baseline_at;
 	char	 baseline_digest[TREG_SHA256_HEXLEN + 1];
@@ -69,6 +75,41 @@ struct treg_evidence {
 
 	int	*quotes;	/* enum treg_quote_result per cell quote */
 	size_t	 nquotes;
+
+	/* The cell's evidence region on this page (region.h), now and at
+	 * the baseline.  With has_region a source's change is judged on
+	 * the region alone; page_changed and chrome_changed say the page
+	 * moved elsewhere, which is information, not a finding. */
+	int	 has_region;
+	int	 region_whole;	/* no quotation placed: the whole text */
+	char	 region_digest[TREG_SHA256_HEXLEN + 1];
+	uint64_t region_simhash;
+	uint32_t region_words;
+	char	 baseline_region_digest[TREG_SHA256_HEXLEN + 1];
+	uint64_t baseline_region_simhash;
+	uint32_t baseline_region_words;
+	int	 baseline_archived;	/* baseline is the archived copy */
+	int	 page_changed;	/* main text outside the region changed */
+	int	 chrome_changed; /* navigation, header or footer changed */
+	char	*page_note;	/* what changed outside, or NULL */
+
+	/* Changed passages, baseline region against now (diff.h); owned. */
+	struct treg_diff_hunk *diff;
+	size_t	 ndiff;
+	size_t	 diff_more;	/* passages left out */
+
+	/* Fetch politeness and flap damping (issue 3). */
+	char	*reason;	/* named reason a rule or limit stopped the
+				 * fetch ("timeout", "blocked",
+				 * "disallowed-by-robots", "soft-404", ...),
+				 * or NULL; owned */
+	char	*chain;		/* redirects, "301 URL -> 302 URL", or
+				 * NULL; owned */
+	int64_t	 first_failure;	/* start of the failure streak; 0 */
+	int	 damped;	/* failing, but not yet long enough to be
+				 * called dead (treg_verdict_damped()) */
+	uint32_t dead_after;	/* failures that make it dead */
+	uint32_t blocked_streak; /* consecutive bot-wall answers */
 };
 
 struct treg_verdict {
@@ -83,6 +124,15 @@ struct treg_verdict {
 	size_t	 nquotes;
 	struct treg_evidence *ev;
 	size_t	 nev;
+	char	**info;		/* page-level facts that flag nothing */
+	size_t	 ninfo;
+	int64_t	 since;		/* when the cell entered this state; 0 if
+				 * unknown (set by the caller) */
+	int64_t	 judged;	/* when it was judged; 0 if unknown (set
+				 * by the caller) */
+	uint32_t order;		/* position in the registry, 1-based; 0 if
+				 * unknown (set by the caller): reports
+				 * list cells in this order */
 };
 
 /* Stable name of a state ("fresh", "quote-missing", ...), static. */
@@ -107,6 +157,15 @@ struct treg_policy {
  */
 int	treg_verdict_judge(struct treg_verdict *v, time_t verified_at,
 	    time_t now, const struct treg_policy *policy);
+
+/*
+ * Flap damping: 1 while a URL that failed failures times in a row, the
+ * first at first_failure, is still only "failing" at now: fewer than
+ * dead_after failures, or spread over less than dead_after_hours.  0
+ * when it is dead (and always when dead_after is 0 or 1).
+ */
+int	treg_verdict_damped(uint32_t failures, int64_t first_failure,
+	    time_t now, long dead_after, long dead_after_hours);
 
 /* 1 when the state needs a maintainer's attention (neither fresh nor
  * no-source), else 0. */

@@ -65,8 +65,11 @@ test_treg_config_load_defaults_without_file(void **state)
 	assert_non_null(cfg->registry);
 	assert_non_null(cfg->state_dir);
 	assert_int_equal(cfg->review_after_days, 90);
+	assert_int_equal(cfg->interval, 24 * 3600);
 	assert_int_equal(cfg->per_host, 2);
 	assert_int_equal(cfg->host_delay_ms, 1000);
+	assert_int_equal(cfg->retry_after_wait, 10);
+	assert_int_equal(cfg->retry_backoff_ms, 1000);
 	assert_int_equal(cfg->nresolve, 0);
 	assert_int_equal(cfg->nallow_address, 0);
 	assert_non_null(strstr(cfg->user_agent, "trustreg-crawl/"));
@@ -140,13 +143,14 @@ test_treg_config_load_every_kind_of_value(void **state)
 	    "max_text = 512K\n"
 	    "review_after_days = 30\n"
 	    "report_time = 05:30\n"
+	    "interval = 12h\n"
 	    "log_level = debug\n"
 	    "\n"
 	    "[network]\n"
 	    "resolve = trustcenter.cohere.com:443:127.0.0.1\n"
 	    "resolve = cohere.com:443:127.0.0.1\n"
 	    "allow_address = 127.0.0.1\n"
-	    "ca_file = /tmp/ca.pem\n");
+	    "ca_file = /dev/null\n");
 
 	rc = treg_config_load(path, &cfg, NULL);
 
@@ -157,12 +161,14 @@ test_treg_config_load_every_kind_of_value(void **state)
 	assert_int_equal(cfg->max_text, 512 * 1024);
 	assert_int_equal(cfg->review_after_days, 30);
 	assert_string_equal(cfg->report_time, "05:30");
+	assert_int_equal(cfg->interval, 12 * 3600);
+	assert_int_equal(cfg->registry_interval, 3600);
 	assert_string_equal(cfg->log_level, "debug");
 	assert_int_equal(cfg->nresolve, 2);
 	assert_string_equal(cfg->resolve[1], "cohere.com:443:127.0.0.1");
 	assert_int_equal(cfg->nallow_address, 1);
 	assert_string_equal(cfg->allow_address[0], "127.0.0.1");
-	assert_string_equal(cfg->ca_file, "/tmp/ca.pem");
+	assert_string_equal(cfg->ca_file, "/dev/null");
 	assert_non_null(strstr(cfg->user_agent, "(+mailto:ops@example.org)"));
 	treg_config_free(cfg);
 	unlink(path);
@@ -268,6 +274,35 @@ test_treg_config_load_bad_connect_to(void **state)
 }
 
 static void
+test_treg_config_load_allow_address_not_literal(void **state)
+{
+	expect_error("[network]\nallow_address = localhost\n",
+	    "2: allow_address: \"localhost\" is not an IPv4 or IPv6 "
+	    "address");
+}
+
+static void
+test_treg_config_load_ca_file_missing(void **state)
+{
+	expect_error("[network]\nca_file = /nonexistent/ca.pem\n",
+	    "2: ca_file: /nonexistent/ca.pem: No such file or directory");
+}
+
+static void
+test_treg_config_load_directory(void **state)
+{
+	struct treg_config *cfg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_config_load("/tmp", &cfg, &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "/tmp: not a regular file");
+	free(err);
+}
+
+static void
 test_treg_config_load_missing_file(void **state)
 {
 	struct treg_config *cfg = NULL;
@@ -305,6 +340,10 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_long_line),
 		cmocka_unit_test(test_treg_config_load_bad_resolve),
 		cmocka_unit_test(test_treg_config_load_bad_connect_to),
+		cmocka_unit_test(
+		    test_treg_config_load_allow_address_not_literal),
+		cmocka_unit_test(test_treg_config_load_ca_file_missing),
+		cmocka_unit_test(test_treg_config_load_directory),
 		cmocka_unit_test(test_treg_config_load_missing_file),
 	};
 

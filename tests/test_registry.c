@@ -648,6 +648,58 @@ test_treg_registry_load_buffer_bad_urls(void **state)
 	}
 }
 
+/* Issue 4: per-source extraction selectors, the cell's own winning over
+ * its offering's. */
+static void
+test_treg_registry_load_buffer_extract_selectors(void **state)
+{
+	const char *json = "{\"offerings\": [{\"id\": \"x\", \"name\": \"X\", "
+	    "\"extract\": {\"drop\": [\"#cookie-banner\", \".ad\"]}, "
+	    "\"dimensions\": {\"gpai_cop\": {\"value\": \"yes_public\", "
+	    "\"confidence\": \"high\", \"verified\": \"2026-07-05\"}, "
+	    "\"hipaa_baa\": {\"value\": \"partial\", \"confidence\": "
+	    "\"low\", \"verified\": \"2026-07-05\", \"extract\": "
+	    "{\"keep\": [\"main\"]}}}}]}";
+	struct treg_registry *reg = NULL;
+	const struct treg_cell *cop, *baa;
+	char *err = NULL;
+
+	assert_int_equal(treg_registry_load_buffer("buf", json, strlen(json),
+	    &reg, &err), 0);
+	cop = find_cell(&reg->offerings[0], "gpai_cop");
+	baa = find_cell(&reg->offerings[0], "hipaa_baa");
+
+	assert_null(err);
+	assert_int_equal(cop->ndrop, 2);
+	assert_string_equal(cop->drop[1], ".ad");
+	assert_int_equal(cop->nkeep, 0);
+	assert_int_equal(baa->nkeep, 1);
+	assert_string_equal(baa->keep[0], "main");
+	assert_int_equal(baa->ndrop, 0);
+	assert_int_equal(baa->nattrs, 0);
+	treg_registry_free(reg);
+}
+
+static void
+test_treg_registry_load_buffer_extract_bad_selector(void **state)
+{
+	expect_buffer_error("{\"offerings\": [{\"id\": \"x\", \"name\": \"X\", "
+	    "\"extract\": {\"drop\": [\"aside\", \"div > p\"]}, "
+	    "\"dimensions\": {}}]}",
+	    "buf: offerings[0].extract.drop[1]: not a tag, #id or .class "
+	    "selector: \"div > p\"");
+	expect_buffer_error("{\"offerings\": [{\"id\": \"x\", \"name\": \"X\", "
+	    "\"dimensions\": {\"gpai_cop\": {\"value\": \"yes_public\", "
+	    "\"confidence\": \"high\", \"verified\": \"2026-07-05\", "
+	    "\"extract\": {\"keep\": \"main\"}}}}]}",
+	    "buf: offerings[0].dimensions.gpai_cop.extract.keep: not an "
+	    "array");
+	expect_buffer_error("{\"offerings\": [{\"id\": \"x\", \"name\": \"X\", "
+	    "\"extract\": {\"select\": []}, \"dimensions\": {}}]}",
+	    "buf: offerings[0].extract: unknown member (keep or drop): "
+	    "\"select\"");
+}
+
 static void
 test_treg_registry_load_buffer_user_only(void **state)
 {
@@ -765,6 +817,10 @@ main(void)
 		cmocka_unit_test(test_treg_registry_load_shipped_cells),
 		cmocka_unit_test(test_treg_registry_load_shipped_quotes),
 		cmocka_unit_test(test_treg_registry_load_malformed_json),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_extract_selectors),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_extract_bad_selector),
 		cmocka_unit_test(test_treg_registry_load_duplicate_key),
 		cmocka_unit_test(test_treg_registry_load_invalid_utf8),
 		cmocka_unit_test(test_treg_registry_load_empty_file),

@@ -185,7 +185,7 @@ test_verdict_judge_dead_fetch_failed(void **state)
 	assert_int_equal(v.flags, TREG_STATE_BIT(TREG_STATE_DEAD));
 	assert_int_equal(v.nreasons, 1);
 	assert_string_equal(v.reasons[0], "https://trustcenter.cohere.com/: "
-	    "fetch failed: timeout (no answer in 30 s), failing 1 time");
+	    "fetch failed: timeout (no answer in 30 s), 1 consecutive failure");
 	treg_verdict_cleanup(&v);
 }
 
@@ -204,7 +204,7 @@ test_verdict_judge_dead_http_404(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(v.state, TREG_STATE_DEAD);
 	assert_string_equal(v.reasons[0], "https://trustcenter.cohere.com/: "
-	    "HTTP 404, failing 3 times");
+	    "HTTP 404, 3 consecutive failures");
 	treg_verdict_cleanup(&v);
 }
 
@@ -449,7 +449,8 @@ test_verdict_judge_archive_failed_unverifiable(void **state)
 	assert_int_equal(v.state, TREG_STATE_UNVERIFIABLE);
 	assert_int_equal(v.flags, TREG_STATE_BIT(TREG_STATE_UNVERIFIABLE));
 	assert_true(has_reason(&v, "archived copy https://web.archive.org/"));
-	assert_true(has_reason(&v, "fetch failed: connect, failing 2 times"));
+	assert_true(has_reason(&v,
+	    "fetch failed: connect, 2 consecutive failures"));
 	treg_verdict_cleanup(&v);
 }
 
