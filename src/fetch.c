@@ -1204,6 +1204,8 @@ prereq_cb(void *userp, char *primary_ip, char *local_ip, int primary_port,
 	struct fetch_host *h = t->host;
 
 	h->last_start = now_ms();
+	log_debug("fetch", "url=%s host=%s sent at_ms=%lld", t->url, h->name,
+	    (long long)h->last_start);
 	if (!t->sent) {
 		t->sent = 1;
 		h->unsent--;

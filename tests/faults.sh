@@ -443,12 +443,26 @@ check "crawler never runs more than per_host transfers to a host" \
     test "$own_active" -eq 2
 check "the burst host reached the cap (the test bites)" \
     test "$burst_active" -eq 2
-check "two requests to one host never closer than host_delay_ms" \
-    test "$min_gap" -ge 200
+# The crawler's own clock (the moment each request goes out) must keep
+# the delay exactly; the fixture stamps a request when it has read it,
+# which its own scheduling on a loaded machine can shift by some tens of
+# milliseconds, so its view gets that much tolerance.
+own_gap=$(awk '/ fetch: url=.* sent at_ms=/ {
+	h = $0; sub(/.* host=/, "", h); sub(/ .*/, "", h)
+	t = $0; sub(/.*at_ms=/, "", t)
+	if (h ~ /^(redir|loop|gate)\.test$|^web\.archive\.org$/) next
+	if (h in last) { d = t - last[h]; if (m == "" || d < m) m = d }
+	last[h] = t
+    } END { print m + 0 }' "$WORK/run1.err")
+check "requests to one host sent at least host_delay_ms apart" \
+    test "$own_gap" -ge 200
+check "the fixture sees requests to one host about host_delay_ms apart" \
+    test "$min_gap" -ge 150
 echo "figure: max concurrent connections per host seen by the fixture:" \
     "$max_active (cap 2); stall host: $slow_active (closed, not yet noticed)"
 echo "figure: max concurrent transfers per host in the crawler: $own_active"
-echo "figure: min spacing of requests to one host: ${min_gap} ms (delay 200)"
+echo "figure: min spacing of requests to one host: ${own_gap} ms sent," \
+    "${min_gap} ms seen by the fixture (delay 200)"
 
 # Second and third checks of offering "again": conditional GET economy,
 # the 503 form of BR-12, bot-wall streak, flap damping over failures.
