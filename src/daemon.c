@@ -10,11 +10,9 @@
  * libsystemd is needed.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
@@ -27,6 +25,7 @@
 
 #include <event2/event.h>
 
+#include "baseline.h"
 #include "buf.h"
 #include "config.h"
 #include "crawl.h"
@@ -140,55 +139,11 @@ daemon_status(struct daemon *d)
 	daemon_notify(d, msg);
 }
 
-int
-treg_daemon_write_file(const char *path, int (*fill)(void *arg, FILE *out),
-    void *arg)
-{
-	char *tmp = NULL;
-	FILE *fp = NULL;
-	int fd = -1, rc;
-
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	fp = fdopen(fd, "w");
-	if (fp == NULL) {
-		rc = -errno;
-		goto out;
-	}
-	fd = -1;
-	rc = fill(arg, fp);
-	if (rc == 0 && fflush(fp) != 0)
-		rc = -errno;
-	if (rc == 0 && fsync(fileno(fp)) != 0)
-		rc = -errno;
-	if (fclose(fp) != 0 && rc == 0)
-		rc = -errno;
-	fp = NULL;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-out:
-	if (fp != NULL)
-		fclose(fp);
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
 struct daemon_cells {
 	struct treg_verdict *v;
 	size_t	 n;
 	size_t	 cap;
-	enum treg_report_format fmt;
 	time_t	 now;
-	const struct treg_report_health *health;
 };
 
 static int
@@ -211,64 +166,58 @@ daemon_collect_cb(void *arg, const char *key, const char *data, size_t len)
 	return 0;
 }
 
-static int
-daemon_fill_report_cb(void *arg, FILE *out)
+/*
+ * Writes the report of every verdict the store holds through the report
+ * module: STATE_DIR/reports/report-YYYY-MM-DD.{txt,json,html,atom} and
+ * reports/latest.*, each replaced whole so a reader never sees half.
+ */
+/* History retention once a report is out, so pruning never races the
+ * report's reading; a failure loses nothing and is only logged. */
+static void
+daemon_prune(struct daemon *d, time_t now)
 {
-	struct daemon_cells *cells = arg;
+	struct treg_baseline_pruned pruned;
+	int rc;
 
-	return treg_report_write(out, cells->fmt, cells->v, cells->n,
-	    cells->now, cells->health);
+	rc = treg_baseline_prune(d->store, (int64_t)now -
+	    (int64_t)d->cfg->history_days * 86400, &pruned);
+	if (rc == 0)
+		rc = treg_store_commit(d->store);
+	else
+		treg_store_abort(d->store);
+	if (rc < 0)
+		log_warn("daemon", "history pruning failed: err=%s",
+		    strerror(-rc));
 }
 
-/*
- * Writes STATE_DIR/report-latest.txt and .json from the verdicts the
- * store holds, each replaced atomically so a reader never sees half.
- * XXX: one report is kept, overwritten each time; dated report files
- * under STATE_DIR/reports/ (issue 5) are not written by the daemon yet,
- * so earlier nights' reports are only in the journal's notice lines.
- */
 static int
 daemon_write_report(struct daemon *d, const char *why)
 {
 	struct treg_report_health health = { d->fetched, d->failed, 0 };
 	struct daemon_cells cells;
-	char *txt = NULL, *json = NULL;
 	size_t i, flagged = 0;
-	int rc = -ENOMEM;
+	int rc;
 
 	memset(&cells, 0, sizeof(cells));
 	cells.now = time(NULL);
-	cells.health = &health;
-	if (asprintf(&txt, "%s/report-latest.txt", d->cfg->state_dir) < 0)
-		txt = NULL;
-	if (asprintf(&json, "%s/report-latest.json", d->cfg->state_dir) < 0)
-		json = NULL;
-	if (txt == NULL || json == NULL)
-		goto out;
-
 	rc = treg_store_foreach_cell(d->store, daemon_collect_cb, &cells);
-	if (rc < 0)
-		goto out;
-	cells.fmt = TREG_REPORT_TEXT;
-	rc = treg_daemon_write_file(txt, daemon_fill_report_cb, &cells);
 	if (rc == 0) {
-		cells.fmt = TREG_REPORT_JSON;
-		rc = treg_daemon_write_file(json, daemon_fill_report_cb,
-		    &cells);
+		treg_report_sort(cells.v, cells.n);
+		rc = treg_report_write_all(d->cfg->state_dir, cells.v,
+		    cells.n, cells.now, &health);
 	}
 	for (i = 0; i < cells.n; i++)
 		if (treg_verdict_needs_attention(&cells.v[i]))
 			flagged++;
-out:
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
 	else
-		log_notice("daemon", "report written (%s) path=%s cells=%zu "
-		    "flagged=%zu", why, txt, cells.n, flagged);
+		log_notice("daemon", "report written (%s) dir=%s/reports "
+		    "cells=%zu flagged=%zu", why, d->cfg->state_dir, cells.n,
+		    flagged);
 	treg_crawl_verdicts_free(cells.v, cells.n);
-	free(txt);
-	free(json);
+	daemon_prune(d, cells.now);
 	malloc_trim(0);
 	return rc;
 }
@@ -849,6 +798,8 @@ daemon_reload(struct daemon *d)
 		daemon_notify(d, "READY=1");
 		return;
 	}
+	/* XXX: the store stays open across a reload, so a changed
+	 * state_dir is ignored until the daemon restarts. */
 	if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0)
 		log_warn("daemon", "state_dir changed; it takes effect at "
 		    "the next start");
@@ -883,6 +834,7 @@ daemon_reload(struct daemon *d)
 		event_base_loopbreak(d->base);
 		return;
 	}
+	treg_crawl_set_offerings(d->crawl, d->offers, d->noffer);
 	daemon_plan_report(d);
 	d->registry_busy = 0;
 	daemon_registry_plan(d, 0);
@@ -1011,6 +963,8 @@ daemon_start(struct daemon *d)
 	d->crawl = treg_crawl_new(d->base, d->cfg, d->store, &d->hooks, d);
 	if (d->crawl == NULL)
 		return -ENOMEM;
+	/* Per-source selectors travel with the offerings. */
+	treg_crawl_set_offerings(d->crawl, d->offers, d->noffer);
 	rc = daemon_events(d);
 	if (rc < 0)
 		return rc;

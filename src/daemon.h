@@ -10,8 +10,6 @@
 #ifndef TREG_DAEMON_H
 #define TREG_DAEMON_H
 
-#include <stdio.h>
-
 struct treg_config;
 struct treg_registry;
 
@@ -42,12 +40,5 @@ int	treg_daemon_registry_is_url(const char *registry);
  */
 int	treg_daemon_cached_registry(const struct treg_config *cfg,
 	    struct treg_registry **regp, char **errp);
-
-/*
- * Writes text to path atomically: a temporary file beside it, flushed to
- * disk, then renamed over it.  Returns 0 or a negative errno.
- */
-int	treg_daemon_write_file(const char *path,
-	    int (*fill)(void *arg, FILE *out), void *arg);
 
 #endif

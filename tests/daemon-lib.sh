@@ -89,6 +89,15 @@ fetches() {
 	grep -v robots.txt "$WORK/requests.log" 2>/dev/null | grep -c -- "$1"
 }
 
+# quiet COMMAND...: runs it with its output thrown away.
+quiet() { "$@" >/dev/null 2>&1; }
+
+# report_ok CONF: --report opens the store and judges (exit 0 or 1).
+report_ok() {
+	"$TREG_BIN" --config "$1" --report >/dev/null 2>&1
+	[ $? -le 1 ]
+}
+
 at_least() { [ "$(fetches "$1")" -ge "$2" ]; }
 
 # distinct_fetched_ge N: at least N distinct URLs were requested.
