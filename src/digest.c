@@ -307,10 +307,17 @@ treg_simhash_add_text(struct treg_simhash *sh, const char *text, size_t len)
 	int k;
 
 	while (i < len) {
-		if (s[i] < 0x80) {
-			if (simhash_fold[s[i]] != 0) {
+		if (s[i] < 0x80 && simhash_fold[s[i]] != 0) {
+			/* A run of ASCII word bytes, the bulk of any text. */
+			do {
 				word_hash_byte(&w, simhash_fold[s[i]]);
-			} else if (w.len > 0) {
+				i++;
+			} while (i < len && s[i] < 0x80 &&
+			    simhash_fold[s[i]] != 0);
+			continue;
+		}
+		if (s[i] < 0x80) {
+			if (w.len > 0) {
 				simhash_add_hash(sh, word_hash_end(&w));
 				words++;
 			}

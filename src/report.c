@@ -1133,13 +1133,22 @@ report_put_failure(FILE *out, const struct report_failure *f, size_t n)
  * at the top when every URL failed (the network, not the registry, is
  * then the likely trouble).
  */
+/*
+ * Every fetched evidence URL of the verdicts, sorted by URL, as a malloc'd
+ * array in *fp (NULL when none), with the number of distinct URLs and of
+ * those whose latest fetch failed.  Returns 0 or -ENOMEM.
+ */
 static int
-report_put_failures(FILE *out, const struct treg_verdict *v, size_t n)
+report_failures_collect(const struct treg_verdict *v, size_t n,
+    struct report_failure **fp, size_t *nfp, size_t *nurlsp,
+    size_t *nfailedp)
 {
 	struct report_failure *f = NULL;
-	size_t i, j, nf = 0, cap = 0, nurls = 0, nfailed = 0, start;
-	int failed, rc = 0;
+	size_t i, j, nf = 0, cap = 0, start;
+	int failed;
 
+	*fp = NULL;
+	*nfp = *nurlsp = *nfailedp = 0;
 	for (i = 0; i < n; i++)
 		cap += v[i].nev;
 	if (cap == 0)
@@ -1162,9 +1171,24 @@ report_put_failures(FILE *out, const struct treg_verdict *v, size_t n)
 		for (i = start; i < nf && strcmp(f[i].e->fetch_url,
 		    f[start].e->fetch_url) == 0; i++)
 			failed |= report_fetch_failed(f[i].e);
-		nurls++;
-		nfailed += failed;
+		(*nurlsp)++;
+		*nfailedp += (size_t)failed;
 	}
+	*fp = f;
+	*nfp = nf;
+	return 0;
+}
+
+static int
+report_put_failures(FILE *out, const struct treg_verdict *v, size_t n)
+{
+	struct report_failure *f = NULL;
+	size_t i, j, nf = 0, nurls = 0, nfailed = 0, start;
+	int rc;
+
+	rc = report_failures_collect(v, n, &f, &nf, &nurls, &nfailed);
+	if (rc < 0)
+		return rc;
 	if (nurls > 0 && nfailed == nurls)
 		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
 		    "network reachable?\n\n", nurls, nurls == 1 ? "" : "s",
@@ -1368,6 +1392,8 @@ static const char report_css[] =
 	"h3{font-size:15px;margin:18px 0 8px;text-transform:uppercase;"
 	"letter-spacing:.04em;color:#4a5568}\n"
 	".meta{color:#5b6573;font-size:13px}\n"
+	".alarm{background:#fdecea;border:1px solid #c62828;color:#8e1c1c;"
+	"padding:8px 12px;border-radius:6px;font-weight:600}\n"
 	".counts{display:flex;flex-wrap:wrap;gap:8px;padding:0;"
 	"list-style:none;margin:14px 0}\n"
 	".counts li{background:#fff;border:1px solid #d8dce3;"
@@ -1583,6 +1609,24 @@ report_html_quiet(FILE *out, const struct treg_verdict *v, size_t n,
 	return rc;
 }
 
+/* The warning that every evidence URL failed, as the text report says
+ * it at its top. */
+static int
+report_html_all_failed(FILE *out, const struct treg_verdict *v, size_t n)
+{
+	struct report_failure *f = NULL;
+	size_t nf = 0, nurls = 0, nfailed = 0;
+	int rc;
+
+	rc = report_failures_collect(v, n, &f, &nf, &nurls, &nfailed);
+	free(f);
+	if (rc == 0 && nurls > 0 && nfailed == nurls)
+		fprintf(out, "<p class=\"alarm\">All %zu evidence URL%s failed "
+		    "on %s latest fetch: is the network reachable?</p>\n",
+		    nurls, nurls == 1 ? "" : "s", nurls == 1 ? "its" : "their");
+	return rc;
+}
+
 static int
 report_write_html(FILE *out, const struct treg_verdict *v, size_t n,
     time_t generated, const struct treg_report_health *health)
@@ -1627,7 +1671,13 @@ report_write_html(FILE *out, const struct treg_verdict *v, size_t n,
 		    "</span></li>\n", count[s],
 		    treg_state_name((enum treg_state)s),
 		    treg_state_name((enum treg_state)s));
-	fprintf(out, "</ul>\n</header>\n<main>\n<h2>Needs attention (%zu)"
+	fputs("</ul>\n", out);
+	rc = report_html_all_failed(out, v, n);
+	if (rc < 0) {
+		free(flagged);
+		return rc;
+	}
+	fprintf(out, "</header>\n<main>\n<h2>Needs attention (%zu)"
 	    "</h2>\n", nflagged);
 	if (nflagged == 0)
 		fputs("<p>Nothing needs a maintainer today.</p>\n", out);

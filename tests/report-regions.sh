@@ -198,7 +198,7 @@ check "run 5: the trust page keeps its first and latest observations" \
 	sed '/<\/main>/,$d' "$F/trust-v2.html"
 	i=0
 	while [ $i -lt 6000 ]; do
-		echo "<p>Padding paragraph $i of a large page, for the spill.</p>"
+		echo "<p>Padding paragraph $i of a large page.</p>"
 		i=$((i + 1))
 	done
 	echo "</main></body></html>"

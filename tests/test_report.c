@@ -247,6 +247,11 @@ test_report_write_text_all_failed_said_at_top(void **state)
 	    "URLs)\n"));
 	assert_non_null(strstr(text, ", 1 consecutive failure;"));
 	free(text);
+	text = render(TREG_REPORT_HTML, v, 2, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "<p class=\"alarm\">All 2 evidence URLs "
+	    "failed on their latest fetch"));
+	free(text);
 	cleanup_n(v, 2);
 }
 

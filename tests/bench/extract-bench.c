@@ -21,8 +21,8 @@
 #include "extract.h"
 
 #define CHUNK		16384		/* what libcurl typically hands over */
-#define MIN_SECONDS	1.0		/* per timed round */
-#define ROUNDS		5		/* best of */
+#define MIN_SECONDS	0.25		/* per timed round */
+#define ROUNDS		15		/* best of */
 #define BIG_BYTES	(50 * 1000 * 1000)
 #define MAX_TEXT	(2 * 1024 * 1024)	/* the max_text default */
 
