@@ -7,6 +7,7 @@
  * names FILE:LINE.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,7 @@ struct config_parse {
 	const char *path;
 	int	 line;		/* of the last line read */
 	int	 long_line;	/* line number of a too-long line, or 0 */
+	int	 nul_line;	/* line number of a NUL byte, or 0 */
 	int	 max_line;	/* longest line inih takes, with newline */
 	char	*err;		/* first error, "FILE:LINE: message" */
 	int	 seen[64];	/* line where each scalar key was set */
@@ -454,6 +456,10 @@ config_handler_cb(void *user, const char *section, const char *name,
 
 	if (p->err != NULL)
 		return 0;
+	if (p->nul_line != 0) {
+		p->line = p->nul_line;
+		return config_error(p, "NUL byte in a text file");
+	}
 	if (p->long_line != 0)
 		return config_error(p, "line longer than %d bytes",
 		    p->max_line - 2);
@@ -482,29 +488,35 @@ config_handler_cb(void *user, const char *section, const char *name,
 	return config_set(p, key, value);
 }
 
-/* fgets with a line counter; a line that does not fit is remembered as an
- * error rather than fed to inih in pieces. */
+/*
+ * Reads one line for inih, counting lines.  A line too long for inih's
+ * fixed buffer, or holding a NUL byte (which a C string would silently
+ * end at), is remembered as an error rather than fed to inih in pieces.
+ */
 static char *
 config_reader_cb(char *str, int num, void *stream)
 {
 	struct config_parse *p = stream;
-	size_t len;
-	int c;
+	int c, len = 0;
 
 	/* inih's line buffer is fixed when the library is built. */
 	p->max_line = num;
-	if (fgets(str, num, p->fp) == NULL)
+	c = getc(p->fp);
+	if (c == EOF)
 		return NULL;
 	p->line++;
 
-	len = strlen(str);
-	if (len > 0 && str[len - 1] != '\n' && !feof(p->fp)) {
-		if (p->long_line == 0)
+	for (; c != EOF; c = getc(p->fp)) {
+		if (c == '\0' && p->nul_line == 0)
+			p->nul_line = p->line;
+		if (len < num - 1)
+			str[len++] = c == '\0' ? ' ' : (char)c;
+		else if (p->long_line == 0)
 			p->long_line = p->line;
-		do
-			c = fgetc(p->fp);
-		while (c != '\n' && c != EOF);
+		if (c == '\n')
+			break;
 	}
+	str[len] = '\0';
 	return str;
 }
 
@@ -538,7 +550,7 @@ treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 {
 	struct config_parse p;
 	struct stat st;
-	int rc, first_bad;
+	int rc, first_bad, fd = -1;
 
 	memset(&p, 0, sizeof(p));
 	if (errp != NULL)
@@ -554,19 +566,27 @@ treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 	}
 
 	p.path = path;
-	p.fp = fopen(path, "r");
-	if (p.fp == NULL) {
+	/* Non-blocking open, so a FIFO named by mistake cannot hang us
+	 * before the regular-file check refuses it. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		rc = -errno;
 		if (asprintf(&p.err, "%s: %s", path, strerror(errno)) < 0)
 			p.err = NULL;
 		goto out;
 	}
-	if (fstat(fileno(p.fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		rc = -EINVAL;
 		if (asprintf(&p.err, "%s: not a regular file", path) < 0)
 			p.err = NULL;
 		goto out;
 	}
+	p.fp = fdopen(fd, "r");
+	if (p.fp == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	fd = -1;
 
 	first_bad = ini_parse_stream(config_reader_cb, &p, config_handler_cb,
 	    &p);
@@ -576,6 +596,10 @@ treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 		    "[SECTION])");
 	} else if (first_bad < 0 && p.err == NULL) {
 		config_error(&p, "out of memory");
+	}
+	if (p.err == NULL && p.nul_line != 0) {
+		p.line = p.nul_line;
+		config_error(&p, "NUL byte in a text file");
 	}
 	if (p.err == NULL && p.long_line != 0) {
 		p.line = p.long_line;
@@ -592,6 +616,8 @@ treg_config_load(const char *path, struct treg_config **cfgp, char **errp)
 	}
 
 out:
+	if (fd >= 0)
+		close(fd);
 	if (p.fp != NULL)
 		fclose(p.fp);
 	if (rc < 0) {

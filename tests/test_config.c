@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -303,6 +305,54 @@ test_treg_config_load_directory(void **state)
 }
 
 static void
+test_treg_config_load_nul_bytes(void **state)
+{
+	struct treg_config *cfg = NULL;
+	char *err = NULL, *want = NULL;
+	const char text[] = "retries = 1\n\0\0\0\nretries = 2\n";
+	const char *path;
+	int fd, rc;
+
+	path = write_conf("");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+	    (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_true(asprintf(&want, "%s:2: NUL byte in a text file",
+	    path) > 0);
+
+	rc = treg_config_load(path, &cfg, &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, want);
+	free(err);
+	free(want);
+	unlink(path);
+}
+
+static void
+test_treg_config_load_fifo(void **state)
+{
+	char path[] = "/tmp/treg-test-fifo-XXXXXX";
+	struct treg_config *cfg = NULL;
+	char *err = NULL;
+	int rc;
+
+	assert_non_null(mkdtemp(path));
+	strcat(path, "/f");
+	assert_int_equal(mkfifo(path, 0600), 0);
+
+	rc = treg_config_load(path, &cfg, &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, ": not a regular file"));
+	free(err);
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+}
+
+static void
 test_treg_config_load_missing_file(void **state)
 {
 	struct treg_config *cfg = NULL;
@@ -344,6 +394,8 @@ main(void)
 		    test_treg_config_load_allow_address_not_literal),
 		cmocka_unit_test(test_treg_config_load_ca_file_missing),
 		cmocka_unit_test(test_treg_config_load_directory),
+		cmocka_unit_test(test_treg_config_load_nul_bytes),
+		cmocka_unit_test(test_treg_config_load_fifo),
 		cmocka_unit_test(test_treg_config_load_missing_file),
 	};
 
