@@ -333,13 +333,13 @@ test_treg_config_load_nul_bytes(void **state)
 static void
 test_treg_config_load_fifo(void **state)
 {
-	char path[] = "/tmp/treg-test-fifo-XXXXXX";
+	char path[64] = "/tmp/treg-test-fifo-XXXXXX";
 	struct treg_config *cfg = NULL;
 	char *err = NULL;
 	int rc;
 
 	assert_non_null(mkdtemp(path));
-	strcat(path, "/f");
+	strncat(path, "/f", sizeof(path) - strlen(path) - 1);
 	assert_int_equal(mkfifo(path, 0600), 0);
 
 	rc = treg_config_load(path, &cfg, &err);
