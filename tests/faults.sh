@@ -13,7 +13,7 @@ F=$FIXTURES/faults
 TEST_HOSTS="fixture.test slow.test big.test robots.test robots5.test
 rate.test rate2.test wait.test wall.test web.archive.org redir.test
 etag.test soft.test gate.test loop.test br.test terms.test reset.test
-err.test burst.test"
+err.test burst.test b.test rstall.test gz.test"
 
 check "shared cases present in \$TREG_SHARED/cases" \
     test -r "$C/BR-16/step1.http"
@@ -33,10 +33,39 @@ head -c 67108864 /dev/zero | gzip -9 >"$WORK/bomb.gz"
 	cat "$WORK/bomb.gz"
 } >"$WORK/bomb.http"
 
+# A robots.txt whose rules are followed by 30 MiB of comment, past any
+# max_body: its first 500 KiB still apply (RFC 9309).
+{
+	printf 'User-agent: *\nDisallow: /p\n'
+	head -c 31457280 /dev/zero | tr '\0' '#'
+} >"$WORK/bigrobots.txt"
+# One that allows everything but never arrives whole.
+{
+	printf 'User-agent: *\nAllow: /\n'
+	head -c 8000 /dev/zero | tr '\0' '#'
+} >"$WORK/stallrobots.txt"
+
+# The page gzip'd, then cut after half its coded bytes with a
+# Content-Length that matches the cut: whole for HTTP, not for gzip.
+gzip -9 -c "$F/page.html" >"$WORK/page.gz"
+half=$(( $(wc -c <"$WORK/page.gz") / 2 ))
+{
+	printf 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n'
+	printf 'Content-Encoding: gzip\r\nConnection: close\r\n'
+	printf 'Content-Length: %s\r\n\r\n' "$half"
+	head -c "$half" "$WORK/page.gz"
+} >"$WORK/gzcut.http"
+
 W1=/web/20240301000000id_/http://example.test
 cat >"$WORK/routes" <<ROUTES
 robots.test /robots.txt page $F/robots.txt type=text/plain
 robots5.test /robots.txt status 503
+b.test /robots.txt page $WORK/bigrobots.txt type=text/plain
+b.test /p* page $F/page.html
+rstall.test /robots.txt page $WORK/stallrobots.txt stall-after=1000
+rstall.test /page page $F/page.html
+gz.test /g page $F/page.html gzip count=1
+gz.test /g raw $WORK/gzcut.http
 # BR-05: short body then silence; a server that never answers; a fast one
 slow.test /slow raw $C/BR-05/response.http stall-after=100000
 slow.test /never status 200 silent
@@ -155,7 +184,9 @@ cells unsafe "https://127.0.0.2:$P/direct" "https://evil.test:$P/x" \
 cells polite https://robots.test/private https://robots.test/a \
     https://robots.test/b https://robots5.test/page https://rate.test/models \
     https://rate.test/other https://rate2.test/models \
-    https://wait.test/secs https://wait.test/date
+    https://wait.test/secs https://wait.test/date https://rstall.test/page
+cells bigrobots https://b.test/p1 https://b.test/p2 https://b.test/p3
+cells gzcut https://gz.test/g
 cells again https://wall.test/evidence/trust-center https://etag.test/p1 \
     https://etag.test/p2 https://etag.test/p3 https://soft.test/gone \
     https://err.test/404 https://err.test/500 https://err.test/retry \
@@ -344,6 +375,10 @@ check "robots.txt fetched once per host" \
     test "$(hits robots.test /robots.txt)" -eq 1
 check "robots.txt 5xx: host treated as disallowed" \
     src_is run1 polite trust_center .error disallowed-by-robots
+check "robots.txt 200 then stalled: host treated as disallowed" \
+    src_is run1 polite gpai_cop .error disallowed-by-robots
+check "robots.txt 200 then stalled: page not requested" \
+    no_hits rstall.test /page
 spacing_ab() {
 	a=$(awk '$2 == "robots.test" && $4 == "/a" { print $1 }' \
 	    "$WORK/requests.log")
@@ -491,6 +526,36 @@ check "BR-12 blocked twice: needs archive/manual check" \
 check "404 twice (dead_after_failures 2): dead" \
     state_is run2 again gdpr_dpa dead
 check "404 dead: error status kept" src_is run2 again gdpr_dpa .status 404
+
+# robots.txt over max_body (10 MiB here, the file is 30 MiB): the rules
+# at its start still disallow /p1 /p2 /p3, which are never requested.
+cp "$WORK/conf" "$WORK/conf.saved"
+sed -i 's/^max_body = .*/max_body = 10485760/;
+    s/^max_decoded = .*/max_decoded = 10485760/' "$WORK/conf"
+crawl robig 2026-07-07T00:00:00Z bigrobots
+mv "$WORK/conf.saved" "$WORK/conf"
+for d in soc2_type2 iso_27001 iso_42001; do
+	check "robots.txt over max_body: $d disallowed-by-robots" \
+	    src_is robig bigrobots "$d" .error disallowed-by-robots
+done
+for p in /p1 /p2 /p3; do
+	check "robots.txt over max_body: $p never requested" no_hits b.test "$p"
+done
+check "robots.txt over max_body: fetched (and cut) once" \
+    test "$(hits b.test /robots.txt)" -eq 1
+
+# A gzip body cut short of its end and CRC, though its Content-Length is
+# met, is not the page: the first run's digest stands, nothing changed.
+crawl gz1 2026-07-07T00:00:00Z gzcut
+crawl gz2 2026-07-08T00:00:00Z gzcut
+gz_digest=$(ev gz1 gzcut soc2_type2 source .digest)
+check "gzip whole: fetched and hashed" \
+    test -n "$gz_digest" -a "$gz_digest" != null
+check "gzip cut short: undecodable-body" \
+    src_is gz2 gzcut soc2_type2 .error undecodable-body
+check "gzip cut short: not changed" state_not gz2 gzcut soc2_type2 changed
+check "gzip cut short: previous digest kept as the baseline" \
+    src_is gz2 gzcut soc2_type2 .baseline.digest "$gz_digest"
 
 # Figures: time to stop and peak RSS for endless, drip and bomb, each in a
 # run of its own without retries, against a baseline run of one page.

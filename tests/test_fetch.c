@@ -238,6 +238,24 @@ srv_big_headers(struct srv_conn *c)
 	    "Content-Length: 2\r\n\r\nok");
 }
 
+/* The gzip page of BR-06 cut after half its coded body, with a
+ * Content-Length that matches the cut: complete for HTTP, not for gzip. */
+static void
+srv_gzip_cut(struct srv_conn *c)
+{
+	const char *file = c->s->files[F_GZIP], *body;
+	size_t half;
+
+	body = strstr(file, "\r\n\r\n");
+	assert_non_null(body);
+	body += 4;
+	half = (c->s->lens[F_GZIP] - (size_t)(body - file)) / 2;
+	srv_sendf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+	    "Content-Encoding: gzip\r\nConnection: close\r\n"
+	    "Content-Length: %zu\r\n\r\n", half);
+	bufferevent_write(c->bev, body, half);
+}
+
 /* Requests for path so far, this one included. */
 static int
 srv_count(const struct srv *s, const char *path)
@@ -316,6 +334,13 @@ srv_route(struct srv_conn *c, const char *path)
 		srv_send(c, s->files[F_BR], s->lens[F_BR], SRV_CLOSE);
 	} else if (strcmp(path, "/gzip") == 0) {
 		srv_send(c, s->files[F_GZIP], s->lens[F_GZIP], SRV_CLOSE);
+	} else if (strcmp(path, "/gzip-cut") == 0) {
+		srv_gzip_cut(c);
+	} else if (strcmp(path, "/creds") == 0) {
+		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
+		    "Location: http://user:pass@127.0.0.1:%d/ok\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
+		    s->port);
 	} else if (strcmp(path, "/loop") == 0) {
 		srv_send(c, s->files[F_LOOP], s->lens[F_LOOP], SRV_CLOSE);
 	} else if (strcmp(path, "/gate") == 0) {
@@ -1326,6 +1351,40 @@ test_treg_fetch_add_undecodable(void **state)
 	assert_int_equal(fx->recs[1].err, TREG_FETCH_UNDECODABLE);
 }
 
+/* libcurl 7.88 takes a gzip stream without its end for a whole body. */
+static void
+test_treg_fetch_add_gzip_truncated(void **state)
+{
+	struct fx *fx = *state;
+	struct rec *r = &fx->recs[0];
+
+	fx_start(fx);
+
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/gzip-cut"));
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(r->err, TREG_FETCH_UNDECODABLE);
+	assert_int_equal(r->status, 200);
+}
+
+/* A Location with user:pass@ is neither followed nor kept. */
+static void
+test_treg_fetch_add_redirect_with_credentials(void **state)
+{
+	struct fx *fx = *state;
+	struct rec *r = &fx->recs[0];
+
+	fx_start(fx);
+
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/creds"));
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(r->err, TREG_FETCH_BAD_URL);
+	assert_int_equal(fx->srv.nreq, 1);
+	assert_int_equal(r->nhops, 0);
+	assert_null(strstr(r->final_url, "pass"));
+}
+
 static void
 test_treg_fetch_add_gzip_bomb(void **state)
 {
@@ -1842,6 +1901,8 @@ main(void)
 		T(test_treg_fetch_add_brotli_unasked),
 		T(test_treg_fetch_add_undecodable),
 		T(test_treg_fetch_add_gzip_bomb),
+		T(test_treg_fetch_add_gzip_truncated),
+		T(test_treg_fetch_add_redirect_with_credentials),
 		T(test_treg_fetch_add_endless_chunked),
 		T(test_treg_fetch_add_huge_length),
 		T(test_treg_fetch_add_header_too_large),
