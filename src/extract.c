@@ -49,6 +49,9 @@
  */
 #define MIN_WORDS	3
 #define SHORT_WORDS	120	/* below this, wall markers are believed */
+#define BINARY_MIN_CHARS 16	/* fewer decoded characters are not judged */
+#define STYLE_VALUE_MAX	64	/* longer inline CSS values are not read */
+#define STYLE_OFFSCREEN	-999.0	/* px: left, top, text-indent this far */
 
 enum enc {
 	ENC_UTF8,		/* declared UTF-8: bad bytes become U+FFFD */
@@ -188,6 +191,8 @@ struct treg_extract {
 	size_t			 carry_len;
 	int			 saw_1252;	/* a byte taken as 1252 */
 	int			 saw_high;	/* any non-ASCII byte */
+	size_t			 nchars;	/* decoded characters */
+	size_t			 nbad;		/* of them U+FFFD or controls */
 	size_t			 scratch_len;
 
 	htmlParserCtxtPtr	 ctxt;
@@ -502,6 +507,145 @@ style_has(const char *css, const char *prop, const char *value)
 	return 0;
 }
 
+/*
+ * Copies the value of the last declaration of prop (the one that wins)
+ * in an inline style into out, trimmed, without "!important".  A match
+ * must start the declaration, so "left" is not read from "margin-left".
+ * Returns 1 when found and it fits, else 0.
+ */
+static int
+style_get(const char *css, const char *prop, char *out, size_t size)
+{
+	size_t plen = strlen(prop), len;
+	const char *p = css, *v, *end;
+	int found = 0;
+
+	while ((p = strcasestr(p, prop)) != NULL) {
+		if (p > css && p[-1] != ';' && p[-1] != ' ' &&
+		    p[-1] != '\t' && p[-1] != '\n' && p[-1] != '{') {
+			p += plen;
+			continue;
+		}
+		p += plen;
+		v = p + strspn(p, " \t\n");
+		if (*v != ':')
+			continue;
+		v++;
+		v += strspn(v, " \t\n");
+		end = v + strcspn(v, ";");
+		while (end > v && strchr(" \t\n", end[-1]) != NULL)
+			end--;
+		len = (size_t)(end - v);
+		if (len >= 10 && strncasecmp(end - 10, "!important", 10) == 0)
+			len -= 10;
+		while (len > 0 && strchr(" \t\n", v[len - 1]) != NULL)
+			len--;
+		found = len < size;
+		if (found) {
+			memcpy(out, v, len);
+			out[len] = '\0';
+		}
+		p = end;
+	}
+	return found;
+}
+
+/* A CSS length in px (em and rem taken as 16 px, pt as 4/3 px); -1 when
+ * v is not a length in one of those units.  A bare number is px. */
+static int
+style_px(const char *v, double *px)
+{
+	char *unit;
+	double n;
+
+	n = strtod(v, &unit);
+	if (unit == v)
+		return -1;
+	if (*unit == '\0' || strcasecmp(unit, "px") == 0)
+		*px = n;
+	else if (strcasecmp(unit, "em") == 0 || strcasecmp(unit, "rem") == 0)
+		*px = n * 16;
+	else if (strcasecmp(unit, "pt") == 0)
+		*px = n * 4 / 3;
+	else
+		return -1;
+	return 0;
+}
+
+/* Whether a rect(top, right, bottom, left) clip leaves no area. */
+static int
+style_rect_empty(const char *v)
+{
+	double side[4];
+	char *end;
+	int i;
+
+	if (strncasecmp(v, "rect(", 5) != 0)
+		return 0;
+	v += 5;
+	for (i = 0; i < 4; i++) {
+		v += strspn(v, " ,");
+		side[i] = strtod(v, &end);
+		if (end == v)
+			return 0;
+		v = end + strspn(end, "abcdefghijklmnopqrstuvwxyz%");
+	}
+	return side[2] <= side[0] || side[1] <= side[3];
+}
+
+/*
+ * Whether an inline style keeps its element's text from being seen:
+ * display and visibility, but also the ways pages hide text while
+ * keeping it in the markup: no opacity, a font size of nothing, a clip
+ * to no area on a taken-out element, or a place far off the screen.
+ */
+static int
+style_hides(const char *css)
+{
+	char v[STYLE_VALUE_MAX], pos[STYLE_VALUE_MAX];
+	double n;
+	char *unit;
+	int placed;
+
+	if (style_has(css, "display", "none") ||
+	    style_has(css, "visibility", "hidden"))
+		return 1;
+	if (style_get(css, "opacity", v, sizeof(v))) {
+		n = strtod(v, &unit);
+		if (unit != v && (*unit == '%' ? n / 100 : n) < 0.01)
+			return 1;
+	}
+	if (style_get(css, "font-size", v, sizeof(v))) {
+		n = strtod(v, &unit);
+		if (unit != v && n == 0)
+			return 1;
+		if (style_px(v, &n) == 0 && n < 1)
+			return 1;
+	}
+	if (style_get(css, "text-indent", v, sizeof(v)) &&
+	    style_px(v, &n) == 0 && n <= STYLE_OFFSCREEN)
+		return 1;
+
+	if (!style_get(css, "position", pos, sizeof(pos)))
+		return 0;
+	placed = strcasecmp(pos, "absolute") == 0 ||
+	    strcasecmp(pos, "fixed") == 0;
+	if (placed && style_get(css, "clip", v, sizeof(v)) &&
+	    style_rect_empty(v))
+		return 1;
+	if (placed && style_get(css, "clip-path", v, sizeof(v)) &&
+	    strncasecmp(v, "inset(", 6) == 0 &&
+	    strtod(v + 6, &unit) >= 50 && *unit == '%')
+		return 1;
+	if (!placed && strcasecmp(pos, "relative") != 0)
+		return 0;
+	if (style_get(css, "left", v, sizeof(v)) && style_px(v, &n) == 0 &&
+	    n <= STYLE_OFFSCREEN)
+		return 1;
+	return style_get(css, "top", v, sizeof(v)) &&
+	    style_px(v, &n) == 0 && n <= STYLE_OFFSCREEN;
+}
+
 static int
 id_hidden(struct treg_extract *ex, const char *id)
 {
@@ -550,9 +694,7 @@ attrs_hide(struct treg_extract *ex, unsigned flags, const xmlChar **atts,
 				return 1;
 			break;
 		case 's':
-			if (strcmp(k, "style") == 0 &&
-			    (style_has(v, "display", "none") ||
-			    style_has(v, "visibility", "hidden")))
+			if (strcmp(k, "style") == 0 && style_hides(v))
 				return 1;
 			if (strcmp(k, "src") == 0 &&
 			    strstr(v, "/cdn-cgi/challenge-platform") != NULL)
@@ -954,12 +1096,34 @@ cp1252(unsigned char c)
 	return c;
 }
 
+/*
+ * Counts the characters in s (UTF-8 when utf8 is set, else one a byte)
+ * and those no text holds: C0 controls but tab, line feed, form feed and
+ * carriage return, DEL, and NUL.  Bytes that are not UTF-8 are counted
+ * where they are replaced.  Together they tell binary served as text.
+ */
+static void
+count_chars(struct treg_extract *ex, const unsigned char *s, size_t n,
+    int utf8)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!utf8 || (s[i] & 0xc0) != 0x80)
+			ex->nchars++;
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\f' && s[i] != '\r') || s[i] == 0x7f)
+			ex->nbad++;
+	}
+}
+
 static int
 decode_1252(struct treg_extract *ex, const unsigned char *s, size_t n)
 {
 	size_t i, run = 0;
 	int rc = 0;
 
+	count_chars(ex, s, n, 0);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (s[i] >= 0x01 && s[i] < 0x80)
 			continue;
@@ -1047,6 +1211,7 @@ decode_utf8(struct treg_extract *ex, const unsigned char *s, size_t n,
 	size_t i = 0, run = 0;
 	int len, rc = 0;
 
+	count_chars(ex, s, n, 1);
 	while (i < n) {
 		i += ascii_run(s + i, n - i);
 		if (i == n)
@@ -1066,6 +1231,12 @@ decode_utf8(struct treg_extract *ex, const unsigned char *s, size_t n,
 			ex->carry_len = n - i;
 			return scratch_flush(ex);
 		}
+		/* A NUL was counted as a control; a stray continuation
+		 * byte was not counted as a character. */
+		if (s[i] != 0)
+			ex->nbad++;
+		if ((s[i] & 0xc0) == 0x80)
+			ex->nchars++;
 		if (ex->enc == ENC_GUESS && s[i] != 0) {
 			ex->saw_high = 1;
 			ex->saw_1252 = 1;
@@ -1116,6 +1287,8 @@ decode_iconv(struct treg_extract *ex, const unsigned char *s, size_t n,
 		/* A byte the charset does not define. */
 		in++;
 		inleft--;
+		ex->nchars++;
+		ex->nbad++;
 		rc = scratch_cp(ex, 0xFFFD);
 		if (rc == 0)
 			rc = scratch_flush(ex);
@@ -1844,6 +2017,11 @@ fill_result(struct treg_extract *ex, struct treg_extract_result *res)
 	res->words = ex->main.words;
 	res->boiler_words = ex->boil.words;
 	res->hints = ex->hints;
+	/* Binary served as text decodes to replacements and controls;
+	 * pages in a wrong charset stay far below one in ten. */
+	if (ex->nchars >= BINARY_MIN_CHARS && ex->nbad > ex->nchars / 10 &&
+	    (ex->kind == TREG_TEXT_HTML || ex->kind == TREG_TEXT_PLAIN))
+		res->hints |= TREG_EXTRACT_HINT_BINARY;
 	if (strcasestr(ex->noscript.data != NULL ? ex->noscript.data : "",
 	    "javascript") != NULL)
 		res->hints |= TREG_EXTRACT_HINT_NOSCRIPT_JS;
@@ -2008,6 +2186,8 @@ treg_extract_unverifiable_reason(const struct treg_extract_result *res)
 	if (res->kind == TREG_TEXT_BYTES)
 		return NULL;
 
+	if (res->hints & TREG_EXTRACT_HINT_BINARY)
+		return "not text (binary body)";
 	if ((res->hints & TREG_EXTRACT_HINT_CHALLENGE) ||
 	    (short_text && (has_mark(res->title, MARKS(challenge_marks)) ||
 	    has_mark(res->text, MARKS(challenge_marks)))))

@@ -22,7 +22,7 @@
  * are then re-derived from the kept raw bodies (baseline.h) instead of
  * being reported as evidence changes.
  */
-#define TREG_EXTRACT_RULES_VERSION	1
+#define TREG_EXTRACT_RULES_VERSION	2
 
 enum treg_text_kind {
 	TREG_TEXT_HTML,
@@ -64,6 +64,9 @@ struct treg_extract_result {
 #define TREG_EXTRACT_HINT_CHALLENGE	0x1	/* bot-challenge markup */
 #define TREG_EXTRACT_HINT_PASSWORD	0x2	/* a password field */
 #define TREG_EXTRACT_HINT_NOSCRIPT_JS	0x4	/* <noscript> asks for JS */
+#define TREG_EXTRACT_HINT_BINARY	0x8	/* over a tenth of the decoded
+						 * characters are U+FFFD or
+						 * controls */
 
 struct treg_extract;
 
@@ -132,8 +135,9 @@ void	treg_extract_free(struct treg_extract *ex);
 void	treg_extract_result_cleanup(struct treg_extract_result *res);
 
 /*
- * Why a result is not usable evidence (too little text, a JavaScript
- * application shell, a bot challenge, a login or consent wall), as a
+ * Why a result is not usable evidence (binary served as text, too little
+ * text, a JavaScript application shell, a bot challenge, a login or
+ * consent wall), as a
  * static string, or NULL when it is usable.
  */
 const char *treg_extract_unverifiable_reason(

@@ -112,8 +112,8 @@ keep_raw(struct fixture *f)
 	    "text/html", 1 << 20, NULL), 0);
 }
 
-/* Evidence whose baseline is the old text (rules 1) and whose latest
- * text is the body as rules 2 make it. */
+/* Evidence whose baseline is the old text (rules 2, the version built
+ * in) and whose latest text is the body as the next rules, 3, make it. */
 static void
 evidence(const struct fixture *f, struct treg_evidence *ev)
 {
@@ -124,12 +124,12 @@ evidence(const struct fixture *f, struct treg_evidence *ev)
 	ev->fetched = 1;
 	ev->at = VERIFIED_AT + 86400;
 	memcpy(ev->digest, f->new_digest, sizeof(ev->digest));
-	ev->rules = 2;
+	ev->rules = 3;
 	ev->has_baseline = 1;
 	ev->baseline_at = VERIFIED_AT + 3600;
 	memcpy(ev->baseline_digest, f->old_digest,
 	    sizeof(ev->baseline_digest));
-	ev->baseline_rules = 1;
+	ev->baseline_rules = 2;
 }
 
 static void
@@ -142,7 +142,7 @@ test_baseline_fill_rules_bump_rederives(void **state)
 
 	keep_raw(f);
 	evidence(f, &ev);
-	setenv("TREG_TEST_RULES_VERSION", "2", 1);
+	setenv("TREG_TEST_RULES_VERSION", "3", 1);
 
 	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
 	    0);
@@ -154,7 +154,7 @@ test_baseline_fill_rules_bump_rederives(void **state)
 	assert_int_equal(treg_store_get_aux(f->st, "base/acme/soc2_type2",
 	    &rec, &len), 0);
 	assert_non_null(strstr(rec, f->new_digest));
-	assert_non_null(strstr(rec, " 2\n"));
+	assert_non_null(strstr(rec, " 3\n"));
 	free(rec);
 	treg_evidence_cleanup(&ev);
 }
@@ -166,7 +166,7 @@ test_baseline_fill_without_raw_body_keeps_old_digest(void **state)
 	struct treg_evidence ev;
 
 	evidence(f, &ev);
-	setenv("TREG_TEST_RULES_VERSION", "2", 1);
+	setenv("TREG_TEST_RULES_VERSION", "3", 1);
 
 	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
 	    0);
@@ -185,12 +185,12 @@ test_baseline_fill_archive_rules_bump_rederives(void **state)
 	keep_raw(f);
 	evidence(f, &ev);
 	ev.role = TREG_ROLE_ARCHIVE;
-	setenv("TREG_TEST_RULES_VERSION", "2", 1);
+	setenv("TREG_TEST_RULES_VERSION", "3", 1);
 
 	assert_int_equal(treg_baseline_fill_archive(f->st, &ev), 0);
 
 	assert_string_equal(ev.baseline_digest, ev.digest);
-	assert_int_equal(ev.baseline_rules, 2);
+	assert_int_equal(ev.baseline_rules, 3);
 	treg_evidence_cleanup(&ev);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "digest.h"
@@ -194,6 +195,36 @@ test_treg_extract_buffer_skips_hidden(void **state)
 	    "<p style=\"display:block\">g<span hidden>h</span>i</p></body>";
 
 	assert_text(HTML, html, "a\nd\ngi");
+}
+
+/* Text kept in the markup but not seen: no opacity, no font size, a
+ * clip to nothing, a place far off the screen. */
+static void
+test_treg_extract_buffer_skips_invisible_styles(void **state)
+{
+	const char *html = "<body>"
+	    "<p style=\"opacity:0;font-size:0\">QUOTE</p>"
+	    "<p style=\"opacity: 0.0\">h2</p>"
+	    "<p style=\"font-size:0em\">h3</p>"
+	    "<p style=\"color:red; font-size: 0px !important\">h4</p>"
+	    "<p style=\"position:absolute;left:-9999px\">h5</p>"
+	    "<p style=\"position:absolute;clip:rect(0 0 0 0)\">h6</p>"
+	    "<p style=\"position: fixed; clip: rect(1px, 1px, 1px, 1px)\">"
+	    "h7</p>"
+	    "<p style=\"position:absolute;clip-path:inset(50%)\">h8</p>"
+	    "<p style=\"text-indent:-9999px\">h9</p>"
+	    "<p style=\"position:relative;top:-100em\">h10</p>"
+	    "<p style=\"opacity:1\">v1</p>"
+	    "<p style=\"fill-opacity:0\">v2</p>"
+	    "<p style=\"left:-9999px\">v3</p>"
+	    "<p style=\"font-size:0.9em\">v4</p>"
+	    "<p style=\"position:absolute;clip:rect(0 100px 20px 0)\">v5</p>"
+	    "<p style=\"opacity:0.5\">v6</p>"
+	    "<p style=\"text-indent:-1em\">v7</p>"
+	    "<p style=\"padding-top:-9999px;position:absolute\">v8</p>"
+	    "</body>";
+
+	assert_text(HTML, html, "v1\nv2\nv3\nv4\nv5\nv6\nv7\nv8");
 }
 
 static void
@@ -1180,6 +1211,65 @@ test_treg_extract_unverifiable_reason_usable(void **state)
 	treg_extract_result_cleanup(&res);
 }
 
+/* What binary served as text decodes to. */
+static void
+assert_binary(const char *ctype, const char *body, size_t len)
+{
+	struct treg_extract_result res;
+
+	assert_int_equal(treg_extract_buffer(ctype, body, len, MAX_TEXT,
+	    &res), 0);
+
+	assert_string_equal(treg_extract_unverifiable_reason(&res),
+	    "not text (binary body)");
+	treg_extract_result_cleanup(&res);
+}
+
+/* Deflated zeros (a gzip body sent without its Content-Encoding) and
+ * random bytes, typed as HTML and as text, with or without a charset. */
+static void
+test_treg_extract_unverifiable_reason_binary(void **state)
+{
+	size_t zlen = 1024 * 1024, i;
+	uLongf clen = compressBound((uLong)zlen);
+	unsigned char *zeros = calloc(1, zlen), *packed = malloc(clen);
+	char rnd[8192];
+	uint32_t x = 12345;
+
+	assert_non_null(zeros);
+	assert_non_null(packed);
+	assert_int_equal(compress2(packed, &clen, zeros, (uLong)zlen, 9),
+	    Z_OK);
+	for (i = 0; i < sizeof(rnd); i++) {
+		x = x * 1103515245u + 12345u;
+		rnd[i] = (char)(x >> 24);
+	}
+
+	assert_binary("text/html", (const char *)packed, clen);
+	assert_binary(HTML, (const char *)packed, clen);
+	assert_binary("text/plain; charset=iso-8859-1", rnd, sizeof(rnd));
+	assert_binary("text/html; charset=utf-8", rnd, sizeof(rnd));
+	assert_binary("text/plain", rnd, sizeof(rnd));
+	free(zeros);
+	free(packed);
+}
+
+/* A page with a few stray controls and Latin-1 letters is still text. */
+static void
+test_treg_extract_unverifiable_reason_few_controls_usable(void **state)
+{
+	const char *html = "<title>Trust center</title>"
+	    "<h1>S\xe9" "curit\xe9</h1>"
+	    "<p>We hold SOC 2 Type II and ISO 27001 certificates.\x01 Sign "
+	    "in to the portal to download the reports.\x7f</p>";
+	struct treg_extract_result res;
+
+	extract("text/html", html, &res);
+
+	assert_null(treg_extract_unverifiable_reason(&res));
+	treg_extract_result_cleanup(&res);
+}
+
 int
 main(void)
 {
@@ -1187,6 +1277,8 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_extract_buffer_skips_script_and_friends),
 		cmocka_unit_test(test_treg_extract_buffer_skips_hidden),
+		cmocka_unit_test(
+		    test_treg_extract_buffer_skips_invisible_styles),
 		cmocka_unit_test(test_treg_extract_buffer_breaks_blocks),
 		cmocka_unit_test(
 		    test_treg_extract_buffer_separates_table_cells),
@@ -1245,6 +1337,9 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_extract_unverifiable_reason_too_little_text),
 		cmocka_unit_test(test_treg_extract_unverifiable_reason_usable),
+		cmocka_unit_test(test_treg_extract_unverifiable_reason_binary),
+		cmocka_unit_test(
+		    test_treg_extract_unverifiable_reason_few_controls_usable),
 		cmocka_unit_test(test_treg_extract_buffer_pdf_text_lines),
 		cmocka_unit_test(
 		    test_treg_extract_feed_pdf_streamed_and_capped),
