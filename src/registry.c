@@ -189,6 +189,8 @@ is_slug(const char *s)
 {
 	size_t i;
 
+	if (s == NULL)
+		return 0;
 	for (i = 0; s[i] != '\0'; i++) {
 		if ((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9'))
@@ -802,6 +804,9 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
 	if (!is_slug(off->id))
 		return fail(ld, where, "id", off->id,
 		    "not a lowercase slug ([a-z0-9][a-z0-9._-]*)");
+	if (strlen(off->id) > TREG_REGISTRY_ID_MAX)
+		return fail(ld, where, "id", NULL, "longer than %d bytes",
+		    TREG_REGISTRY_ID_MAX);
 
 	/* off is the registry's last offering: look only at those before. */
 	first = find_offering(ld->reg->offerings, ld->reg->noffer - 1,
@@ -997,10 +1002,14 @@ load_buffer(struct load *ld, const char *data, size_t len)
 		return report(ld->errp, -EINVAL,
 		    "%s: empty file (expected a JSON object)", ld->file);
 
+	/* jansson leaves jerr's code (and text) unset when it runs out of
+	 * memory before parsing starts: start zeroed, and take a failure
+	 * with no message for what it is. */
+	memset(&jerr, 0, sizeof(jerr));
 	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		rc = json_error_code(&jerr) == json_error_out_of_memory ?
-		    -ENOMEM : -EINVAL;
+		rc = json_error_code(&jerr) == json_error_out_of_memory ||
+		    jerr.text[0] == '\0' ? -ENOMEM : -EINVAL;
 		sanitize(jerr.text);
 		return report(ld->errp, rc, "%s:%d:%d: %s", ld->file,
 		    jerr.line, jerr.column, jerr.text);
@@ -1304,6 +1313,8 @@ treg_registry_load_parts(const char *name,
 	int rc = 0;
 
 	*regp = NULL;
+	if (errp != NULL)
+		*errp = NULL;
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = name;

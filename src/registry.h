@@ -20,6 +20,11 @@ extern const char *const treg_cell_keys[TREG_NCELL_KEYS];
  * not a quotation of the evidence. */
 #define TREG_QUOTE_MIN_WORDS	4
 
+/* Longest offering id, in bytes.  The id is part of every key the store
+ * writes for the offering's cells, and LMDB refuses keys over 511 bytes:
+ * a longer id would pass the load and fail every run. */
+#define TREG_REGISTRY_ID_MAX	128
+
 struct treg_attr {
 	char	*key;
 	char	*value;		/* scalars rendered as text */

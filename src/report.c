@@ -106,7 +106,11 @@ report_utf8_len(const unsigned char *p)
 
 /*
  * Appends s to b as valid UTF-8.  In text mode, C0 and C1 control
- * characters and DEL become '?' too.  Returns 0 or -ENOMEM.
+ * characters and DEL become '?' too, and U+FFFE and U+FFFF become
+ * U+FFFD: text mode feeds the HTML and Atom forms, and XML 1.0 allows
+ * neither (with surrogates, which are never valid UTF-8, and the
+ * controls, those are the only code points it forbids).  JSON allows
+ * them all.  Returns 0 or -ENOMEM.
  */
 static int
 report_clean(struct treg_buf *b, const char *s, int text)
@@ -123,6 +127,10 @@ report_clean(struct treg_buf *b, const char *s, int text)
 		} else if (text && (p[0] < 0x20 || p[0] == 0x7f ||
 		    (p[0] == 0xc2 && p[1] < 0xa0))) {
 			rc = treg_buf_puts(b, "?");
+			p += len;
+		} else if (text && len == 3 && p[0] == 0xef &&
+		    p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+			rc = treg_buf_puts(b, utf8_replacement);
 			p += len;
 		} else {
 			rc = treg_buf_append(b, p, len);

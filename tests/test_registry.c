@@ -711,6 +711,42 @@ test_treg_registry_load_buffer_user_only(void **state)
 	    "credentials (user:password@); refused");
 }
 
+/* An id the store could not key: refused at load, not on every run. */
+static void
+test_treg_registry_load_buffer_id_too_long(void **state)
+{
+	char id[TREG_REGISTRY_ID_MAX + 2], json[512];
+
+	memset(id, 'a', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	snprintf(json, sizeof(json), "{\"offerings\": [{\"id\": \"ok\", "
+	    "\"name\": \"O\", \"dimensions\": {}}, {\"id\": \"%s\", "
+	    "\"name\": \"X\", \"dimensions\": {}}]}", id);
+
+	expect_buffer_error(json,
+	    "buf: offerings[1].id: longer than 128 bytes");
+}
+
+/* Exactly the limit still loads. */
+static void
+test_treg_registry_load_buffer_id_at_limit(void **state)
+{
+	char id[TREG_REGISTRY_ID_MAX + 1], json[512], *err = NULL;
+	struct treg_registry *reg = NULL;
+	int rc;
+
+	memset(id, 'a', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	snprintf(json, sizeof(json), "{\"offerings\": [{\"id\": \"%s\", "
+	    "\"name\": \"X\", \"dimensions\": {}}]}", id);
+
+	rc = treg_registry_load_buffer("buf", json, strlen(json), &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	treg_registry_free(reg);
+}
+
 static void
 test_treg_registry_load_buffer_escapes_values(void **state)
 {
@@ -860,6 +896,8 @@ main(void)
 		cmocka_unit_test(test_treg_registry_load_buffer_user_only),
 		cmocka_unit_test(
 		    test_treg_registry_load_buffer_escapes_values),
+		cmocka_unit_test(test_treg_registry_load_buffer_id_too_long),
+		cmocka_unit_test(test_treg_registry_load_buffer_id_at_limit),
 		cmocka_unit_test(test_treg_registry_free_null),
 		cmocka_unit_test(test_treg_registry_quotes_from_notes_ascii),
 		cmocka_unit_test(

@@ -1120,6 +1120,48 @@ test_report_write_atom_valid_entries_stable_ids(void **state)
 	cleanup_n(v, 4);
 }
 
+/* U+FFFE and U+FFFF are valid UTF-8 but not XML characters: a feed
+ * carrying them is rejected by a strict parser. */
+static void
+test_report_write_xml_noncharacters_replaced(void **state)
+{
+	static const enum treg_report_format fmts[] = {
+		TREG_REPORT_HTML, TREG_REPORT_ATOM,
+	};
+	struct treg_verdict v;
+	xmlDocPtr doc;
+	json_t *root;
+	char *text;
+	size_t i;
+	int rc;
+
+	cell(&v, "cohere-api", "soc2", "2026-01-01", 1);
+	free(v.reasons[0]);
+	v.reasons[0] = strdup("reason \xef\xbf\xbe and \xef\xbf\xbf end");
+	free(v.quotes[0]);
+	v.quotes[0] = strdup("quote \xef\xbf\xbf");
+	free(v.ev[0].url);
+	v.ev[0].url = strdup("https://example.test/\xef\xbf\xbe");
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		text = render(fmts[i], &v, 1, &rc);
+
+		assert_int_equal(rc, 0);
+		assert_non_null(strstr(text, "soc2"));
+		assert_null(strstr(text, "\xef\xbf\xbe"));
+		assert_null(strstr(text, "\xef\xbf\xbf"));
+		assert_non_null(strstr(text, "reason \xef\xbf\xbd and "
+		    "\xef\xbf\xbd end"));
+		doc = parse_xml(text);
+		xmlFreeDoc(doc);
+		free(text);
+	}
+	root = parse_report(&v, 1);
+	assert_non_null(root);
+	json_decref(root);
+	treg_verdict_cleanup(&v);
+}
+
 static void
 test_report_write_json_version2_members(void **state)
 {
@@ -1299,6 +1341,8 @@ main(void)
 		    test_report_write_html_well_formed_with_every_flagged_cell),
 		cmocka_unit_test(
 		    test_report_write_atom_valid_entries_stable_ids),
+		cmocka_unit_test(
+		    test_report_write_xml_noncharacters_replaced),
 		cmocka_unit_test(test_report_write_json_version2_members),
 		cmocka_unit_test(
 		    test_report_write_json_every_member_documented),
