@@ -57,6 +57,9 @@ struct crawl_job {
 	char	*content_type;		/* as the headers gave it */
 };
 
+/* URLs a one-shot crawl has queued or running at once. */
+#define CRAWL_WINDOW		512
+
 /* Body bytes a transfer keeps in memory before it spills to a file. */
 #define CRAWL_BODY_MEM		(256 * 1024)
 
@@ -82,6 +85,20 @@ struct crawl {
 	 * when not known (no selectors apply). */
 	const struct treg_offering *const *offerings;
 	size_t	 noffer;
+	/* Who cites each URL, sorted by URL, built on first use: a
+	 * registry with thousands of cells made the walk over all of them
+	 * for every URL the largest cost of a crawl. */
+	struct crawl_cite *cites;
+	size_t	 ncites;
+	int	 cites_built;
+};
+
+/* One cell citing one URL, as fetched (an archive in its raw form). */
+struct crawl_cite {
+	const char *url;
+	char	*owned;			/* url when malloc'd, else NULL */
+	const struct treg_cell *cell;
+	size_t	 seq;			/* registry order among equals */
 };
 
 static int
@@ -192,21 +209,81 @@ crawl_schedule_commit(struct crawl *c)
 		evtimer_add(c->commit_ev, &zero);
 }
 
-/* Whether cell cites url, as its source or as its raw archived copy. */
-static int
-crawl_cell_cites(const struct treg_cell *cell, const char *url)
+static void
+crawl_cites_free(struct crawl *c)
 {
-	char *raw;
-	int same;
+	size_t i;
 
-	if (cell->source != NULL && strcmp(cell->source, url) == 0)
-		return 1;
-	if (cell->archived == NULL)
-		return 0;
-	raw = treg_fetch_raw_archive_url(cell->archived);
-	same = raw != NULL && strcmp(raw, url) == 0;
-	free(raw);
-	return same;
+	for (i = 0; i < c->ncites; i++)
+		free(c->cites[i].owned);
+	free(c->cites);
+	c->cites = NULL;
+	c->ncites = 0;
+	c->cites_built = 0;
+}
+
+static int
+crawl_cmp_cite(const void *a, const void *b)
+{
+	const struct crawl_cite *x = a, *y = b;
+	int d = strcmp(x->url, y->url);
+
+	if (d != 0)
+		return d;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Room was made by the caller. */
+static void
+crawl_cites_add(struct crawl *c, const char *url, char *owned,
+    const struct treg_cell *cell)
+{
+	struct crawl_cite *e = &c->cites[c->ncites];
+
+	e->url = url;
+	e->owned = owned;
+	e->cell = cell;
+	e->seq = c->ncites;
+	c->ncites++;
+}
+
+/* Lists every (URL, cell) citation of the offerings, sorted by URL, each
+ * cell once per URL as its source or its raw archived copy. */
+static int
+crawl_cites_build(struct crawl *c)
+{
+	const struct treg_cell *cell;
+	size_t total = 0, i, j;
+	char *raw;
+
+	for (i = 0; i < c->noffer; i++)
+		total += 2 * c->offerings[i]->ncells;
+	c->cites = calloc(total + 1, sizeof(*c->cites));
+	if (c->cites == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->noffer; i++) {
+		for (j = 0; j < c->offerings[i]->ncells; j++) {
+			cell = &c->offerings[i]->cells[j];
+			if (cell->source != NULL)
+				crawl_cites_add(c, cell->source, NULL, cell);
+			if (cell->archived == NULL)
+				continue;
+			raw = treg_fetch_raw_archive_url(cell->archived);
+			if (raw == NULL) {
+				crawl_cites_free(c);
+				return -ENOMEM;
+			}
+			if (cell->source != NULL &&
+			    strcmp(cell->source, raw) == 0) {
+				free(raw);
+				continue;
+			}
+			crawl_cites_add(c, raw, raw, cell);
+		}
+	}
+	qsort(c->cites, c->ncites, sizeof(*c->cites), crawl_cmp_cite);
+	c->cites_built = 1;
+	return 0;
 }
 
 static int
@@ -235,27 +312,36 @@ crawl_select_add(const char ***listp, size_t *np, char *const *more,
  * sel->drop.
  */
 static int
-crawl_select_for(const struct crawl *c, const char *url,
+crawl_select_for(struct crawl *c, const char *url,
     struct treg_extract_select *sel)
 {
 	const struct treg_cell *cell;
 	const char **keep = NULL, **drop = NULL;
-	size_t i, j, nkeep = 0, ndrop = 0;
+	size_t lo, hi, mid, nkeep = 0, ndrop = 0;
 	int whole = 0, rc = 0;
 
-	for (i = 0; i < c->noffer && rc == 0; i++) {
-		for (j = 0; j < c->offerings[i]->ncells && rc == 0; j++) {
-			cell = &c->offerings[i]->cells[j];
-			if (!crawl_cell_cites(cell, url))
-				continue;
-			if (cell->nkeep == 0)
-				whole = 1;
-			rc = crawl_select_add(&keep, &nkeep, cell->keep,
-			    cell->nkeep);
-			if (rc == 0)
-				rc = crawl_select_add(&drop, &ndrop,
-				    cell->drop, cell->ndrop);
-		}
+	memset(sel, 0, sizeof(*sel));
+	if (!c->cites_built && (rc = crawl_cites_build(c)) < 0)
+		return rc;
+	/* The first citation of url, then each one after it. */
+	lo = 0;
+	hi = c->ncites;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(c->cites[mid].url, url) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->ncites && rc == 0 &&
+	    strcmp(c->cites[lo].url, url) == 0; lo++) {
+		cell = c->cites[lo].cell;
+		if (cell->nkeep == 0)
+			whole = 1;
+		rc = crawl_select_add(&keep, &nkeep, cell->keep, cell->nkeep);
+		if (rc == 0)
+			rc = crawl_select_add(&drop, &ndrop, cell->drop,
+			    cell->ndrop);
 	}
 	if (whole) {
 		free(keep);
@@ -990,19 +1076,29 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	    crawl_setup_fetch(&c, fetch) < 0)
 		goto out;
 
-	for (i = 0; i < set.n; i++) {
-		rc = crawl_start(&c, fetch, set.urls[i]);
-		if (rc < 0) {
-			log_err("crawl", "url=%s cannot start: err=%s",
-			    set.urls[i], strerror(-rc));
-			goto out;
+	/*
+	 * URLs go to the fetcher a window at a time, topped up between
+	 * turns of the loop: every queued transfer holds its buffers, and
+	 * queueing 10,000 URLs at once cost 170 MiB.  XXX: the URLs are in
+	 * sorted order, so a window can be mostly one host's, whose delay
+	 * then holds back hosts further down the list.
+	 */
+	i = 0;
+	for (;;) {
+		for (; i < set.n && c.running < CRAWL_WINDOW; i++) {
+			rc = crawl_start(&c, fetch, set.urls[i]);
+			if (rc < 0) {
+				log_err("crawl", "url=%s cannot start: "
+				    "err=%s", set.urls[i], strerror(-rc));
+				goto out;
+			}
+			stats->urls++;
 		}
-		stats->urls++;
-	}
-
-	while (c.running > 0)
+		if (c.running == 0)
+			break;
 		if (event_base_loop(c.base, EVLOOP_ONCE) < 0)
 			break;
+	}
 	rc = treg_store_commit(st);
 	if (rc == 0)
 		rc = crawl_prune(cfg, st, now);
@@ -1015,6 +1111,7 @@ out:
 		event_free(c.commit_ev);
 	if (c.base != NULL)
 		event_base_free(c.base);
+	crawl_cites_free(&c);
 	crawl_urls_cleanup(&set);
 	stats->ms = crawl_ms_since(&start);
 	return rc;
@@ -1211,14 +1308,17 @@ crawl_judge_cell(const struct treg_config *cfg, struct treg_store *st,
 {
 	struct treg_policy policy = { cfg->review_after_days };
 	char *key = NULL, *json = NULL;
-	size_t i;
+	size_t i, nev;
 	int rc = -ENOMEM;
 
 	v->offering = strdup(off->id);
 	v->cell = strdup(cell->key);
 	v->verified = strdup(cell->verified);
 	v->quotes = calloc(cell->nquotes + 1, sizeof(*v->quotes));
-	v->ev = calloc(2, sizeof(*v->ev));
+	/* Room for exactly the evidence the cell has: every verdict of a
+	 * run is held until the report is written. */
+	nev = (size_t)(cell->source != NULL) + (cell->archived != NULL);
+	v->ev = calloc(nev > 0 ? nev : 1, sizeof(*v->ev));
 	if (v->offering == NULL || v->cell == NULL || v->verified == NULL ||
 	    v->quotes == NULL || v->ev == NULL)
 		goto out;
@@ -1272,6 +1372,8 @@ out:
 	return rc;
 }
 
+#define CRAWL_JUDGE_BATCH	256	/* verdicts a commit */
+
 int
 treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
     const struct treg_offering *const *offerings, size_t n, time_t now,
@@ -1279,7 +1381,7 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 {
 	struct treg_verdict *v = NULL;
 	size_t total = 0, count = 0, i, j;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, failed = 0;
 
 	for (i = 0; i < n; i++)
 		total += offerings[i]->ncells;
@@ -1292,7 +1394,30 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 			v[count].order = (uint32_t)count + 1;
 			rc = crawl_judge_cell(cfg, st, offerings[i],
 			    &offerings[i]->cells[j], now, &v[count]);
+			/* One cell the store refuses (a key it cannot
+			 * hold) must not cost every other cell its
+			 * verdict.  A judged verdict is still reported;
+			 * a half-built one is dropped.  A store that
+			 * fails for good fails the commit below. */
+			if (rc < 0 && rc != -ENOMEM) {
+				log_err("crawl", "cell=%s/%s judging failed: "
+				    "err=%s", offerings[i]->id,
+				    offerings[i]->cells[j].key,
+				    strerror(-rc));
+				failed = 1;
+				rc = 0;
+				if (v[count].judged == 0) {
+					treg_verdict_cleanup(&v[count]);
+					memset(&v[count], 0, sizeof(*v));
+					continue;
+				}
+			}
 			count++;
+			/* Smaller batches keep LMDB's dirty pages few; a
+			 * verdict stands alone, so a later failure that
+			 * loses the rest loses nothing these need. */
+			if (rc == 0 && count % CRAWL_JUDGE_BATCH == 0)
+				rc = treg_store_commit(st);
 			if (rc < 0)
 				goto out;
 		}
@@ -1308,7 +1433,7 @@ out:
 	}
 	*vp = v;
 	*nvp = count;
-	return 0;
+	return failed ? -EIO : 0;
 }
 
 void
@@ -1365,6 +1490,7 @@ void
 treg_crawl_set_offerings(struct treg_crawl *cr,
     const struct treg_offering *const *offerings, size_t n)
 {
+	crawl_cites_free(&cr->c);
 	cr->c.offerings = offerings;
 	cr->c.noffer = n;
 }
@@ -1398,6 +1524,7 @@ treg_crawl_free(struct treg_crawl *cr)
 		event_free(cr->c.commit_ev);
 	if (treg_store_commit(cr->c.store) < 0)
 		log_warn("crawl", "last batch lost at shutdown");
+	crawl_cites_free(&cr->c);
 	free(cr);
 }
 

@@ -38,7 +38,9 @@ int	treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
  * Judges every cell of the n offerings from the store as of now, stores
  * each verdict, and returns them in *vp (a malloc'd array of *nvp
  * verdicts the caller releases with treg_crawl_verdicts_free()).
- * Returns 0 or a negative errno.
+ * Returns 0; -EIO when some cells could not be judged or stored (each
+ * logged) and the others' verdicts are in *vp all the same; or another
+ * negative errno, with nothing returned.
  */
 int	treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	    const struct treg_offering *const *offerings, size_t n,

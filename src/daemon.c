@@ -503,6 +503,11 @@ daemon_sync(struct daemon *d, size_t *addedp, size_t *removedp)
 	int rc;
 
 	rc = daemon_select_all(d);
+
+	/* The crawler keeps a pointer to the offerings (for selectors):
+	 * it must never outlive the array just replaced. */
+	if (rc == 0 && d->crawl != NULL)
+		treg_crawl_set_offerings(d->crawl, d->offers, d->noffer);
 	if (rc == 0)
 		rc = treg_crawl_list_urls(d->offers, d->noffer, &urls, &n);
 	if (rc == 0)

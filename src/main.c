@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +248,11 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 	} else {
 		rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
 	}
+#ifdef __GLIBC__
+	/* The parsed JSON is freed, but the heap would keep its pages for
+	 * the whole run: tens of MiB for a large registry. */
+	malloc_trim(0);
+#endif
 	if (rc < 0) {
 		log_err("registry", "%s", err != NULL ? err :
 		    strerror(-rc));
@@ -332,7 +340,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	struct treg_report_health health;
 	struct treg_verdict *v = NULL;
 	size_t nv = 0;
-	int rc;
+	int rc, partial;
 
 	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
 		return EXIT_ERROR;
@@ -348,7 +356,9 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	}
 	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->selected,
 	    ctx->nselected, o->now, &v, &nv);
-	if (rc < 0)
+	/* Cells that failed are logged; the rest are still reported. */
+	partial = rc == -EIO;
+	if (rc < 0 && !partial)
 		return EXIT_ERROR;
 
 	health.urls_checked = stats.urls;
@@ -367,7 +377,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		    strerror(-rc));
 		rc = EXIT_ERROR;
 	} else {
-		rc = main_exit_code(v, nv);
+		rc = partial ? EXIT_ERROR : main_exit_code(v, nv);
 	}
 	treg_crawl_verdicts_free(v, nv);
 	return rc;

@@ -94,19 +94,59 @@ region_place(const struct region_block *b, size_t n, const char *quote,
 	return placed;
 }
 
+/*
+ * A page cited by several cells, and a cell whose region is the same in
+ * its baseline, give the same region text again and again, so the
+ * fingerprint and word count are remembered by the region's digest (the
+ * same digest is the same text).  The table is direct-mapped and small:
+ * a miss only costs the computation.  Single-threaded, like the crawler.
+ */
+#define REGION_MEMO_SLOTS	4096
+
+struct region_memo {
+	uint64_t simhash;
+	uint32_t words;
+	char	 digest[TREG_SHA256_HEXLEN + 1];
+};
+
+static struct region_memo region_memo[REGION_MEMO_SLOTS];
+
+static struct region_memo *
+region_memo_slot(const char *digest)
+{
+	unsigned h = 0;
+	int i;
+
+	/* The digest is uniform: its first characters spread well. */
+	for (i = 0; i < 8; i++)
+		h = h * 31 + (unsigned char)digest[i];
+	return &region_memo[h % REGION_MEMO_SLOTS];
+}
+
 static int
 region_finish(struct treg_region *r)
 {
 	struct treg_simhash sh;
+	struct region_memo *m;
 	int rc;
 
 	rc = treg_sha256_hex_of(r->text, r->len, r->digest);
 	if (rc < 0)
 		return rc;
+	m = region_memo_slot(r->digest);
+	if (strcmp(m->digest, r->digest) == 0) {
+		r->simhash = m->simhash;
+		r->words = m->words;
+		return 0;
+	}
 	treg_simhash_init(&sh);
-	treg_simhash_add_text(&sh, r->text, r->len);
+	/* The simhash splits words exactly as treg_normalize_next_word()
+	 * does, so its count is the word count. */
+	r->words = (uint32_t)treg_simhash_add_text(&sh, r->text, r->len);
 	r->simhash = treg_simhash_value(&sh);
-	r->words = (uint32_t)treg_normalize_count_words(r->text, r->len);
+	memcpy(m->digest, r->digest, sizeof(m->digest));
+	m->simhash = r->simhash;
+	m->words = r->words;
 	return 0;
 }
 

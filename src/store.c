@@ -11,7 +11,9 @@
  * -EINVAL, never past its end.  Only this file sees LMDB's codes: they are
  * logged here with the failing call and returned as negative errnos.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -93,6 +96,12 @@ struct treg_store {
 	int		 mapfull;	/* ... because the map was full */
 	size_t		 want;		/* bytes the failed put needed */
 	MDB_dbi		 dbi[STORE_NDBS];
+	/* The text last read: judging asks for one page's text once per
+	 * cell citing it and again as the cell's baseline. */
+	char		 memo_digest[TREG_SHA256_HEXLEN + 1];
+	char		*memo_text;
+	size_t		 memo_len;
+	struct timespec	 released;	/* map pages last let go */
 };
 
 /* A long URL's key; short URLs are their own key. */
@@ -280,6 +289,7 @@ store_used(const struct treg_store *st, size_t *usedp)
 	MDB_stat ms;
 	int rc;
 
+	*usedp = 0;
 	rc = mdb_env_info(st->env, &info);
 	if (rc == 0)
 		rc = mdb_env_stat(st->env, &ms);
@@ -418,10 +428,22 @@ store_grow_after_full(struct treg_store *st)
 	return store_grow(st, used + 2 * st->want + st->mapsize / 2);
 }
 
+/* Forgets the text last read: a dropped batch or a prune may have
+ * taken it away. */
+static void
+store_memo_clear(struct treg_store *st)
+{
+	free(st->memo_text);
+	st->memo_text = NULL;
+	st->memo_len = 0;
+	st->memo_digest[0] = '\0';
+}
+
 /* Drops the open batch without touching batch_err. */
 static void
 store_drop(struct treg_store *st)
 {
+	store_memo_clear(st);
 	if (st->wtxn != NULL)
 		mdb_txn_abort(st->wtxn);
 	st->wtxn = NULL;
@@ -811,6 +833,7 @@ treg_store_close(struct treg_store *st)
 		treg_store_commit(st);
 		mdb_env_close(st->env);
 	}
+	store_memo_clear(st);
 	free(st->dir);
 	free(st);
 }
@@ -834,6 +857,51 @@ treg_store_begin(struct treg_store *st)
 	rc = store_txn_begin(st, 0, &st->wtxn);
 	st->nwrites = 0;
 	return rc;
+}
+
+/*
+ * Every page of the map a crawl reads stays counted in the process's
+ * resident set until the kernel needs it, so a crawl over 10,000 pages
+ * looked like hundreds of MiB.  At most ten times a second, after a
+ * commit (no write batch open), the map's pages are let go: they stay in
+ * the page cache and the next read maps them again cheaply.
+ */
+static void
+store_release_map(struct treg_store *st)
+{
+	struct timespec now;
+	struct stat sb;
+	unsigned long lo, hi, off, ino;
+	unsigned int maj, min;
+	char line[512];
+	FILE *f;
+	int fd;
+	long ms;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return;
+	ms = (now.tv_sec - st->released.tv_sec) * 1000 +
+	    (now.tv_nsec - st->released.tv_nsec) / 1000000;
+	if (ms < 100)
+		return;
+	st->released = now;
+	/* LMDB does not say where it mapped the file (me_mapaddr is only
+	 * set for a fixed map), so the mapping of data.mdb is looked up by
+	 * device and inode; without /proc nothing is released. */
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off,
+		    &maj, &min, &ino) != 6)
+			continue;
+		if (ino == (unsigned long)sb.st_ino &&
+		    makedev(maj, min) == sb.st_dev && hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(f);
 }
 
 int
@@ -861,6 +929,7 @@ treg_store_commit(struct treg_store *st)
 	}
 	if (rc != 0)
 		return store_fail(st, "mdb_txn_commit", rc);
+	store_release_map(st);
 	return 0;
 }
 
@@ -1281,8 +1350,10 @@ text_encode(struct store_text_arg *a)
 
 	rec[0] = STORE_TEXT_VERSION;
 	put_le(rec + 2, a->len, 8);
+	/* The fastest level: texts are kept for diffs, not archival, and
+	 * the default level cost a quarter of a full crawl's CPU. */
 	if (compress2(rec + STORE_TEXT_HDR, &clen, (const Bytef *)a->text,
-	    a->len, Z_DEFAULT_COMPRESSION) == Z_OK && clen < a->len) {
+	    a->len, Z_BEST_SPEED) == Z_OK && clen < a->len) {
 		rec[1] = STORE_TEXT_ZLIB;
 		a->reclen = STORE_TEXT_HDR + clen;
 	} else {
@@ -1388,6 +1459,14 @@ treg_store_get_text(struct treg_store *st, const char *digest,
 	*lenp = 0;
 	if (store_hex_decode(digest, raw) != 0)
 		return -EINVAL;
+	if (st->memo_text != NULL && strcmp(st->memo_digest, digest) == 0) {
+		*textp = malloc(st->memo_len + 1);
+		if (*textp == NULL)
+			return -ENOMEM;
+		memcpy(*textp, st->memo_text, st->memo_len + 1);
+		*lenp = st->memo_len;
+		return 0;
+	}
 	rc = store_read_begin(st, &txn);
 	if (rc != 0)
 		return rc;
@@ -1401,6 +1480,16 @@ treg_store_get_text(struct treg_store *st, const char *digest,
 		log_warn("store", "corrupt text record digest=%s dir=%s",
 		    digest, st->dir);
 	store_read_end(st, txn);
+	if (rc == 0) {
+		/* A copy failing to fit only loses the memo. */
+		store_memo_clear(st);
+		st->memo_text = malloc(*lenp + 1);
+		if (st->memo_text != NULL) {
+			memcpy(st->memo_text, *textp, *lenp + 1);
+			st->memo_len = *lenp;
+			memcpy(st->memo_digest, digest, TREG_SHA256_HEXLEN + 1);
+		}
+	}
 	return rc;
 }
 
@@ -1994,7 +2083,9 @@ store_prune_add(struct store_prune_arg *a, const MDB_val *key,
 {
 	struct store_del *grown;
 
-	if (a->n == a->cap) {
+	/* d is tested too, so the analyser need not trust that cap is 0
+	 * whenever d is NULL. */
+	if (a->d == NULL || a->n == a->cap) {
 		a->cap = a->cap != 0 ? a->cap * 2 : 256;
 		grown = realloc(a->d, a->cap * sizeof(*grown));
 		if (grown == NULL)
@@ -2067,6 +2158,7 @@ store_prune_obs_op(struct treg_store *st, void *arg)
 	if (rc != 0)
 		return store_txn_error(st, "mdb_cursor_open", rc);
 	for (;;) {
+		store_release_map(st);
 		rc = mdb_cursor_get(cur, &key, &val, op);
 		if (rc == MDB_NOTFOUND) {
 			rc = 0;
@@ -2134,6 +2226,7 @@ treg_store_foreach_observation(struct treg_store *st,
 		goto out;
 	}
 	for (;;) {
+		store_release_map(st);
 		rc = mdb_cursor_get(cur, &key, &val, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND) {
@@ -2185,6 +2278,7 @@ treg_store_foreach_aux(struct treg_store *st, const char *prefix,
 	key.mv_data = (void *)prefix;
 	key.mv_size = plen;
 	for (;;) {
+		store_release_map(st);
 		rc = mdb_cursor_get(cur, &key, &val, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND) {
@@ -2252,10 +2346,12 @@ store_prune_text_op(struct treg_store *st, void *arg)
 
 	a->removed = 0;
 	a->n = 0;
+	store_memo_clear(st);
 	rc = mdb_cursor_open(st->wtxn, st->dbi[DB_TEXT], &cur);
 	if (rc != 0)
 		return store_txn_error(st, "mdb_cursor_open", rc);
 	for (;;) {
+		store_release_map(st);
 		rc = mdb_cursor_get(cur, &key, &val, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND) {

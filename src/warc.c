@@ -190,7 +190,9 @@ warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 	int zrc;
 
 	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	/* Speed over size: this runs for every new or changed page, and
+	 * the best level cost a third of a full crawl's CPU. */
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	cap = deflateBound(&z, (uLong)len) + 32;
