@@ -41,7 +41,9 @@ buf_reserve(struct treg_buf *b, size_t want)
 	size_t cap;
 	char *data;
 
-	if (want + 1 <= b->cap)
+	/* data is tested too, so success always leaves a buffer (and the
+	 * analyser need not trust that cap is 0 whenever data is NULL). */
+	if (b->data != NULL && want + 1 <= b->cap)
 		return 0;
 
 	cap = b->cap ? b->cap : 64;

@@ -271,6 +271,8 @@ out:
 void
 treg_diff_hunk_cleanup(struct treg_diff_hunk *h)
 {
+	if (h == NULL)
+		return;
 	free(h->before);
 	free(h->del);
 	free(h->ins);

@@ -44,7 +44,7 @@ int	treg_diff_words(const char *old, size_t olen, const char *new,
 /* Frees what d owns and zeroes it; NULL does nothing. */
 void	treg_diff_cleanup(struct treg_diff *d);
 
-/* Frees one passage's strings and zeroes it. */
+/* Frees one passage's strings and zeroes it; NULL does nothing. */
 void	treg_diff_hunk_cleanup(struct treg_diff_hunk *h);
 
 #endif

@@ -51,7 +51,7 @@
 #define SHORT_WORDS	120	/* below this, wall markers are believed */
 #define BINARY_MIN_CHARS 16	/* fewer decoded characters are not judged */
 #define STYLE_VALUE_MAX	64	/* longer inline CSS values are not read */
-#define STYLE_OFFSCREEN	-999.0	/* px: left, top, text-indent this far */
+#define STYLE_OFFSCREEN	(-999.0) /* px: left, top, text-indent as far */
 
 enum enc {
 	ENC_UTF8,		/* declared UTF-8: bad bytes become U+FFFD */

@@ -355,8 +355,10 @@ norm_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 		if (sp == NULL)
 			sp = end;
 		rc = emit(st, u, (size_t)(sp - u));
+		/* u aliases st->cps, which the caller frees; the analyser
+		 * loses st->cps once utf8proc has written into st. */
 		if (rc < 0)
-			return rc;
+			return rc; /* NOLINT(clang-analyzer-unix.Malloc) */
 		if (sp < end)
 			st->pending_space = 1;
 		u = sp + 1;

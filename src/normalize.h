@@ -25,9 +25,10 @@ int	treg_normalize_text(const char *in, size_t len, struct treg_buf *out);
 
 /*
  * Appends the match form of in to out: the evidence form, then case
- * folded, typographic quotes (‘ ’ ‚ ‛ “ ” „ ‟ ′ ″ « ») folded to ASCII ' and
- * ", dashes and minus signs (U+2010..U+2015, U+2212) to '-', the ellipsis
- * to "...".  Returns as treg_normalize_text().
+ * folded, typographic quotes (‘ ’ ‚ ‛ “ ” „ ‟ ′ ″ « »)
+ * folded to ASCII ' and ", dashes and minus signs (U+2010..U+2015,
+ * U+2212) to '-', the ellipsis to "...".  Returns as
+ * treg_normalize_text().
  */
 int	treg_normalize_fold(const char *in, size_t len, struct treg_buf *out);
 

@@ -75,9 +75,14 @@ robots_list_add(struct robots_list *l, const char *pat, size_t len,
 			return -ENOMEM;
 		l->rules = grown;
 	}
-	copy = strndup(pat, len);
+	/* The body is length-delimited and may hold NUL bytes (the server
+	 * chooses it): copy all len bytes, so the pattern and its length
+	 * agree; a NUL in it then simply never matches a path byte. */
+	copy = malloc(len + 1);
 	if (copy == NULL)
 		return -ENOMEM;
+	memcpy(copy, pat, len);
+	copy[len] = '\0';
 	l->rules[l->n].pattern = copy;
 	l->rules[l->n].len = len;
 	l->rules[l->n].allow = allow;
@@ -144,7 +149,8 @@ robots_delay_ms(const char *v, size_t len)
 	memcpy(num, v, len);
 	num[len] = '\0';
 	s = strtod(num, &end);
-	if (end == num || *end != '\0' || !(s >= 0))
+	/* end short of num + len: junk or an embedded NUL. */
+	if (end == num || end != num + len || !(s >= 0))
 		return -1;
 	if (s * 1000 > (double)TREG_ROBOTS_MAX_DELAY_MS)
 		return TREG_ROBOTS_MAX_DELAY_MS;

@@ -293,6 +293,46 @@ test_treg_robots_parse_binary_garbage(void **state)
 	treg_robots_free(r);
 }
 
+/* tests/fuzz/regressions/robots/robots-match-heap-overflow, without
+ * the path line: NUL bytes inside a Disallow value once left the copied
+ * pattern shorter than its recorded length. */
+static void
+test_treg_robots_parse_nul_in_rule(void **state)
+{
+	static const char text[] =
+	    "us\xe5r-agent: other\ndisallow: /\n# comment\nS$\n"
+	    "Crawl-delay: 2\n\nUser-agent: trustreg-crawl\n"
+	    "Disallow: / .pitemap: http://x/s.x\0\0\n";
+	struct treg_robots *r;
+
+	r = treg_robots_parse(text, sizeof(text) - 1, AGENT);
+
+	assert_non_null(r);
+	assert_int_equal(treg_robots_nrules(r), 1);
+	assert_int_equal(treg_robots_allowed(r, "/a"), 1);
+	assert_int_equal(treg_robots_allowed(r, "/ .pitemap: http://x/s.x"),
+	    1);
+	treg_robots_free(r);
+}
+
+static void
+test_treg_robots_parse_nul_before_anchor(void **state)
+{
+	static const char text[] =
+	    "User-agent: *\nDisallow: /x\0$\nAllow: /y\0*\n"
+	    "Crawl-delay: 2\0" "9\nDisallow: /z\n";
+	struct treg_robots *r;
+
+	r = treg_robots_parse(text, sizeof(text) - 1, AGENT);
+
+	assert_non_null(r);
+	assert_int_equal(treg_robots_nrules(r), 3);
+	assert_int_equal(treg_robots_allowed(r, "/x"), 1);
+	assert_int_equal(treg_robots_allowed(r, "/z"), 0);
+	assert_int_equal(treg_robots_crawl_delay_ms(r), -1);
+	treg_robots_free(r);
+}
+
 static void
 test_treg_robots_free_null(void **state)
 {
@@ -327,6 +367,8 @@ main(void)
 		cmocka_unit_test(test_treg_robots_new_disallow_all),
 		cmocka_unit_test(test_treg_robots_allowed_many_stars_fast),
 		cmocka_unit_test(test_treg_robots_parse_binary_garbage),
+		cmocka_unit_test(test_treg_robots_parse_nul_in_rule),
+		cmocka_unit_test(test_treg_robots_parse_nul_before_anchor),
 		cmocka_unit_test(test_treg_robots_free_null),
 	};
 
