@@ -645,7 +645,7 @@ crawl_note_redirects(const struct treg_fetch_result *res,
 }
 
 /*
- * Fetch politeness and classification (issue 3).  The named reason of a
+ * Fetch politeness and classification.  The named reason of a
  * response that is not evidence: a limit or rule that stopped it, a bot
  * wall, a server asking for a pause.  NULL for an ordinary answer.
  */

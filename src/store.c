@@ -1547,9 +1547,10 @@ store_strndup(const void *data, size_t len)
 	return s;
 }
 
-int
-treg_store_get_cell(struct treg_store *st, const char *key, char **datap,
-    size_t *lenp)
+/* A copy of the value under a string key of db, NUL-terminated. */
+static int
+store_get_string(struct treg_store *st, int db, const char *key,
+    const char *what, char **datap, size_t *lenp)
 {
 	MDB_txn *txn = NULL;
 	MDB_val k, val;
@@ -1564,7 +1565,7 @@ treg_store_get_cell(struct treg_store *st, const char *key, char **datap,
 	if (rc != 0)
 		return rc;
 
-	rc = store_get(st, txn, DB_CELL, &k, &val, "mdb_get cell");
+	rc = store_get(st, txn, db, &k, &val, what);
 	if (rc == 0) {
 		*datap = store_strndup(val.mv_data, val.mv_size);
 		if (*datap == NULL)
@@ -1574,6 +1575,14 @@ treg_store_get_cell(struct treg_store *st, const char *key, char **datap,
 	}
 	store_read_end(st, txn);
 	return rc;
+}
+
+int
+treg_store_get_cell(struct treg_store *st, const char *key, char **datap,
+    size_t *lenp)
+{
+	return store_get_string(st, DB_CELL, key, "mdb_get cell", datap,
+	    lenp);
 }
 
 struct store_cell {
@@ -2030,33 +2039,12 @@ int
 treg_store_get_aux(struct treg_store *st, const char *key, char **datap,
     size_t *lenp)
 {
-	MDB_txn *txn = NULL;
-	MDB_val k, val;
-	int rc;
-
-	*datap = NULL;
-	*lenp = 0;
-	rc = store_cell_key(st, key, &k);
-	if (rc != 0)
-		return rc;
-	rc = store_read_begin(st, &txn);
-	if (rc != 0)
-		return rc;
-
-	rc = store_get(st, txn, DB_AUX, &k, &val, "mdb_get aux");
-	if (rc == 0) {
-		*datap = store_strndup(val.mv_data, val.mv_size);
-		if (*datap == NULL)
-			rc = -ENOMEM;
-		else
-			*lenp = val.mv_size;
-	}
-	store_read_end(st, txn);
-	return rc;
+	return store_get_string(st, DB_AUX, key, "mdb_get aux", datap,
+	    lenp);
 }
 
 /*
- * History pruning (issue 5).  Deletions are gathered with a cursor first
+ * History pruning.  Deletions are gathered with a cursor first
  * and made after it is closed, so no cursor walks records being deleted.
  * In these loops LMDB's codes go through store_fail() as soon as they
  * appear, so every rc past that point is 0 or a negative errno.

@@ -98,7 +98,7 @@ struct treg_evidence {
 	size_t	 ndiff;
 	size_t	 diff_more;	/* passages left out */
 
-	/* Fetch politeness and flap damping (issue 3). */
+	/* Fetch politeness and flap damping. */
 	char	*reason;	/* named reason a rule or limit stopped the
 				 * fetch ("timeout", "blocked",
 				 * "disallowed-by-robots", "soft-404", ...),

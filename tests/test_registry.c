@@ -648,7 +648,7 @@ test_treg_registry_load_buffer_bad_urls(void **state)
 	}
 }
 
-/* Issue 4: per-source extraction selectors, the cell's own winning over
+/* Per-source extraction selectors, the cell's own winning over
  * its offering's. */
 static void
 test_treg_registry_load_buffer_extract_selectors(void **state)
