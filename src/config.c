@@ -60,6 +60,7 @@ enum config_type {
 	CONFIG_LEVEL,		/* a log level name */
 	CONFIG_TIME,		/* HH:MM */
 	CONFIG_LIST,		/* repeatable string */
+	CONFIG_BOOL,		/* yes or no */
 };
 
 struct config_key {
@@ -101,6 +102,7 @@ static const struct config_key config_keys[] = {
 	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1 },
 	{ "", "region_context", CONFIG_LONG, OFF(region_context), 0, 0 },
 	{ "", "history_days", CONFIG_LONG, OFF(history_days), 0, 1 },
+	{ "", "soft404_probe", CONFIG_BOOL, OFF(soft404_probe), 0, 0 },
 	{ "", "report_time", CONFIG_TIME, OFF(report_time), 0, 0 },
 	{ "", "interval", CONFIG_SECONDS, OFF(interval), 0, 1 },
 	{ "", "registry_interval", CONFIG_SECONDS, OFF(registry_interval),
@@ -221,6 +223,7 @@ treg_config_new_default(void)
 	cfg->review_after_days = 90;
 	cfg->region_context = 2;
 	cfg->history_days = 400;
+	cfg->soft404_probe = 1;
 	return cfg;
 
 fail:
@@ -409,6 +412,15 @@ config_set(struct config_parse *p, const struct config_key *key,
 			    "(err, warning, notice, info or debug)",
 			    key->name, value);
 		break;
+	case CONFIG_BOOL:
+		if (strcmp(value, "yes") == 0)
+			*(int *)field = 1;
+		else if (strcmp(value, "no") == 0)
+			*(int *)field = 0;
+		else
+			return config_error(p, "%s: \"%s\" is not yes or no",
+			    key->name, value);
+		return 1;
 	case CONFIG_TIME:
 		if (!config_valid_time(value))
 			return config_error(p, "%s: \"%s\" is not a time "

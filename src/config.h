@@ -45,6 +45,7 @@ struct treg_config {
 	long	 review_after_days;	/* verified older than this: stale */
 	long	 region_context;	/* blocks around a cell's quotations */
 	long	 history_days;		/* observations kept this long */
+	int	 soft404_probe;		/* probe each host's unknown path */
 	char	*report_time;		/* "HH:MM" local time */
 	long	 interval;		/* s, daemon: each URL once per */
 	long	 registry_interval;	/* s, a URL registry's refetch */

@@ -91,6 +91,9 @@ struct crawl {
 	struct crawl_cite *cites;
 	size_t	 ncites;
 	int	 cites_built;
+	/* Origins whose soft-404 probe this crawler has queued. */
+	char	**probed;
+	size_t	 nprobed;
 };
 
 /* One cell citing one URL, as fetched (an archive in its raw form). */
@@ -750,9 +753,8 @@ crawl_classify(struct crawl *c, struct crawl_job *job,
 	}
 	if (res->error == TREG_FETCH_OK && res->status >= 200 &&
 	    res->status <= 299) {
-		/* XXX: only pages that say they are errors are caught; the
-		 * host's answer for an unknown path is not probed, so a
-		 * long templated "not found" page passes as evidence. */
+		/* A page that says it is an error; one equal to the
+		 * host's unknown-path page is caught at judging. */
 		if (state->detail != NULL &&
 		    strcmp(state->detail, "error page") == 0)
 			reason = "soft-404";
@@ -978,6 +980,232 @@ static const struct treg_fetch_ops crawl_fetch_ops = {
 	.retry_cb = crawl_retry_cb,
 };
 
+/*
+ * Soft 404 probes.  Some hosts answer any unknown path with one "not
+ * found" page and status 200; such a page cited as evidence would look
+ * stable forever.  Once a day per origin we fetch a random path that
+ * cannot exist and keep the digest of what came back; at judging, a
+ * source whose text is that same page is unverifiable.  The probe goes
+ * through the fetcher like any request, so caps, delays and robots.txt
+ * apply to it too.
+ */
+#define CRAWL_PROBE_TTL		86400	/* s a probe result holds */
+#define CRAWL_PROBE_KEY		"soft404/"
+
+struct crawl_probe {
+	struct crawl *crawl;
+	char	*origin;		/* "https://host:port" */
+	struct treg_extract *extract;
+};
+
+/* 1 when origin was probed by this crawler already; else remembers it
+ * (taking no ownership) and returns 0. */
+static int
+crawl_probe_seen(struct crawl *c, const char *origin)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < c->nprobed; i++)
+		if (strcmp(c->probed[i], origin) == 0)
+			return 1;
+	grown = realloc(c->probed, (c->nprobed + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return 1;
+	c->probed = grown;
+	c->probed[c->nprobed] = strdup(origin);
+	if (c->probed[c->nprobed] == NULL)
+		return 1;
+	c->nprobed++;
+	return 0;
+}
+
+static void
+crawl_probed_free(struct crawl *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nprobed; i++)
+		free(c->probed[i]);
+	free(c->probed);
+	c->probed = NULL;
+	c->nprobed = 0;
+}
+
+/* The scheme, host and port of url, or NULL. */
+static char *
+crawl_origin(const char *url)
+{
+	const char *host, *end;
+
+	host = strstr(url, "://");
+	if (host == NULL)
+		return NULL;
+	end = strchr(host + 3, '/');
+	return end != NULL ? strndup(url, (size_t)(end - url)) :
+	    strdup(url);
+}
+
+/* The stored probe of origin: its time and digest ("" when unknown
+ * paths did not answer 200).  Returns 0 when one is stored. */
+static int
+crawl_probe_get(struct treg_store *st, const char *origin, int64_t *atp,
+    char *digest)
+{
+	char *key = NULL, *rec = NULL, hex[TREG_SHA256_HEXLEN + 1];
+	long long at;
+	size_t len;
+	int rc = -ENOENT;
+
+	digest[0] = '\0';
+	if (asprintf(&key, "%s%s", CRAWL_PROBE_KEY, origin) < 0)
+		return -ENOMEM;
+	if (treg_store_get_aux(st, key, &rec, &len) == 0) {
+		hex[0] = '\0';
+		if (sscanf(rec, "%lld %64s", &at, hex) >= 1) {
+			*atp = (int64_t)at;
+			if (strlen(hex) == TREG_SHA256_HEXLEN)
+				memcpy(digest, hex, sizeof(hex));
+			rc = 0;
+		}
+	}
+	free(rec);
+	free(key);
+	return rc;
+}
+
+static int
+crawl_probe_headers_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct crawl_probe *p = arg;
+
+	if (res->status < 200 || res->status > 299)
+		return 1;
+	p->extract = treg_extract_new(res->content_type,
+	    p->crawl->cfg->max_text);
+	return p->extract != NULL ? 0 : -ENOMEM;
+}
+
+static int
+crawl_probe_body_cb(void *arg, const char *data, size_t len)
+{
+	struct crawl_probe *p = arg;
+
+	return treg_extract_feed(p->extract, data, len);
+}
+
+static void
+crawl_probe_done_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct crawl_probe *p = arg;
+	struct crawl *c = p->crawl;
+	struct treg_extract_result text;
+	char *key = NULL, *rec = NULL;
+	const char *digest = "-";
+
+	memset(&text, 0, sizeof(text));
+	if (res->error == TREG_FETCH_ABORTED ||
+	    (res->error != TREG_FETCH_OK && p->extract == NULL))
+		goto out;	/* no answer: nothing learnt */
+	if (res->error == TREG_FETCH_OK && p->extract != NULL &&
+	    treg_extract_finish(p->extract, &text) == 0)
+		digest = text.digest;
+	if (asprintf(&key, "%s%s", CRAWL_PROBE_KEY, p->origin) < 0)
+		key = NULL;
+	if (asprintf(&rec, "%lld %s", (long long)time(NULL), digest) < 0)
+		rec = NULL;
+	if (key != NULL && rec != NULL &&
+	    treg_store_put_aux(c->store, key, rec, strlen(rec)) == 0)
+		crawl_schedule_commit(c);
+	log_debug("crawl", "origin=%s soft404 probe status=%ld digest=%s",
+	    p->origin, res->status, digest);
+
+out:
+	treg_extract_result_cleanup(&text);
+	treg_extract_free(p->extract);
+	free(key);
+	free(rec);
+	free(p->origin);
+	free(p);
+	c->running--;
+}
+
+static const struct treg_fetch_ops crawl_probe_ops = {
+	.headers_cb = crawl_probe_headers_cb,
+	.body_cb = crawl_probe_body_cb,
+	.done_cb = crawl_probe_done_cb,
+};
+
+/* Queues a probe of url's origin unless one is fresh or under way. */
+static void
+crawl_probe_maybe(struct crawl *c, struct treg_fetch *fetch,
+    const char *url)
+{
+	struct treg_fetch_request req;
+	struct crawl_probe *p = NULL;
+	char digest[TREG_SHA256_HEXLEN + 1], *probe_url = NULL;
+	int64_t at = 0;
+
+	if (!c->cfg->soft404_probe)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return;
+	p->crawl = c;
+	p->origin = crawl_origin(url);
+	if (p->origin == NULL || crawl_probe_seen(c, p->origin))
+		goto fail;
+	if (crawl_probe_get(c->store, p->origin, &at, digest) == 0 &&
+	    time(NULL) - at < CRAWL_PROBE_TTL)
+		goto fail;
+	if (asprintf(&probe_url, "%s/%08x%08x-no-such-page", p->origin,
+	    arc4random(), arc4random()) < 0) {
+		probe_url = NULL;
+		goto fail;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.url = probe_url;
+	if (treg_fetch_add(fetch, &req, &crawl_probe_ops, p) < 0)
+		goto fail;
+	c->running++;
+	free(probe_url);
+	return;
+
+fail:
+	free(probe_url);
+	if (p->origin != NULL)
+		free(p->origin);
+	free(p);
+}
+
+/* A source whose text is the page its host gives for any unknown path
+ * is not evidence. */
+static int
+crawl_soft404_judge(struct treg_store *st, struct treg_evidence *ev)
+{
+	char digest[TREG_SHA256_HEXLEN + 1], *origin;
+	int64_t at;
+
+	if (ev->role != TREG_ROLE_SOURCE || ev->digest[0] == '\0' ||
+	    ev->unverifiable)
+		return 0;
+	origin = crawl_origin(ev->fetch_url);
+	if (origin == NULL)
+		return 0;
+	if (crawl_probe_get(st, origin, &at, digest) == 0 &&
+	    strcmp(digest, ev->digest) == 0) {
+		ev->unverifiable = 1;
+		free(ev->reason);
+		ev->reason = strdup("soft-404");
+		free(ev->detail);
+		ev->detail = strdup("the same page as an unknown path on this "
+		    "host");
+	}
+	free(origin);
+	return 0;
+}
+
 static int
 crawl_start(struct crawl *c, struct treg_fetch *fetch, const char *url)
 {
@@ -1011,6 +1239,7 @@ crawl_start(struct crawl *c, struct treg_fetch *fetch, const char *url)
 		return rc;
 	}
 	c->running++;
+	crawl_probe_maybe(c, fetch, url);
 	return 0;
 }
 
@@ -1112,6 +1341,7 @@ out:
 	if (c.base != NULL)
 		event_base_free(c.base);
 	crawl_cites_free(&c);
+	crawl_probed_free(&c);
 	crawl_urls_cleanup(&set);
 	stats->ms = crawl_ms_since(&start);
 	return rc;
@@ -1241,6 +1471,9 @@ crawl_fill_evidence(struct treg_store *st, const struct treg_cell *cell,
 		state.chain = NULL;
 		treg_store_url_cleanup(&state);
 	}
+	rc = crawl_soft404_judge(st, ev);
+	if (rc < 0)
+		return rc;
 	return crawl_check_quotes(st, cell, ev);
 }
 
@@ -1525,6 +1758,7 @@ treg_crawl_free(struct treg_crawl *cr)
 	if (treg_store_commit(cr->c.store) < 0)
 		log_warn("crawl", "last batch lost at shutdown");
 	crawl_cites_free(&cr->c);
+	crawl_probed_free(&cr->c);
 	free(cr);
 }
 

@@ -111,6 +111,9 @@ write_config() {
 		echo "host_delay_ms = 20"
 		echo "timeout = 10"
 		echo "connect_timeout = 5"
+		# Probes add a request per host; tests/soft404.sh turns
+		# them on where they are the subject.
+		echo "soft404_probe = ${SOFT404_PROBE:-no}"
 		[ $# -ge 2 ] && printf '%s\n' "$2"
 		echo "[network]"
 		echo "ca_file = $WORK/ca.pem"
