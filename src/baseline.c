@@ -38,7 +38,7 @@ struct baseline {
 	uint64_t simhash;
 	uint32_t words;
 	char	 chrome[TREG_SHA256_HEXLEN + 1];	/* "" if unknown */
-	unsigned rules;		/* extraction rules of digest and chrome */
+	unsigned rules;         /* extraction rules of digest and chrome */
 };
 
 /* A text as the current extraction rules make it. */

@@ -35,7 +35,7 @@ unsigned treg_baseline_rules_version(void);
  * "raw/TEXT_DIGEST", so the text can be re-extracted when the rules
  * change.  Returns 0 or a negative errno.
  */
-int	treg_baseline_note_raw(struct treg_store *st, const char *text_digest,
+int     treg_baseline_note_raw(struct treg_store *st, const char *text_digest,
 	    const char *body_digest, const char *content_type,
 	    size_t max_text, const struct treg_extract_select *sel);
 

@@ -11,10 +11,10 @@
 #include <stddef.h>
 
 struct treg_buf {
-	char	*data;		/* owned; NULL before the first append */
+	char    *data;          /* owned; NULL before the first append */
 	size_t	 len;		/* bytes held, terminator excluded */
 	size_t	 cap;		/* bytes allocated */
-	size_t	 limit;		/* most bytes len may reach; 0: none */
+	size_t   limit;         /* most bytes len may reach; 0: none */
 };
 
 /* Prepares an empty buffer that will hold at most limit bytes. */

@@ -14,7 +14,7 @@
 struct treg_registry;
 
 #define TREG_BUNDLE_MEMBER_MAX	((size_t)32 << 20)	/* one member */
-#define TREG_BUNDLE_TOTAL_MAX	((size_t)128 << 20)	/* all of them */
+#define TREG_BUNDLE_TOTAL_MAX   ((size_t)128 << 20)     /* all of them */
 #define TREG_BUNDLE_MEMBERS_MAX	4096
 
 /* Returns 1 when path names a bundle by its suffix, 0 otherwise. */

@@ -51,7 +51,7 @@ struct crawl_job {
 	 * whole of a longer one in an unlinked file in the state
 	 * directory, so memory per transfer does not grow with the page. */
 	struct treg_buf body;
-	FILE	*spill;			/* the body past CRAWL_BODY_MEM */
+	FILE    *spill;                 /* the body past CRAWL_BODY_MEM */
 	size_t	 body_len;		/* bytes kept, up to max_body */
 	int	 keep_body;
 	char	*content_type;		/* as the headers gave it */
@@ -74,8 +74,8 @@ struct crawl {
 	int	 store_failed;
 
 	/* The daemon's long-lived crawler (treg_crawl_new()) only. */
-	int	 live;			/* stamp observations at their end */
-	int	 closing;		/* being freed: abandoned, not ended */
+	int      live;                  /* stamp observations at their end */
+	int      closing;               /* being freed: abandoned, not ended */
 	struct treg_fetch *fetch;
 	struct treg_crawl_stats live_stats;
 	const struct treg_crawl_hooks *hooks;
@@ -99,9 +99,9 @@ struct crawl {
 /* One cell citing one URL, as fetched (an archive in its raw form). */
 struct crawl_cite {
 	const char *url;
-	char	*owned;			/* url when malloc'd, else NULL */
+	char    *owned;                 /* url when malloc'd, else NULL */
 	const struct treg_cell *cell;
-	size_t	 seq;			/* registry order among equals */
+	size_t   seq;                   /* registry order among equals */
 };
 
 static int

@@ -42,7 +42,7 @@ int	treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
  * logged) and the others' verdicts are in *vp all the same; or another
  * negative errno, with nothing returned.
  */
-int	treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
+int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	    const struct treg_offering *const *offerings, size_t n,
 	    time_t now, struct treg_verdict **vp, size_t *nvp);
 

@@ -14,7 +14,7 @@
 
 #define TREG_DIFF_CONTEXT	6	/* words of context each side */
 #define TREG_DIFF_MAX_HUNKS	8	/* passages kept */
-#define TREG_DIFF_MAX_TEXT	400	/* bytes of one field of a passage */
+#define TREG_DIFF_MAX_TEXT      400     /* bytes of one field of a passage */
 
 /* One changed passage.  Strings are malloc'd, owned, never NULL. */
 struct treg_diff_hunk {

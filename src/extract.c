@@ -32,14 +32,14 @@
 
 #define MOD		"extract"
 
-#define PRESCAN_LEN	1024	/* bytes looked at for a BOM, <meta>, sniff */
-#define BLOCK_CAP	65536	/* one block is cut into pieces past this */
-#define NORM_CAP	(4 * BLOCK_CAP)	/* NFC and U+FFFD stay below 4x */
+#define PRESCAN_LEN     1024    /* bytes looked at for a BOM, <meta>, sniff */
+#define BLOCK_CAP       65536   /* one block is cut into pieces past this */
+#define NORM_CAP        (4 * BLOCK_CAP) /* NFC and U+FFFD stay below 4x */
 #define SCRATCH_LEN	16384	/* decoded bytes handed to the parser */
-#define HINT_CAP	512	/* title and <noscript> text kept for hints */
+#define HINT_CAP        512     /* title and <noscript> text kept for hints */
 #define CARRY_LEN	16	/* an incomplete multi-byte sequence */
-#define STAGE_LEN	32768	/* decoded bytes on their way to libxml2 */
-#define HOLD_MAX	4096	/* most bytes held back after the last '>' */
+#define STAGE_LEN       32768   /* decoded bytes on their way to libxml2 */
+#define HOLD_MAX        4096    /* most bytes held back after the last '>' */
 
 /*
  * Fewer words than this is "too little text".  The bar is low on purpose:
@@ -48,9 +48,9 @@
  * walls, script shells and login walls are caught by their markers.
  */
 #define MIN_WORDS	3
-#define SHORT_WORDS	120	/* below this, wall markers are believed */
+#define SHORT_WORDS     120     /* below this, wall markers are believed */
 #define BINARY_MIN_CHARS 16	/* fewer decoded characters are not judged */
-#define STYLE_VALUE_MAX	64	/* longer inline CSS values are not read */
+#define STYLE_VALUE_MAX 64      /* longer inline CSS values are not read */
 #define STYLE_OFFSCREEN	(-999.0) /* px: left, top, text-indent as far */
 
 enum enc {
@@ -160,7 +160,7 @@ struct selector {
 
 #define SELECTOR_MAX	64	/* bytes, kind included */
 
-#define NAME_CACHE	128	/* direct-mapped, keyed by interned pointer */
+#define NAME_CACHE      128     /* direct-mapped, keyed by interned pointer */
 
 /* Where finished blocks go: the main text or the boilerplate. */
 struct sink {
@@ -192,7 +192,7 @@ struct treg_extract {
 	int			 saw_1252;	/* a byte taken as 1252 */
 	int			 saw_high;	/* any non-ASCII byte */
 	size_t			 nchars;	/* decoded characters */
-	size_t			 nbad;		/* of them U+FFFD or controls */
+	size_t                   nbad;          /* of them U+FFFD or controls */
 	size_t			 scratch_len;
 
 	htmlParserCtxtPtr	 ctxt;
@@ -205,27 +205,27 @@ struct treg_extract {
 	int			 in_title;
 	int			 title_done;
 	size_t			 noscript_depth;
-	int			 toolbar;	/* inside a Wayback toolbar */
+	int                      toolbar;       /* inside a Wayback toolbar */
 	unsigned		 hints;
 
 	struct treg_buf		 block;
 	struct treg_buf		 norm;
 	struct treg_buf		 filt;
-	int			 block_open;	/* emitted part of this block */
+	int                      block_open;    /* emitted part of this block */
 	int			 pending_space;
 	struct sink		 main;
 	struct sink		 boil;
 	struct treg_buf		 title;
 	struct treg_buf		 noscript;
 
-	struct treg_buf		 pdf;		/* a PDF body, held whole */
+	struct treg_buf          pdf;           /* a PDF body, held whole */
 
-	struct selector		*keep;		/* per-source selectors */
+	struct selector         *keep;          /* per-source selectors */
 	size_t			 nkeep;
 	struct selector		*drop;
 	size_t			 ndrop;
-	size_t			 keep_depth;	/* inside a kept element */
-	size_t			 keep_boil;	/* boil_depth outside it */
+	size_t                   keep_depth;    /* inside a kept element */
+	size_t                   keep_boil;     /* boil_depth outside it */
 
 	/* Last, and not cleared at start: scratch_len and stage_len say
 	 * how much of them holds anything. */

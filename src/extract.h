@@ -33,7 +33,7 @@ enum treg_text_kind {
 
 struct treg_extract_result {
 	enum treg_text_kind kind;
-	char	*text;		/* normalised main text, one block a line,
+	char    *text;          /* normalised main text, one block a line,
 				 * malloc'd, owned by the result; at most
 				 * max_text bytes */
 	size_t	 text_len;
@@ -44,7 +44,7 @@ struct treg_extract_result {
 	size_t	 words;
 	char	*charset;	/* what the bytes were decoded from; owned;
 				 * NULL for TREG_TEXT_BYTES and _PDF */
-	char	*content_type;	/* media type, lowercased, no parameters
+	char    *content_type;  /* media type, lowercased, no parameters
 				 * (the sniffed one when none was given) */
 
 	/* Navigation, page header and footer text, kept apart from the
@@ -55,7 +55,7 @@ struct treg_extract_result {
 	char	 boiler_digest[TREG_SHA256_HEXLEN + 1];
 	size_t	 boiler_words;
 
-	char	*title;		/* normalised <title>, at most 512 bytes;
+	char    *title;         /* normalised <title>, at most 512 bytes;
 				 * owned, "" when none */
 	unsigned hints;		/* TREG_EXTRACT_HINT_* seen in markup */
 };
@@ -63,8 +63,8 @@ struct treg_extract_result {
 /* Markup evidence for treg_extract_unverifiable_reason(). */
 #define TREG_EXTRACT_HINT_CHALLENGE	0x1	/* bot-challenge markup */
 #define TREG_EXTRACT_HINT_PASSWORD	0x2	/* a password field */
-#define TREG_EXTRACT_HINT_NOSCRIPT_JS	0x4	/* <noscript> asks for JS */
-#define TREG_EXTRACT_HINT_BINARY	0x8	/* over a tenth of the decoded
+#define TREG_EXTRACT_HINT_NOSCRIPT_JS   0x4     /* <noscript> asks for JS */
+#define TREG_EXTRACT_HINT_BINARY        0x8     /* over a tenth of the decoded
 						 * characters are U+FFFD or
 						 * controls */
 

@@ -31,8 +31,8 @@
 #include "log.h"
 #include "robots.h"
 
-#define FETCH_BODY_HEAD		16384	/* decoded bytes kept for callers */
-#define FETCH_PER_HOST		2	/* when the configuration says 0 */
+#define FETCH_BODY_HEAD         16384   /* decoded bytes kept for callers */
+#define FETCH_PER_HOST          2       /* when the configuration says 0 */
 #define FETCH_HOST_DELAY_MS	1000
 #define FETCH_MAX_CONNECTIONS	8
 #define FETCH_USER_AGENT	"trustreg-crawl"
@@ -57,13 +57,13 @@ struct fetch_host {
 	TAILQ_ENTRY(fetch_host) entry;
 	struct treg_fetch	*f;
 	char		*name;		/* lower case */
-	long		 refs;		/* transfers queued or running */
+	long             refs;          /* transfers queued or running */
 	long		 running;
 	long		 unsent;	/* running, request not yet sent */
 	int		 started;	/* last_start is valid */
 	int64_t		 last_start;	/* ms, monotonic */
-	int64_t		 hold_until;	/* ms: Retry-After; 0 if none */
-	long		 crawl_delay;	/* ms from robots.txt; -1 if none */
+	int64_t          hold_until;    /* ms: Retry-After; 0 if none */
+	long             crawl_delay;   /* ms from robots.txt; -1 if none */
 	enum fetch_robots_state robots_state;
 	int64_t		 robots_at;	/* ms: when it became READY */
 	struct treg_robots *robots;	/* NULL: everything allowed */
@@ -76,15 +76,15 @@ struct treg_fetch {
 	const struct treg_config *cfg;
 	CURLM			*multi;
 	struct event		*timer_ev;	/* curl's timeout */
-	struct event		*queue_ev;	/* starts queued transfers */
+	struct event            *queue_ev;      /* starts queued transfers */
 	struct curl_slist	*resolve;
 	struct curl_slist	*connect_to;
-	struct fetch_tqueue	 queue;		/* waiting, in arrival order */
-	struct fetch_tqueue	 running;	/* added to the multi handle */
+	struct fetch_tqueue      queue;         /* waiting, in arrival order */
+	struct fetch_tqueue      running;       /* added to the multi handle */
 	struct fetch_hosts	 hosts;
 	size_t			 nqueued;
 	size_t			 nrunning;
-	int			 closing;	/* treg_fetch_free() began */
+	int                      closing;       /* treg_fetch_free() began */
 
 	/* robots.txt, when treg_fetch_set_robots() asked for it. */
 	int			 robots_on;
@@ -133,11 +133,11 @@ struct fetch_transfer {
 	char			*etag;
 	char			*last_modified;
 	int64_t			 started;	/* ms, 0 while queued */
-	int64_t			 not_before;	/* ms: retry backoff */
+	int64_t                  not_before;    /* ms: retry backoff */
 	long			 attempts;	/* requests made */
-	int			 robots_fetch;	/* is a host's robots.txt */
-	int			 sent;		/* a request went out */
-	char			*refresh_url;	/* meta refresh target */
+	int                      robots_fetch;  /* is a host's robots.txt */
+	int                      sent;          /* a request went out */
+	char                    *refresh_url;   /* meta refresh target */
 
 	/* Our own reason to stop, which curl reports only as a write or
 	 * callback error; TREG_FETCH_OK while none. */
@@ -148,14 +148,14 @@ struct fetch_transfer {
 	/* The response being read. */
 	char			*cur_url;	/* URL that is answering */
 	unsigned		 cur_gen;	/* cookie_gen when requested */
-	unsigned		 cookie_gen;	/* Set-Cookie headers so far */
+	unsigned                 cookie_gen;    /* Set-Cookie headers so far */
 	long			 status;
 	char			*hdr[HDR_COUNT];
 	size_t			 header_bytes;	/* all responses */
-	int			 final;		/* final headers complete */
-	int			 want_body;	/* headers_cb returned 0 */
+	int                      final;         /* final headers complete */
+	int                      want_body;     /* headers_cb returned 0 */
 	long			 retry_after;
-	char			*raw_head;	/* this response's status line
+	char                    *raw_head;      /* this response's status line
 						 * and headers as received */
 	size_t			 raw_head_len;
 
@@ -168,11 +168,11 @@ struct fetch_transfer {
 	/* gzip and deflate are inflated here rather than by curl, which
 	 * takes a stream cut before its end for the whole body. */
 	z_stream		*zs;		/* NULL: curl decodes */
-	size_t			 z_in;		/* coded bytes received */
-	int			 z_end;		/* Z_STREAM_END seen */
+	size_t                   z_in;          /* coded bytes received */
+	int                      z_end;         /* Z_STREAM_END seen */
 	int			 z_deflate;	/* may fall back to raw */
 
-	size_t			 bytes;		/* decoded body bytes */
+	size_t                   bytes;         /* decoded body bytes */
 	size_t			 head_len;
 	char			 head[FETCH_BODY_HEAD];
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -230,7 +230,7 @@ treg_fetch_error_name(enum treg_fetch_error err)
 	case TREG_FETCH_UNDECODABLE:		return "undecodable-body";
 	case TREG_FETCH_PROTOCOL:		return "protocol";
 	case TREG_FETCH_ABORTED:		return "aborted";
-	case TREG_FETCH_ROBOTS:			return "disallowed-by-robots";
+	case TREG_FETCH_ROBOTS:                 return "disallowed-by-robots";
 	case TREG_FETCH_RATE_LIMITED:		return "rate-limited";
 	case TREG_FETCH_OTHER:			break;
 	}
@@ -332,11 +332,11 @@ static const struct {
 } ipv6_blocked[] = {
 	{ { 0xfc }, 7 },				/* unique local */
 	{ { 0xfe, 0x80 }, 10 },				/* link-local */
-	{ { 0xfe, 0xc0 }, 10 },				/* old site-local */
+	{ { 0xfe, 0xc0 }, 10 },                         /* old site-local */
 	{ { 0xff }, 8 },				/* multicast */
 	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },		/* documentation */
 	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 },	/* local NAT64 */
-	{ { 0x01, 0x00 }, 64 },				/* discard-only */
+	{ { 0x01, 0x00 }, 64 },                         /* discard-only */
 };
 
 static int

@@ -30,7 +30,7 @@ enum treg_fetch_error {
 	TREG_FETCH_BAD_URL,		/* unparsable, or credentials */
 	TREG_FETCH_REDIRECT_LOOP,	/* a URL came back in the chain */
 	TREG_FETCH_TOO_MANY_REDIRECTS,
-	TREG_FETCH_UNDECODABLE,		/* bad or unknown Content-Encoding */
+	TREG_FETCH_UNDECODABLE,         /* bad or unknown Content-Encoding */
 	TREG_FETCH_PROTOCOL,		/* malformed HTTP */
 	TREG_FETCH_ABORTED,		/* by us: shutdown or body_cb */
 	TREG_FETCH_OTHER,
@@ -65,7 +65,7 @@ struct treg_fetch_result {
 	const char *last_modified;	/* NULL if none */
 	const char *memento_datetime;	/* web archives; NULL if none */
 	long	 retry_after;		/* s, capped; -1 if none */
-	const char *body_head;		/* first bytes of the decoded final
+	const char *body_head;          /* first bytes of the decoded final
 					 * body (at most 16 KiB), whatever
 					 * the status, for classification */
 	size_t	 body_head_len;
@@ -75,7 +75,7 @@ struct treg_fetch_result {
 					 * cf-mitigated header, or a
 					 * 401/403/429/503 with challenge
 					 * markup in body_head */
-	long	 attempts;		/* requests made, retries included */
+	long     attempts;              /* requests made, retries included */
 	const char *refresh_url;	/* a 2xx page's <meta http-equiv=
 					 * "refresh"> (delay <= 5 s) to
 					 * another URL, resolved; or NULL */
@@ -92,7 +92,7 @@ struct treg_fetch_ops {
 	 * yet).  Return 0 to receive the body through body_cb, 1 to let it
 	 * go by (it still fills body_head), or a negative errno to abort.
 	 * May be NULL. */
-	int	(*headers_cb)(void *arg, const struct treg_fetch_result *res);
+	int     (*headers_cb)(void *arg, const struct treg_fetch_result *res);
 
 	/* Decoded bytes of the final response's body, as they arrive.
 	 * Return 0, or a negative errno to abort (TREG_FETCH_ABORTED). */
@@ -131,7 +131,7 @@ struct treg_fetch_robots_ops {
 struct treg_fetch_request {
 	const char *url;
 	const char *etag;		/* sent as If-None-Match, or NULL */
-	const char *last_modified;	/* sent as If-Modified-Since, or NULL */
+	const char *last_modified;      /* sent as If-Modified-Since, or NULL */
 };
 
 struct treg_fetch;

@@ -17,7 +17,7 @@
 #include "normalize.h"
 
 #define REPLACEMENT	0xFFFD
-#define SCRATCH_CPS	512	/* code points decomposed without malloc */
+#define SCRATCH_CPS     512     /* code points decomposed without malloc */
 
 /* What the ASCII fast path does with each byte. */
 enum ascii_class {
@@ -38,8 +38,8 @@ enum cp_action {
 struct norm_state {
 	struct treg_buf	*out;
 	int		 pending_space;
-	int		 emitted;	/* anything visible written this call */
-	unsigned char	*tmp;		/* mapped UTF-8 of one stretch */
+	int              emitted;       /* anything visible written this call */
+	unsigned char   *tmp;           /* mapped UTF-8 of one stretch */
 	size_t		 tmp_cap;
 	utf8proc_int32_t *cps;		/* decomposition of one stretch */
 	size_t		 cps_cap;

@@ -21,7 +21,7 @@
  * one, leading and trailing space dropped.  Returns 0, or a negative errno
  * from out (-E2BIG: out's cap was reached).
  */
-int	treg_normalize_text(const char *in, size_t len, struct treg_buf *out);
+int     treg_normalize_text(const char *in, size_t len, struct treg_buf *out);
 
 /*
  * Appends the match form of in to out: the evidence form, then case
@@ -30,7 +30,7 @@ int	treg_normalize_text(const char *in, size_t len, struct treg_buf *out);
  * U+2212) to '-', the ellipsis to "...".  Returns as
  * treg_normalize_text().
  */
-int	treg_normalize_fold(const char *in, size_t len, struct treg_buf *out);
+int     treg_normalize_fold(const char *in, size_t len, struct treg_buf *out);
 
 /*
  * Looks for quote in text, both taken to their match form, so line breaks,

@@ -18,7 +18,7 @@
 #define TREG_REGION_CONTEXT	2	/* default neighbouring blocks */
 
 struct treg_region {
-	char	*text;		/* the region's blocks, '\n'-separated;
+	char    *text;          /* the region's blocks, '\n'-separated;
 				 * malloc'd, owned by the struct */
 	size_t	 len;
 	char	 digest[TREG_SHA256_HEXLEN + 1];	/* of text */
@@ -26,7 +26,7 @@ struct treg_region {
 	uint32_t words;
 	size_t	 blocks;	/* blocks in the region */
 	size_t	 located;	/* quotations placed in a block */
-	int	 whole;		/* no quotation placed: the whole text */
+	int      whole;         /* no quotation placed: the whole text */
 };
 
 /*

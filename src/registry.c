@@ -64,11 +64,11 @@ static const char *const cell_fields[] = {
 /* State of one load, which may span the files of a directory. */
 struct load {
 	struct treg_registry	*reg;
-	size_t			 cap;		/* offerings allocated */
+	size_t                   cap;           /* offerings allocated */
 	const char		*file;		/* file being read */
-	json_t			*questions;	/* its "dimensions", or NULL */
-	json_t			*off_extract;	/* the offering's "extract" */
-	char			 off_where[48];	/* its path in messages */
+	json_t                  *questions;     /* its "dimensions", or NULL */
+	json_t                  *off_extract;   /* the offering's "extract" */
+	char                     off_where[48]; /* its path in messages */
 	char			**errp;
 };
 

@@ -32,7 +32,7 @@ struct treg_attr {
 
 struct treg_cell {
 	const char *key;	/* one of treg_cell_keys (static) */
-	char	*question;	/* from the top-level dimensions; may be NULL */
+	char    *question;      /* from the top-level dimensions; may be NULL */
 	char	*value;		/* "yes_public", "unclear", ... */
 	char	*confidence;	/* "high" | "medium" | "low" */
 	char	*verified;	/* "YYYY-MM-DD" */
@@ -40,12 +40,12 @@ struct treg_cell {
 	char	*notes;		/* may be NULL */
 	char	*source;	/* http(s) URL, or NULL: no public source */
 	char	*archived;	/* http(s) URL, or NULL */
-	char	**quotes;	/* from notes' double quotes, then "quotes" */
+	char    **quotes;       /* from notes' double quotes, then "quotes" */
 	size_t	 nquotes;
 	struct treg_attr *attrs;	/* tier, route, default, ... */
 	size_t	 nattrs;
-	char	**keep;		/* "extract" selectors of the cell, else */
-	size_t	 nkeep;		/* of its offering (see extract.h) */
+	char    **keep;         /* "extract" selectors of the cell, else */
+	size_t   nkeep;         /* of its offering (see extract.h) */
 	char	**drop;
 	size_t	 ndrop;
 };

@@ -52,7 +52,7 @@ int	treg_sched_sync(struct treg_sched *s, char *const *urls, size_t n,
 
 /* Records that url was fetched at now: it is next due an interval later,
  * with jitter.  Writes inside the store's open batch. */
-int	treg_sched_fetched(struct treg_sched *s, const char *url, time_t now);
+int     treg_sched_fetched(struct treg_sched *s, const char *url, time_t now);
 
 /*
  * Reads up to max URLs due at or before now, earliest first, into out

@@ -55,7 +55,7 @@
 #define STORE_TEXT_HDR		10
 #define STORE_TEXT_RAW		0
 #define STORE_TEXT_ZLIB		1
-#define STORE_ZLIB_RATIO	1032	/* deflate's best ratio, plus slack */
+#define STORE_ZLIB_RATIO        1032    /* deflate's best ratio, plus slack */
 
 enum {
 	DB_META,
@@ -87,14 +87,14 @@ static const struct {
 
 struct treg_store {
 	MDB_env		*env;
-	MDB_txn		*wtxn;		/* the open batch, or NULL */
+	MDB_txn         *wtxn;          /* the open batch, or NULL */
 	char		*dir;
 	size_t		 mapsize;
 	unsigned int	 nwrites;	/* successful puts in the batch */
-	int		 batch_err;	/* the batch died; until commit/abort */
+	int              batch_err;     /* the batch died; until commit/abort */
 	int		 broken;	/* this write op spoilt the txn */
 	int		 mapfull;	/* ... because the map was full */
-	size_t		 want;		/* bytes the failed put needed */
+	size_t           want;          /* bytes the failed put needed */
 	MDB_dbi		 dbi[STORE_NDBS];
 	/* The text last read: judging asks for one page's text once per
 	 * cell citing it and again as the cell's baseline. */
@@ -1333,7 +1333,7 @@ struct store_text_arg {
 	unsigned char	 raw[TREG_SHA256_LEN];
 	const char	*text;
 	size_t		 len;
-	unsigned char	*rec;		/* built once, kept across retries */
+	unsigned char   *rec;           /* built once, kept across retries */
 	size_t		 reclen;
 };
 
@@ -2056,7 +2056,7 @@ struct store_del {
 
 struct store_prune_arg {
 	int64_t		 before;
-	int		(*keep_cb)(void *arg, const struct treg_observation *o,
+	int             (*keep_cb)(void *arg, const struct treg_observation *o,
 			    unsigned int how);
 	void		*arg;
 	size_t		 removed;

@@ -24,17 +24,17 @@
 #define TREG_OBS_NOT_MODIFIED	0x01	/* 304: digest carried over */
 #define TREG_OBS_UNVERIFIABLE	0x02	/* fetched, no usable text */
 #define TREG_OBS_MOVED		0x04	/* permanent redirect */
-#define TREG_OBS_REDIRECTED	0x08	/* temporary redirect(s) followed */
-#define TREG_OBS_TRUNCATED	0x10	/* text kept was cut at max_text */
+#define TREG_OBS_REDIRECTED     0x08    /* temporary redirect(s) followed */
+#define TREG_OBS_TRUNCATED      0x10    /* text kept was cut at max_text */
 #define TREG_OBS_BLOCKED	0x20	/* a bot wall answered */
 
 /* One fetch of one URL.  Kept small: a few dozen bytes on disk. */
 struct treg_observation {
-	int64_t	 at;		/* time of the fetch, seconds since epoch */
+	int64_t  at;            /* time of the fetch, seconds since epoch */
 	uint16_t status;	/* HTTP status; 0 if none */
 	uint8_t	 error;		/* enum treg_fetch_error */
 	uint8_t	 flags;		/* TREG_OBS_* */
-	uint8_t	 rules;		/* extraction rules version of digest
+	uint8_t  rules;         /* extraction rules version of digest
 				 * (TREG_EXTRACT_RULES_VERSION, 1-127);
 				 * 0 in records written before it */
 	uint32_t words;		/* words of text; 0 if none */
@@ -51,12 +51,12 @@ struct treg_url_state {
 	char	*detail;	/* last error or redirect detail, or NULL */
 	int64_t	 last_fetch;
 	int64_t	 next_due;
-	int64_t	 first_failure;	/* start of the failure streak; 0 */
+	int64_t  first_failure; /* start of the failure streak; 0 */
 	uint32_t failures;	/* consecutive failures */
 	uint16_t last_status;
 	uint8_t	 last_error;
-	char	*reason;	/* named reason of the last fetch, or NULL */
-	char	*chain;		/* "301 URL -> 302 URL" redirects, or NULL */
+	char    *reason;        /* named reason of the last fetch, or NULL */
+	char    *chain;         /* "301 URL -> 302 URL" redirects, or NULL */
 };
 
 struct treg_store;

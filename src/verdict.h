@@ -52,7 +52,7 @@ struct treg_evidence {
 	int	 fetched;	/* 0: never fetched yet */
 	int64_t	 at;		/* latest observation */
 	long	 status;	/* HTTP status; 0 if none */
-	char	*error;		/* fetch error name; NULL on a response */
+	char    *error;         /* fetch error name; NULL on a response */
 	char	*detail;	/* more about the error, or NULL */
 	char	*final_url;	/* after redirects, or NULL */
 	int	 moved;		/* permanent redirect to final_url */
@@ -81,15 +81,15 @@ struct treg_evidence {
 	 * the region alone; page_changed and chrome_changed say the page
 	 * moved elsewhere, which is information, not a finding. */
 	int	 has_region;
-	int	 region_whole;	/* no quotation placed: the whole text */
+	int      region_whole;  /* no quotation placed: the whole text */
 	char	 region_digest[TREG_SHA256_HEXLEN + 1];
 	uint64_t region_simhash;
 	uint32_t region_words;
 	char	 baseline_region_digest[TREG_SHA256_HEXLEN + 1];
 	uint64_t baseline_region_simhash;
 	uint32_t baseline_region_words;
-	int	 baseline_archived;	/* baseline is the archived copy */
-	int	 page_changed;	/* main text outside the region changed */
+	int      baseline_archived;     /* baseline is the archived copy */
+	int      page_changed;  /* main text outside the region changed */
 	int	 chrome_changed; /* navigation, header or footer changed */
 	char	*page_note;	/* what changed outside, or NULL */
 
@@ -103,9 +103,9 @@ struct treg_evidence {
 				 * fetch ("timeout", "blocked",
 				 * "disallowed-by-robots", "soft-404", ...),
 				 * or NULL; owned */
-	char	*chain;		/* redirects, "301 URL -> 302 URL", or
+	char    *chain;         /* redirects, "301 URL -> 302 URL", or
 				 * NULL; owned */
-	int64_t	 first_failure;	/* start of the failure streak; 0 */
+	int64_t  first_failure; /* start of the failure streak; 0 */
 	int	 damped;	/* failing, but not yet long enough to be
 				 * called dead (treg_verdict_damped()) */
 	uint32_t dead_after;	/* failures that make it dead */
@@ -117,20 +117,20 @@ struct treg_verdict {
 	char	*cell;		/* cell key */
 	char	*verified;	/* "YYYY-MM-DD" */
 	enum treg_state state;
-	unsigned flags;		/* TREG_STATE_BIT of every state that applies */
+	unsigned flags;         /* TREG_STATE_BIT of every state that applies */
 	char	**reasons;	/* one human-readable line each */
 	size_t	 nreasons;
 	char	**quotes;	/* the cell's quotations */
 	size_t	 nquotes;
 	struct treg_evidence *ev;
 	size_t	 nev;
-	char	**info;		/* page-level facts that flag nothing */
+	char    **info;         /* page-level facts that flag nothing */
 	size_t	 ninfo;
-	int64_t	 since;		/* when the cell entered this state; 0 if
+	int64_t  since;         /* when the cell entered this state; 0 if
 				 * unknown (set by the caller) */
 	int64_t	 judged;	/* when it was judged; 0 if unknown (set
 				 * by the caller) */
-	uint32_t order;		/* position in the registry, 1-based; 0 if
+	uint32_t order;         /* position in the registry, 1-based; 0 if
 				 * unknown (set by the caller): reports
 				 * list cells in this order */
 };

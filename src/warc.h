@@ -37,7 +37,7 @@ struct treg_warc_response {
  * added.  WARC-Payload-Digest is "sha256:" and the base32 SHA-256 of
  * the stored body.  Returns 0 or a negative errno (logged).
  */
-int	treg_warc_append(const char *dir, const struct treg_warc_response *r);
+int     treg_warc_append(const char *dir, const struct treg_warc_response *r);
 
 /*
  * Reads the WARC file at path (gzip-per-record, whole-file gzip or plain;
