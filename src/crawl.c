@@ -1879,3 +1879,50 @@ treg_crawl_urls_free(char **urls, size_t n)
 		free(urls[i]);
 	free(urls);
 }
+
+struct crawl_loaded {
+	struct treg_verdict *v;
+	size_t	 n;
+	size_t	 cap;
+};
+
+static int
+crawl_load_cell_cb(void *arg, const char *key, const char *data,
+    size_t len)
+{
+	struct crawl_loaded *l = arg;
+	struct treg_verdict *grown;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		grown = realloc(l->v, l->cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		l->v = grown;
+	}
+	memset(&l->v[l->n], 0, sizeof(*l->v));
+	if (treg_report_verdict_from_json(data, len, &l->v[l->n]) < 0) {
+		log_warn("crawl", "cell=%s unreadable record skipped", key);
+		return 0;
+	}
+	l->n++;
+	return 0;
+}
+
+int
+treg_crawl_load_verdicts(struct treg_store *st, struct treg_verdict **vp,
+    size_t *nvp)
+{
+	struct crawl_loaded l = { NULL, 0, 0 };
+	int rc;
+
+	rc = treg_store_foreach_cell(st, crawl_load_cell_cb, &l);
+	if (rc < 0) {
+		treg_crawl_verdicts_free(l.v, l.n);
+		return rc;
+	}
+	treg_report_sort(l.v, l.n);
+	*vp = l.v;
+	*nvp = l.n;
+	return 0;
+}

@@ -50,6 +50,15 @@ int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 void	treg_crawl_verdicts_free(struct treg_verdict *v, size_t n);
 
 /*
+ * Reads every verdict the store holds, sorted in registry order, into
+ * *vp (a malloc'd array of *nvp verdicts, released with
+ * treg_crawl_verdicts_free()).  A record that cannot be read is skipped
+ * with a warning.  Returns 0 or a negative errno.
+ */
+int	treg_crawl_load_verdicts(struct treg_store *st,
+	    struct treg_verdict **vp, size_t *nvp);
+
+/*
  * The daemon's long-lived crawler: one fetcher on the caller's event loop
  * to which URLs are added as they fall due.  Each ending is written to
  * the store's batch (committed at the end of the loop's turn) and then

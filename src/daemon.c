@@ -139,38 +139,6 @@ daemon_status(struct daemon *d)
 	daemon_notify(d, msg);
 }
 
-struct daemon_cells {
-	struct treg_verdict *v;
-	size_t	 n;
-	size_t	 cap;
-	time_t	 now;
-};
-
-static int
-daemon_collect_cb(void *arg, const char *key, const char *data, size_t len)
-{
-	struct daemon_cells *cells = arg;
-	struct treg_verdict *grown;
-
-	if (cells->n == cells->cap) {
-		cells->cap = cells->cap ? cells->cap * 2 : 64;
-		grown = realloc(cells->v, cells->cap * sizeof(*grown));
-		if (grown == NULL)
-			return -ENOMEM;
-		cells->v = grown;
-	}
-	memset(&cells->v[cells->n], 0, sizeof(*cells->v));
-	if (treg_report_verdict_from_json(data, len, &cells->v[cells->n]) < 0)
-		return 0;
-	cells->n++;
-	return 0;
-}
-
-/*
- * Writes the report of every verdict the store holds through the report
- * module: STATE_DIR/reports/report-YYYY-MM-DD.{txt,json,html,atom} and
- * reports/latest.*, each replaced whole so a reader never sees half.
- */
 /* History retention once a report is out, so pruning never races the
  * report's reading; a failure loses nothing and is only logged. */
 static void
@@ -190,34 +158,37 @@ daemon_prune(struct daemon *d, time_t now)
 		    strerror(-rc));
 }
 
+/*
+ * Writes the report of every verdict the store holds through the report
+ * module: STATE_DIR/reports/report-YYYY-MM-DD.{txt,json,html,atom} and
+ * reports/latest.*, each replaced whole so a reader never sees half.
+ * History is pruned afterwards.
+ */
 static int
 daemon_write_report(struct daemon *d, const char *why)
 {
 	struct treg_report_health health = { d->fetched, d->failed, 0 };
-	struct daemon_cells cells;
-	size_t i, flagged = 0;
+	struct treg_verdict *v = NULL;
+	time_t now = time(NULL);
+	size_t i, n = 0, flagged = 0;
 	int rc;
 
-	memset(&cells, 0, sizeof(cells));
-	cells.now = time(NULL);
-	rc = treg_store_foreach_cell(d->store, daemon_collect_cb, &cells);
-	if (rc == 0) {
-		treg_report_sort(cells.v, cells.n);
-		rc = treg_report_write_all(d->cfg->state_dir, cells.v,
-		    cells.n, cells.now, &health);
-	}
-	for (i = 0; i < cells.n; i++)
-		if (treg_verdict_needs_attention(&cells.v[i]))
+	rc = treg_crawl_load_verdicts(d->store, &v, &n);
+	if (rc == 0)
+		rc = treg_report_write_all(d->cfg->state_dir, v, n, now,
+		    &health);
+	for (i = 0; i < n; i++)
+		if (treg_verdict_needs_attention(&v[i]))
 			flagged++;
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
 	else
 		log_notice("daemon", "report written (%s) dir=%s/reports "
-		    "cells=%zu flagged=%zu", why, d->cfg->state_dir, cells.n,
+		    "cells=%zu flagged=%zu", why, d->cfg->state_dir, n,
 		    flagged);
-	treg_crawl_verdicts_free(cells.v, cells.n);
-	daemon_prune(d, cells.now);
+	treg_crawl_verdicts_free(v, n);
+	daemon_prune(d, now);
 	malloc_trim(0);
 	return rc;
 }

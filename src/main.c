@@ -383,41 +383,12 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	return rc;
 }
 
-struct main_cells {
-	struct treg_verdict *v;
-	size_t	 n;
-	size_t	 cap;
-};
-
-static int
-main_collect_cell_cb(void *arg, const char *key, const char *data,
-    size_t len)
-{
-	struct main_cells *cells = arg;
-	struct treg_verdict *grown;
-
-	if (cells->n == cells->cap) {
-		cells->cap = cells->cap ? cells->cap * 2 : 64;
-		grown = realloc(cells->v, cells->cap * sizeof(*grown));
-		if (grown == NULL)
-			return -ENOMEM;
-		cells->v = grown;
-	}
-	memset(&cells->v[cells->n], 0, sizeof(*cells->v));
-	if (treg_report_verdict_from_json(data, len,
-	    &cells->v[cells->n]) < 0) {
-		log_warn("report", "cell=%s unreadable record skipped", key);
-		return 0;
-	}
-	cells->n++;
-	return 0;
-}
-
 /* Prints the verdicts the store holds, without crawling. */
 static int
 main_report(const struct main_opts *o, struct main_ctx *ctx)
 {
-	struct main_cells cells = { NULL, 0, 0 };
+	struct treg_verdict *v = NULL;
+	size_t n = 0;
 	int rc;
 
 	/* A report from nothing would read as "all fresh": refuse it. */
@@ -428,24 +399,20 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	}
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
-	rc = treg_store_foreach_cell(ctx->store, main_collect_cell_cb,
-	    &cells);
-	if (rc == 0 && cells.n == 0) {
+	rc = treg_crawl_load_verdicts(ctx->store, &v, &n);
+	if (rc == 0 && n == 0) {
 		log_err("report", "the store in %s holds no verdicts yet: run "
 		    "--once or the daemon first", ctx->cfg->state_dir);
-		return EXIT_ERROR;
+		rc = -ENOENT;
+	} else if (rc == 0) {
+		rc = treg_report_write(stdout, o->format, v, n, o->now, NULL);
+		if (rc < 0)
+			log_err("report", "cannot print the report: err=%s",
+			    strerror(-rc));
 	}
-	if (rc == 0) {
-		treg_report_sort(cells.v, cells.n);
-		rc = treg_report_write(stdout, o->format, cells.v, cells.n,
-		    o->now, NULL);
-	}
-	if (rc < 0)
-		log_err("report", "cannot print the report: err=%s",
-		    strerror(-rc));
-	else
-		rc = main_exit_code(cells.v, cells.n);
-	treg_crawl_verdicts_free(cells.v, cells.n);
+	if (rc == 0)
+		rc = main_exit_code(v, n);
+	treg_crawl_verdicts_free(v, n);
 	return rc < 0 ? EXIT_ERROR : rc;
 }
 

@@ -81,6 +81,42 @@ verdict_cut(const char *s, size_t max)
 	return max;
 }
 
+/* Appends one formatted line, cut to REASON_MAX, to a list of lines. */
+static int
+verdict_vpush(char ***listp, size_t *np, const char *fmt, va_list ap)
+{
+	char line[REASON_MAX + 1];
+	char **list;
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return -EINVAL;
+	line[verdict_cut(line, REASON_MAX)] = '\0';
+
+	list = realloc(*listp, (*np + 1) * sizeof(*list));
+	if (list == NULL)
+		return -ENOMEM;
+	*listp = list;
+	list[*np] = strdup(line);
+	if (list[*np] == NULL)
+		return -ENOMEM;
+	(*np)++;
+	return 0;
+}
+
+static void
+verdict_free_lines(char ***listp, size_t *np)
+{
+	size_t i;
+
+	for (i = 0; i < *np; i++)
+		free((*listp)[i]);
+	free(*listp);
+	*listp = NULL;
+	*np = 0;
+}
+
 static int
 verdict_add_reason(struct treg_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -88,45 +124,20 @@ verdict_add_reason(struct treg_verdict *v, const char *fmt, ...)
 static int
 verdict_add_reason(struct treg_verdict *v, const char *fmt, ...)
 {
-	char line[REASON_MAX + 1];
-	char **reasons;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	rc = verdict_vpush(&v->reasons, &v->nreasons, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	line[verdict_cut(line, REASON_MAX)] = '\0';
-
-	reasons = realloc(v->reasons, (v->nreasons + 1) * sizeof(*reasons));
-	if (reasons == NULL)
-		return -ENOMEM;
-	v->reasons = reasons;
-
-	v->reasons[v->nreasons] = strdup(line);
-	if (v->reasons[v->nreasons] == NULL)
-		return -ENOMEM;
-	v->nreasons++;
-	return 0;
+	return rc;
 }
 
 static void
 verdict_free_reasons(struct treg_verdict *v)
 {
-	size_t i;
-
-	for (i = 0; i < v->nreasons; i++)
-		free(v->reasons[i]);
-	free(v->reasons);
-	v->reasons = NULL;
-	v->nreasons = 0;
-	for (i = 0; i < v->ninfo; i++)
-		free(v->info[i]);
-	free(v->info);
-	v->info = NULL;
-	v->ninfo = 0;
+	verdict_free_lines(&v->reasons, &v->nreasons);
+	verdict_free_lines(&v->info, &v->ninfo);
 }
 
 /* Page-level information: listed with the cell, flags nothing. */
@@ -137,27 +148,13 @@ verdict_add_info(struct treg_verdict *v, const char *fmt, ...)
 static int
 verdict_add_info(struct treg_verdict *v, const char *fmt, ...)
 {
-	char line[REASON_MAX + 1];
-	char **info;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	rc = verdict_vpush(&v->info, &v->ninfo, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	line[verdict_cut(line, REASON_MAX)] = '\0';
-
-	info = realloc(v->info, (v->ninfo + 1) * sizeof(*info));
-	if (info == NULL)
-		return -ENOMEM;
-	v->info = info;
-	v->info[v->ninfo] = strdup(line);
-	if (v->info[v->ninfo] == NULL)
-		return -ENOMEM;
-	v->ninfo++;
-	return 0;
+	return rc;
 }
 
 static const char *
