@@ -525,7 +525,7 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 {
 	struct treg_warc_response w;
 	struct treg_extract_select sel;
-	char body_digest[TREG_SHA256_HEXLEN + 1];
+	char body_digest[TREG_SHA256_HEXLEN + 1] = "";
 	char *body = NULL, *dir = NULL;
 
 	if (!job->keep_body || obs->digest[0] == '\0' ||
@@ -561,6 +561,7 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 	w.http_head_len = res->raw_headers_len;
 	w.payload = body;
 	w.payload_len = job->body_len;
+	w.payload_sha256 = body_digest[0] != '\0' ? body_digest : NULL;
 	(void)treg_warc_append(dir, &w);
 	free(dir);
 	free(body);

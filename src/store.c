@@ -26,6 +26,7 @@
 
 #include <lmdb.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "log.h"
 #include "store.h"
@@ -54,8 +55,10 @@
 #define STORE_TEXT_VERSION	1
 #define STORE_TEXT_HDR		10
 #define STORE_TEXT_RAW		0
-#define STORE_TEXT_ZLIB		1
+#define STORE_TEXT_ZLIB		1	/* read only: stores before zstd */
+#define STORE_TEXT_ZSTD		2
 #define STORE_ZLIB_RATIO        1032    /* deflate's best ratio, plus slack */
+#define STORE_TEXT_MAX		((size_t)1 << 31)	/* sanity bound */
 
 enum {
 	DB_META,
@@ -102,6 +105,10 @@ struct treg_store {
 	char		*memo_text;
 	size_t		 memo_len;
 	struct timespec	 released;	/* map pages last let go */
+	uintptr_t	 map_lo;	/* data.mdb's mapping, once found */
+	uintptr_t	 map_hi;	/* 0: look it up again */
+	ZSTD_CCtx	*zc;		/* made at first use, then reused */
+	ZSTD_DCtx	*zd;
 };
 
 /* A long URL's key; short URLs are their own key. */
@@ -316,6 +323,7 @@ store_grow(struct treg_store *st, size_t need)
 		size *= 2;
 	} while (size < need);
 
+	st->map_hi = 0;		/* remapped, perhaps elsewhere */
 	rc = mdb_env_set_mapsize(st->env, size);
 	if (rc != 0)
 		return store_fail(st, "mdb_env_set_mapsize", rc);
@@ -335,6 +343,7 @@ store_txn_begin(struct treg_store *st, unsigned int flags, MDB_txn **txnp)
 	rc = mdb_txn_begin(st->env, NULL, flags, txnp);
 	if (rc == MDB_MAP_RESIZED && st->wtxn == NULL) {
 		rc = mdb_env_set_mapsize(st->env, 0);
+		st->map_hi = 0;
 		if (rc == 0 && mdb_env_info(st->env, &info) == 0)
 			st->mapsize = info.me_mapsize;
 		if (rc == 0)
@@ -834,6 +843,8 @@ treg_store_close(struct treg_store *st)
 		mdb_env_close(st->env);
 	}
 	store_memo_clear(st);
+	ZSTD_freeCCtx(st->zc);
+	ZSTD_freeDCtx(st->zd);
 	free(st->dir);
 	free(st);
 }
@@ -860,34 +871,22 @@ treg_store_begin(struct treg_store *st)
 }
 
 /*
- * Every page of the map a crawl reads stays counted in the process's
- * resident set until the kernel needs it, so a crawl over 10,000 pages
- * looked like hundreds of MiB.  At most ten times a second, after a
- * commit (no write batch open), the map's pages are let go: they stay in
- * the page cache and the next read maps them again cheaply.
+ * LMDB does not say where it mapped the file (me_mapaddr is only set for
+ * a fixed map), so the mapping of data.mdb is looked up by device and
+ * inode, once per mapping (store_grow() forgets it): reading
+ * /proc/self/maps at every release cost more than the release saved.  Without /proc nothing is released.
  */
 static void
-store_release_map(struct treg_store *st)
+store_find_map(struct treg_store *st)
 {
-	struct timespec now;
 	struct stat sb;
 	unsigned long lo, hi, off, ino;
 	unsigned int maj, min;
 	char line[512];
 	FILE *f;
 	int fd;
-	long ms;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
-		return;
-	ms = (now.tv_sec - st->released.tv_sec) * 1000 +
-	    (now.tv_nsec - st->released.tv_nsec) / 1000000;
-	if (ms < 100)
-		return;
-	st->released = now;
-	/* LMDB does not say where it mapped the file (me_mapaddr is only
-	 * set for a fixed map), so the mapping of data.mdb is looked up by
-	 * device and inode; without /proc nothing is released. */
+	st->map_lo = st->map_hi = 0;
 	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
 		return;
 	f = fopen("/proc/self/maps", "re");
@@ -898,10 +897,40 @@ store_release_map(struct treg_store *st)
 		    &maj, &min, &ino) != 6)
 			continue;
 		if (ino == (unsigned long)sb.st_ino &&
-		    makedev(maj, min) == sb.st_dev && hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+		    makedev(maj, min) == sb.st_dev && hi > lo) {
+			st->map_lo = lo;
+			st->map_hi = hi;
+			break;
+		}
 	}
 	fclose(f);
+}
+
+/*
+ * Every page of the map a crawl reads stays counted in the process's
+ * resident set until the kernel needs it, so a crawl over 10,000 pages
+ * looked like hundreds of MiB.  At most ten times a second, after a
+ * commit (no write batch open), the map's pages are let go: they stay in
+ * the page cache and the next read maps them again cheaply.
+ */
+static void
+store_release_map(struct treg_store *st)
+{
+	struct timespec now;
+	long ms;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+		return;
+	ms = (now.tv_sec - st->released.tv_sec) * 1000 +
+	    (now.tv_nsec - st->released.tv_nsec) / 1000000;
+	if (ms < 100)
+		return;
+	st->released = now;
+	if (st->map_hi == 0)
+		store_find_map(st);
+	if (st->map_hi > st->map_lo)
+		(void)madvise((void *)st->map_lo, st->map_hi - st->map_lo,
+		    MADV_DONTNEED);
 }
 
 int
@@ -1325,9 +1354,10 @@ out:
 }
 
 /*
- * Text record, version 1: version(1) method(1: 0 raw, 1 zlib) length(8,
- * the uncompressed length), then the bytes.  Raw is kept when deflate
- * does not shrink the text.
+ * Text record, version 1: version(1) method(1: 0 raw, 1 zlib, 2 zstd)
+ * length(8, the uncompressed length), then the bytes.  New records are
+ * zstd at level 1 (zlib records of older stores are still read); raw is
+ * kept when compression does not shrink the text.
  */
 struct store_text_arg {
 	unsigned char	 raw[TREG_SHA256_LEN];
@@ -1338,23 +1368,26 @@ struct store_text_arg {
 };
 
 static int
-text_encode(struct store_text_arg *a)
+text_encode(struct treg_store *st, struct store_text_arg *a)
 {
-	uLongf clen;
+	size_t bound, clen;
 	unsigned char *rec;
 
-	clen = compressBound(a->len);
-	rec = malloc(STORE_TEXT_HDR + (clen > a->len ? clen : a->len));
+	if (st->zc == NULL && (st->zc = ZSTD_createCCtx()) == NULL)
+		return -ENOMEM;
+	bound = ZSTD_compressBound(a->len);
+	rec = malloc(STORE_TEXT_HDR + (bound > a->len ? bound : a->len));
 	if (rec == NULL)
 		return -ENOMEM;
 
 	rec[0] = STORE_TEXT_VERSION;
 	put_le(rec + 2, a->len, 8);
-	/* The fastest level: texts are kept for diffs, not archival, and
-	 * the default level cost a quarter of a full crawl's CPU. */
-	if (compress2(rec + STORE_TEXT_HDR, &clen, (const Bytef *)a->text,
-	    a->len, Z_BEST_SPEED) == Z_OK && clen < a->len) {
-		rec[1] = STORE_TEXT_ZLIB;
+	/* The fastest level: texts and raw bodies are kept for diffs and
+	 * re-extraction, not archival (the WARC files are the archive). */
+	clen = ZSTD_compressCCtx(st->zc, rec + STORE_TEXT_HDR, bound, a->text,
+	    a->len, 1);
+	if (!ZSTD_isError(clen) && clen < a->len) {
+		rec[1] = STORE_TEXT_ZSTD;
 		a->reclen = STORE_TEXT_HDR + clen;
 	} else {
 		rec[1] = STORE_TEXT_RAW;
@@ -1365,40 +1398,66 @@ text_encode(struct store_text_arg *a)
 	return 0;
 }
 
+/* A damaged length must not become a huge allocation: it has to agree
+ * with what the compressed bytes can hold. */
 static int
-text_decode(const unsigned char *rec, size_t reclen, char **textp,
-    size_t *lenp)
+text_len_plausible(int method, const unsigned char *data, size_t dlen,
+    size_t len)
+{
+	unsigned long long framed;
+
+	if (len >= STORE_TEXT_MAX)
+		return 0;
+	switch (method) {
+	case STORE_TEXT_RAW:
+		return len == dlen;
+	case STORE_TEXT_ZLIB:
+		return len / STORE_ZLIB_RATIO <= dlen;
+	case STORE_TEXT_ZSTD:
+		framed = ZSTD_getFrameContentSize(data, dlen);
+		return framed == (unsigned long long)len;
+	default:
+		return 0;
+	}
+}
+
+static int
+text_decode(struct treg_store *st, const unsigned char *rec, size_t reclen,
+    char **textp, size_t *lenp)
 {
 	const unsigned char *data = rec + STORE_TEXT_HDR;
-	size_t dlen, len;
+	size_t dlen, len, got;
 	uLongf outlen;
 	char *text;
+	int ok;
 
 	if (reclen < STORE_TEXT_HDR || rec[0] != STORE_TEXT_VERSION)
 		return -EINVAL;
 	dlen = reclen - STORE_TEXT_HDR;
 	len = get_le(rec + 2, 8);
-	if (rec[1] == STORE_TEXT_RAW && len != dlen)
+	if (!text_len_plausible(rec[1], data, dlen, len))
 		return -EINVAL;
-	/* A damaged length must not become a huge allocation. */
-	if (rec[1] == STORE_TEXT_ZLIB &&
-	    (len / STORE_ZLIB_RATIO > dlen || len == SIZE_MAX))
-		return -EINVAL;
-	if (rec[1] != STORE_TEXT_RAW && rec[1] != STORE_TEXT_ZLIB)
-		return -EINVAL;
+	if (rec[1] == STORE_TEXT_ZSTD && st->zd == NULL &&
+	    (st->zd = ZSTD_createDCtx()) == NULL)
+		return -ENOMEM;
 
 	text = malloc(len + 1);
 	if (text == NULL)
 		return -ENOMEM;
 	if (rec[1] == STORE_TEXT_RAW) {
 		memcpy(text, data, len);
+		ok = 1;
+	} else if (rec[1] == STORE_TEXT_ZSTD) {
+		got = ZSTD_decompressDCtx(st->zd, text, len, data, dlen);
+		ok = !ZSTD_isError(got) && got == len;
 	} else {
 		outlen = len;
-		if (uncompress((Bytef *)text, &outlen, data, dlen) != Z_OK ||
-		    outlen != len) {
-			free(text);
-			return -EINVAL;
-		}
+		ok = uncompress((Bytef *)text, &outlen, data, dlen) == Z_OK &&
+		    outlen == len;
+	}
+	if (!ok) {
+		free(text);
+		return -EINVAL;
 	}
 	text[len] = '\0';
 	*textp = text;
@@ -1420,7 +1479,7 @@ store_put_text_op(struct treg_store *st, void *arg)
 		return rc;
 
 	if (a->rec == NULL) {
-		rc = text_encode(a);
+		rc = text_encode(st, a);
 		if (rc != 0)
 			return rc;
 	}
@@ -1475,7 +1534,8 @@ treg_store_get_text(struct treg_store *st, const char *digest,
 	key.mv_size = sizeof(raw);
 	rc = store_get(st, txn, DB_TEXT, &key, &val, "mdb_get text");
 	if (rc == 0)
-		rc = text_decode(val.mv_data, val.mv_size, textp, lenp);
+		rc = text_decode(st, val.mv_data, val.mv_size, textp,
+		    lenp);
 	if (rc == -EINVAL)
 		log_warn("store", "corrupt text record digest=%s dir=%s",
 		    digest, st->dir);

@@ -22,7 +22,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "buf.h"
 #include "digest.h"
@@ -63,16 +63,54 @@ warc_base32(const unsigned char *in, size_t len, char *out)
 }
 
 static int
-warc_payload_digest(const char *data, size_t len, char *out)
+warc_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The caller's hex digest as bytes; -EINVAL when it is not one. */
+static int
+warc_unhex(const char *hex, unsigned char *raw)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(hex) != 2 * TREG_SHA256_LEN)
+		return -EINVAL;
+	for (i = 0; i < TREG_SHA256_LEN; i++) {
+		hi = warc_hexval(hex[2 * i]);
+		lo = warc_hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The body is hashed here only when the caller has not done it already:
+ * a second pass over every new page costs as much as its text's. */
+static int
+warc_payload_digest(const struct treg_warc_response *r, char *out)
 {
 	struct treg_sha256 *ctx;
 	unsigned char raw[TREG_SHA256_LEN];
 	int rc = -ENOMEM;
 
+	if (r->payload_sha256 != NULL &&
+	    warc_unhex(r->payload_sha256, raw) == 0) {
+		warc_base32(raw, sizeof(raw), out);
+		return 0;
+	}
 	ctx = treg_sha256_new();
 	if (ctx == NULL)
 		return rc;
-	rc = treg_sha256_update(ctx, data, len);
+	rc = treg_sha256_update(ctx, r->payload, r->payload_len);
 	if (rc == 0)
 		rc = treg_sha256_final(ctx, raw);
 	treg_sha256_free(ctx);
@@ -157,7 +195,7 @@ warc_record(const struct treg_warc_response *r, struct treg_buf *rec)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	rc = warc_http_head(r, &head);
 	if (rc == 0)
-		rc = warc_payload_digest(r->payload, r->payload_len, digest);
+		rc = warc_payload_digest(r, digest);
 	if (rc == 0)
 		rc = warc_record_id(id, sizeof(id));
 	if (rc == 0)
@@ -184,36 +222,35 @@ warc_record(const struct treg_warc_response *r, struct treg_buf *rec)
 static int
 warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 {
-	z_stream z;
-	unsigned char *out;
-	size_t cap;
-	int zrc;
+	struct libdeflate_compressor *c;
+	unsigned char *out = NULL;
+	size_t cap, n;
+	int rc = -ENOMEM;
 
-	memset(&z, 0, sizeof(z));
-	/* Speed over size: this runs for every new or changed page, and
-	 * the best level cost a third of a full crawl's CPU. */
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	cap = deflateBound(&z, (uLong)len) + 32;
+	/* Speed over size: this runs for every new or changed page.  The
+	 * level is libdeflate's fastest, which still compresses our pages
+	 * better than zlib's fastest. */
+	c = libdeflate_alloc_compressor(1);
+	if (c == NULL)
+		goto out;
+	cap = libdeflate_gzip_compress_bound(c, len);
 	out = malloc(cap);
-	if (out == NULL) {
-		deflateEnd(&z);
-		return -ENOMEM;
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	zrc = deflate(&z, Z_FINISH);
-	*outlenp = cap - z.avail_out;
-	deflateEnd(&z);
-	if (zrc != Z_STREAM_END) {
-		free(out);
-		return -EIO;
+	if (out == NULL)
+		goto out;
+	n = libdeflate_gzip_compress(c, in, len, out, cap);
+	if (n == 0) {
+		rc = -EIO;
+		goto out;
 	}
 	*outp = out;
-	return 0;
+	*outlenp = n;
+	out = NULL;
+	rc = 0;
+
+out:
+	free(out);
+	libdeflate_free_compressor(c);
+	return rc;
 }
 
 static int

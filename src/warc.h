@@ -26,6 +26,8 @@ struct treg_warc_response {
 	const char *payload;		/* the body as decoded by the
 					 * fetcher */
 	size_t	 payload_len;
+	const char *payload_sha256;	/* its SHA-256 in hex when the caller
+					 * has it, or NULL */
 };
 
 /*
