@@ -592,13 +592,13 @@ baseline_region_fields(struct treg_evidence *ev, const struct treg_region *cur,
 }
 
 static int
-baseline_take_diff(struct treg_evidence *ev, const struct treg_region *cur,
-    const struct treg_region *base)
+baseline_take_diff(struct treg_evidence *ev, const char *cur, size_t clen,
+    const char *base, size_t blen)
 {
 	struct treg_diff d;
 	int rc;
 
-	rc = treg_diff_words(base->text, base->len, cur->text, cur->len, &d);
+	rc = treg_diff_words(base, blen, cur, clen, &d);
 	if (rc < 0)
 		return rc;
 	ev->diff = d.hunks;
@@ -646,6 +646,55 @@ baseline_outside(struct treg_store *st, struct treg_evidence *ev,
 	free(new);
 }
 
+/*
+ * A cell that quotes nothing relies on the whole page, so its region is
+ * the page: the digest, fingerprint and word count of the whole text,
+ * even where the stored copy was cut at max_text.
+ */
+static void
+baseline_whole(struct treg_region *r, const char *digest, uint64_t simhash,
+    uint32_t words)
+{
+	memset(r, 0, sizeof(*r));
+	r->whole = 1;
+	memcpy(r->digest, digest, sizeof(r->digest));
+	r->simhash = simhash;
+	r->words = words;
+}
+
+/*
+ * The region fields when the current text is the baseline's: the region
+ * is the same on both sides, and only the chrome can have changed.
+ */
+static int
+baseline_same_text(struct treg_store *st, struct treg_evidence *ev,
+    const struct treg_cell *cell, unsigned context, const struct baseline *b)
+{
+	struct treg_region r;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (cell->nquotes == 0) {
+		baseline_whole(&r, b->digest, b->simhash, b->words);
+	} else if (treg_store_get_text(st, ev->digest, &text, &len) < 0) {
+		goto out;	/* the page-level comparison stands */
+	} else {
+		rc = treg_region_compute(text, len, cell->quotes,
+		    cell->nquotes, context, &r);
+		if (rc < 0)
+			goto out;
+	}
+	baseline_region_fields(ev, &r, &r);
+	baseline_outside(st, ev, b, NULL, 0, NULL, 0);
+
+out:
+	treg_region_cleanup(&r);
+	free(text);
+	return rc;
+}
+
 int
 treg_baseline_fill(struct treg_store *st, const char *offering,
     const struct treg_cell *cell, unsigned context, struct treg_evidence *ev)
@@ -676,10 +725,26 @@ treg_baseline_fill(struct treg_store *st, const char *offering,
 	ev->baseline_simhash = b.simhash;
 	ev->baseline_words = b.words;
 
+	/* Most checks find the baseline's own text: its region is the
+	 * current one, so it is computed once, or not at all when the cell
+	 * quotes nothing (the region is then the whole page, whose digest,
+	 * fingerprint and word count the observation already holds). */
+	if (strcmp(ev->digest, b.digest) == 0) {
+		rc = baseline_same_text(st, ev, cell, context, &b);
+		goto out;
+	}
+
 	/* Without both texts the page-level comparison stands. */
 	if (treg_store_get_text(st, ev->digest, &text, &len) < 0 ||
 	    treg_store_get_text(st, b.digest, &btext, &blen) < 0) {
 		rc = 0;
+		goto out;
+	}
+	if (cell->nquotes == 0) {
+		baseline_whole(&cur, ev->digest, ev->simhash, ev->words);
+		baseline_whole(&base, b.digest, b.simhash, b.words);
+		baseline_region_fields(ev, &cur, &base);
+		rc = baseline_take_diff(ev, text, len, btext, blen);
 		goto out;
 	}
 	rc = treg_region_compute(text, len, cell->quotes, cell->nquotes,
@@ -692,7 +757,8 @@ treg_baseline_fill(struct treg_store *st, const char *offering,
 
 	baseline_region_fields(ev, &cur, &base);
 	if (strcmp(cur.digest, base.digest) != 0)
-		rc = baseline_take_diff(ev, &cur, &base);
+		rc = baseline_take_diff(ev, cur.text, cur.len, base.text,
+		    base.len);
 	else
 		baseline_outside(st, ev, &b, btext, blen, text, len);
 
