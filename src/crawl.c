@@ -3,9 +3,10 @@
  * One crawl of a set of offerings.  Every distinct URL is fetched once,
  * however many cells cite it; each body streams through an extractor
  * while it arrives; each ending becomes one observation.  Observations are
- * written into the store's open batch and the batch is committed once per
- * turn of the event loop, so a burst of completions costs one fsync and a
- * crash loses at most the turn in flight.  Judging reads everything back
+ * written into the store's open batch and the batch is committed at most
+ * every CRAWL_COMMIT_MS, so the completions of that time cost one fsync
+ * and a crash loses at most that time's work, which the next run fetches
+ * again.  Judging reads everything back
  * from the store, so a one-shot run and the daemon judge alike.
  */
 #include <errno.h>
@@ -62,6 +63,9 @@ struct crawl_job {
 
 /* Body bytes a transfer keeps in memory before it spills to a file. */
 #define CRAWL_BODY_MEM		(256 * 1024)
+
+/* Longest time a completed fetch waits in the open batch. */
+#define CRAWL_COMMIT_MS		250
 
 struct crawl {
 	const struct treg_config *cfg;
@@ -202,14 +206,18 @@ crawl_commit_cb(evutil_socket_t fd, short what, void *arg)
 		c->store_failed = 1;
 }
 
-/* Commits after the callbacks of this turn of the loop have run. */
+/*
+ * Commits what completes in the next CRAWL_COMMIT_MS.  A commit per turn
+ * of the loop cost a fsync per page or two: on a fast site the crawl
+ * waited on the disk for as long as it computed.
+ */
 static void
 crawl_schedule_commit(struct crawl *c)
 {
-	struct timeval zero = { 0, 0 };
+	struct timeval later = { 0, CRAWL_COMMIT_MS * 1000 };
 
 	if (!evtimer_pending(c->commit_ev, NULL))
-		evtimer_add(c->commit_ev, &zero);
+		evtimer_add(c->commit_ev, &later);
 }
 
 static void

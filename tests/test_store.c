@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 #include <lmdb.h>
+#include <zlib.h>
 
 #include "store.h"
 
@@ -98,11 +99,10 @@ raw_open(const char *dir)
 	return env;
 }
 
-/* Overwrites every value of a named database with garbage. */
+/* Overwrites every value of a named database with data. */
 static void
-raw_corrupt(const char *dir, const char *name)
+raw_set(const char *dir, const char *name, const void *data, size_t len)
 {
-	static const char garbage[] = "\x07garbage\xff\xff\xff\xff";
 	MDB_env *env = raw_open(dir);
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -115,8 +115,8 @@ raw_corrupt(const char *dir, const char *name)
 	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
 	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		val.mv_data = (void *)garbage;
-		val.mv_size = sizeof(garbage) - 1;
+		val.mv_data = (void *)data;
+		val.mv_size = len;
 		assert_int_equal(mdb_cursor_put(cur, &key, &val, MDB_CURRENT),
 		    0);
 		n++;
@@ -125,6 +125,32 @@ raw_corrupt(const char *dir, const char *name)
 	assert_true(n > 0);
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
+}
+
+/* Overwrites every value of a named database with garbage. */
+static void
+raw_corrupt(const char *dir, const char *name)
+{
+	static const char garbage[] = "\x07garbage\xff\xff\xff\xff";
+
+	raw_set(dir, name, garbage, sizeof(garbage) - 1);
+}
+
+/* A text record as stores before zstd wrote it: version 1, method 1
+ * (zlib), the length in 8 little-endian bytes, then the zlib stream. */
+static size_t
+zlib_record(const char *text, size_t len, unsigned char *rec, size_t cap)
+{
+	uLongf clen = cap - 10;
+	size_t i;
+
+	assert_int_equal(compress2(rec + 10, &clen, (const Bytef *)text, len,
+	    6), Z_OK);
+	rec[0] = 1;
+	rec[1] = 1;
+	for (i = 0; i < 8; i++)
+		rec[2 + i] = (unsigned char)(len >> (8 * i));
+	return 10 + clen;
 }
 
 /*
@@ -1046,6 +1072,79 @@ test_treg_store_get_text_corrupt_record(void **state)
 }
 
 static void
+test_treg_store_get_text_zlib_record(void **state)
+{
+	struct fixture *f = *state;
+	static const char old[] = "a text kept by an older store, "
+	    "a text kept by an older store";
+	unsigned char rec[256];
+	size_t reclen;
+	struct treg_store *st = treg_store_open(f->sub);
+	char *text = NULL;
+	size_t len = 0;
+
+	assert_non_null(st);
+	assert_int_equal(treg_store_put_text(st, DIGEST_A, "x", 1), 0);
+	treg_store_close(st);
+	reclen = zlib_record(old, sizeof(old) - 1, rec, sizeof(rec));
+	raw_set(f->sub, "text", rec, reclen);
+	st = treg_store_open(f->sub);
+	assert_non_null(st);
+
+	assert_int_equal(treg_store_get_text(st, DIGEST_A, &text, &len), 0);
+
+	assert_int_equal(len, sizeof(old) - 1);
+	assert_string_equal(text, old);
+	free(text);
+	treg_store_close(st);
+}
+
+static void
+test_treg_store_get_text_damaged_length(void **state)
+{
+	struct fixture *f = *state;
+	char *text = NULL, big[4096];
+	size_t len = 0;
+	struct treg_store *st = treg_store_open(f->sub);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	unsigned char rec[4096];
+
+	/* A compressible text is stored zstd-compressed; its recorded
+	 * length is then made to lie. */
+	memset(big, 'a', sizeof(big));
+	assert_non_null(st);
+	assert_int_equal(treg_store_put_text(st, DIGEST_A, big, sizeof(big)),
+	    0);
+	treg_store_close(st);
+	env = raw_open(f->sub);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "text", 0, &dbi), 0);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+	assert_int_equal(mdb_cursor_get(cur, &key, &val, MDB_FIRST), 0);
+	assert_true(val.mv_size < sizeof(rec));
+	memcpy(rec, val.mv_data, val.mv_size);
+	len = val.mv_size;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(rec[1], 2);
+	rec[7] = 0x40;			/* about 2^54 bytes */
+	raw_set(f->sub, "text", rec, len);
+	st = treg_store_open(f->sub);
+	assert_non_null(st);
+
+	assert_int_equal(treg_store_get_text(st, DIGEST_A, &text, &len),
+	    -EINVAL);
+
+	assert_null(text);
+	treg_store_close(st);
+}
+
+static void
 test_treg_store_get_url_corrupt_urlid(void **state)
 {
 	struct fixture *f = *state;
@@ -1225,6 +1324,8 @@ main(void)
 		T(test_treg_store_put_url_map_full_mid_batch),
 		T(test_treg_store_get_url_corrupt_record),
 		T(test_treg_store_get_text_corrupt_record),
+		T(test_treg_store_get_text_zlib_record),
+		T(test_treg_store_get_text_damaged_length),
 		T(test_treg_store_get_url_corrupt_urlid),
 		T(test_treg_store_commit_survives_sigkill),
 		T(test_treg_store_open_second_process_reads),
