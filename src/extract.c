@@ -1102,19 +1102,42 @@ cp1252(unsigned char c)
  * carriage return, DEL, and NUL.  Bytes that are not UTF-8 are counted
  * where they are replaced.  Together they tell binary served as text.
  */
+/* Control bytes other than tab, line feed, form feed and return. */
+static size_t
+count_bad(const unsigned char *s, size_t n)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\f' && s[i] != '\r') || s[i] == 0x7f;
+	return bad;
+}
+
 static void
 count_chars(struct treg_extract *ex, const unsigned char *s, size_t n,
     int utf8)
 {
-	size_t i;
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+	size_t i = 0, conts = 0, bad = 0;
+	uint64_t w, x;
 
-	for (i = 0; i < n; i++) {
-		if (!utf8 || (s[i] & 0xc0) != 0x80)
-			ex->nchars++;
-		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\f' && s[i] != '\r') || s[i] == 0x7f)
-			ex->nbad++;
+	/* This loop sees every byte the parser sees, so it goes eight
+	 * bytes at a time: continuation bytes (10xxxxxx) are counted with a
+	 * mask, and only a word that may hold a control byte (below 0x20,
+	 * or 0x7f) is looked at byte by byte. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		conts += (size_t)__builtin_popcountll(w & highs & ~(w << 1));
+		x = w ^ (ones * 0x7f);
+		if ((((w - ones * 0x20) & ~w) | ((x - ones) & ~x)) & highs)
+			bad += count_bad(s + i, 8);
 	}
+	bad += count_bad(s + i, n - i);
+	for (; i < n; i++)
+		conts += (s[i] & 0xc0) == 0x80;
+	ex->nchars += utf8 ? n - conts : n;
+	ex->nbad += bad;
 }
 
 static int
