@@ -428,30 +428,41 @@ crawl_body_keep(struct crawl_job *job, const char *data, size_t len)
 	job->body_len += len;
 }
 
-/* The whole raw body in memory: a malloc'd copy the caller frees, or
- * NULL.  Only a new text's body is read back, once, at its end.
- * XXX: storing it (one LMDB value, compressed in one call) and writing
- * its WARC record need it whole, so a new or changed page still costs
- * its size in memory for that moment, one page at a time. */
-static char *
-crawl_body_load(struct crawl_job *job)
+/*
+ * The kept body's SHA-256 in hex: from memory, or read back in chunks
+ * from the spill file, so a large body is never whole in memory.
+ */
+static int
+crawl_body_digest(struct crawl_job *job, char *hex)
 {
-	char *body;
+	unsigned char raw[TREG_SHA256_LEN];
+	struct treg_sha256 *ctx;
+	char chunk[65536];
+	size_t left = job->body_len, n;
+	int rc;
 
-	body = malloc(job->body_len + 1);
-	if (body == NULL)
-		return NULL;
-	if (job->spill == NULL) {
-		if (job->body_len > 0)
-			memcpy(body, job->body.data, job->body_len);
-	} else if (fflush(job->spill) != 0 || fseek(job->spill, 0,
-	    SEEK_SET) != 0 || fread(body, 1, job->body_len, job->spill) !=
-	    job->body_len) {
-		free(body);
-		return NULL;
+	if (job->spill == NULL)
+		return treg_sha256_hex_of(job->body.data != NULL ?
+		    job->body.data : "", job->body_len, hex);
+	ctx = treg_sha256_new();
+	if (ctx == NULL)
+		return -ENOMEM;
+	rc = fflush(job->spill) == 0 && fseek(job->spill, 0, SEEK_SET) == 0 ?
+	    0 : -EIO;
+	while (rc == 0 && left > 0) {
+		n = left < sizeof(chunk) ? left : sizeof(chunk);
+		if (fread(chunk, 1, n, job->spill) != n)
+			rc = -EIO;
+		else
+			rc = treg_sha256_update(ctx, chunk, n);
+		left -= n;
 	}
-	body[job->body_len] = '\0';
-	return body;
+	if (rc == 0)
+		rc = treg_sha256_final(ctx, raw);
+	treg_sha256_free(ctx);
+	if (rc == 0)
+		treg_sha256_hex(raw, hex);
+	return rc;
 }
 
 static int
@@ -534,45 +545,49 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 	struct treg_warc_response w;
 	struct treg_extract_select sel;
 	char body_digest[TREG_SHA256_HEXLEN + 1] = "";
-	char *body = NULL, *dir = NULL;
+	const char *body;
+	char *dir = NULL;
+	int rc;
 
 	if (!job->keep_body || obs->digest[0] == '\0' ||
 	    res->raw_headers == NULL ||
 	    !crawl_text_is_new(c, job->url, obs->digest))
 		return;
-	body = crawl_body_load(job);
-	if (body == NULL) {
+	if (crawl_body_digest(job, body_digest) < 0) {
 		log_warn("crawl", "url=%s raw body lost", job->url);
 		return;
 	}
+	body = job->body.data != NULL ? job->body.data : "";
 
 	memset(&sel, 0, sizeof(sel));
-	if (treg_sha256_hex_of(body, job->body_len, body_digest) == 0 &&
-	    crawl_select_for(c, job->url, &sel) == 0) {
-		if (treg_store_put_text(c->store, body_digest, body,
-		    job->body_len) < 0 || treg_baseline_note_raw(c->store,
-		    obs->digest, body_digest, job->content_type,
-		    c->cfg->max_text, &sel) < 0)
+	if (crawl_select_for(c, job->url, &sel) == 0) {
+		if (job->spill != NULL)
+			rc = treg_store_put_text_file(c->store, body_digest,
+			    job->spill, job->body_len);
+		else
+			rc = treg_store_put_text(c->store, body_digest, body,
+			    job->body_len);
+		if (rc < 0 || treg_baseline_note_raw(c->store, obs->digest,
+		    body_digest, job->content_type, c->cfg->max_text,
+		    &sel) < 0)
 			c->store_failed = 1;
 	}
 	free((void *)sel.keep);
 	free((void *)sel.drop);
 
-	if (asprintf(&dir, "%s/warc", c->cfg->state_dir) < 0) {
-		free(body);
+	if (asprintf(&dir, "%s/warc", c->cfg->state_dir) < 0)
 		return;
-	}
 	memset(&w, 0, sizeof(w));
 	w.target_uri = job->url;
 	w.date = c->now;
 	w.http_head = res->raw_headers;
 	w.http_head_len = res->raw_headers_len;
-	w.payload = body;
+	w.payload = job->spill == NULL ? body : NULL;
+	w.payload_fp = job->spill;
 	w.payload_len = job->body_len;
-	w.payload_sha256 = body_digest[0] != '\0' ? body_digest : NULL;
+	w.payload_sha256 = body_digest;
 	(void)treg_warc_append(dir, &w);
 	free(dir);
-	free(body);
 }
 
 /* Carries the previous text over for a 304, from the latest observation

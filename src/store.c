@@ -1505,6 +1505,94 @@ treg_store_put_text(struct treg_store *st, const char *digest,
 	return rc;
 }
 
+/* Compresses len bytes of fp into a text record in a->rec. */
+static int
+text_encode_file(struct treg_store *st, FILE *fp, size_t len,
+    struct store_text_arg *a)
+{
+	char in[65536];
+	unsigned char *rec = NULL, *grown;
+	size_t cap, n, left = len, ret;
+	ZSTD_inBuffer zin;
+	ZSTD_outBuffer zout;
+	ZSTD_EndDirective end;
+	int rc = -ENOMEM;
+
+	if (st->zc == NULL && (st->zc = ZSTD_createCCtx()) == NULL)
+		return -ENOMEM;
+	if (ZSTD_isError(ZSTD_CCtx_reset(st->zc, ZSTD_reset_session_only)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(st->zc,
+	    ZSTD_c_compressionLevel, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(st->zc, len)))
+		return -EINVAL;
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		return -EIO;
+	/* Pages compress four to six times; the buffer grows if not. */
+	cap = STORE_TEXT_HDR + len / 4 + 4096;
+	rec = malloc(cap);
+	if (rec == NULL)
+		goto out;
+	zout.dst = rec;
+	zout.size = cap;
+	zout.pos = STORE_TEXT_HDR;
+	do {
+		n = left < sizeof(in) ? left : sizeof(in);
+		if (n > 0 && fread(in, 1, n, fp) != n) {
+			rc = -EIO;
+			goto out;
+		}
+		left -= n;
+		end = left == 0 ? ZSTD_e_end : ZSTD_e_continue;
+		zin.src = in;
+		zin.size = n;
+		zin.pos = 0;
+		do {
+			if (zout.pos == zout.size) {
+				grown = realloc(rec, zout.size * 2);
+				if (grown == NULL)
+					goto out;
+				rec = grown;
+				zout.dst = rec;
+				zout.size *= 2;
+			}
+			ret = ZSTD_compressStream2(st->zc, &zout, &zin, end);
+			if (ZSTD_isError(ret)) {
+				rc = -EIO;
+				goto out;
+			}
+		} while (zin.pos < zin.size || (end == ZSTD_e_end && ret > 0));
+	} while (left > 0);
+
+	rec[0] = STORE_TEXT_VERSION;
+	rec[1] = STORE_TEXT_ZSTD;
+	put_le(rec + 2, len, 8);
+	a->rec = rec;
+	a->reclen = zout.pos;
+	rec = NULL;
+	rc = 0;
+
+out:
+	free(rec);
+	return rc;
+}
+
+int
+treg_store_put_text_file(struct treg_store *st, const char *digest,
+    FILE *fp, size_t len)
+{
+	struct store_text_arg a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (store_hex_decode(digest, a.raw) != 0)
+		return -EINVAL;
+	rc = text_encode_file(st, fp, len, &a);
+	if (rc == 0)
+		rc = store_write(st, store_put_text_op, &a);
+	free(a.rec);
+	return rc;
+}
+
 int
 treg_store_get_text(struct treg_store *st, const char *digest,
     char **textp, size_t *lenp)

@@ -3,7 +3,7 @@
  * The state store: one LMDB environment under the state directory.  It
  * holds, with a schema version, per-URL fetch state, the observations of
  * each URL in time order, extracted texts deduplicated by digest
- * (zlib-compressed), and per-cell records.  Only this module includes
+ * (zstd-compressed), and per-cell records.  Only this module includes
  * lmdb.h.  Writes are grouped: treg_store_begin() opens one write
  * transaction that every put joins until treg_store_commit(), so a crawl
  * pays one fsync per batch, not per page.  Values returned are copies the
@@ -13,6 +13,7 @@
 #define TREG_STORE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -116,6 +117,13 @@ int	treg_store_list_observations(struct treg_store *st, const char *url,
  * or a negative errno. */
 int	treg_store_put_text(struct treg_store *st, const char *digest,
 	    const char *text, size_t len);
+
+/* As treg_store_put_text() for len bytes read from fp's start, streamed
+ * through the compressor so a large body is never whole in memory: only
+ * its compressed form is.  Returns 0 or a negative errno (-EIO when fp
+ * holds fewer than len bytes). */
+int	treg_store_put_text_file(struct treg_store *st, const char *digest,
+	    FILE *fp, size_t len);
 
 /* The text of a digest: *textp is a malloc'd NUL-terminated copy the
  * caller frees.  Returns 0, -ENOENT, or another negative errno. */

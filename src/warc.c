@@ -23,6 +23,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <libdeflate.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "digest.h"
@@ -93,6 +94,25 @@ warc_unhex(const char *hex, unsigned char *raw)
 	return 0;
 }
 
+static int
+warc_hash_file(struct treg_sha256 *ctx, FILE *fp, size_t len)
+{
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	if (fseek(fp, 0, SEEK_SET) != 0)
+		return -EIO;
+	while (len > 0 && rc == 0) {
+		n = len < sizeof(chunk) ? len : sizeof(chunk);
+		if (fread(chunk, 1, n, fp) != n)
+			return -EIO;
+		rc = treg_sha256_update(ctx, chunk, n);
+		len -= n;
+	}
+	return rc;
+}
+
 /* The body is hashed here only when the caller has not done it already:
  * a second pass over every new page costs as much as its text's. */
 static int
@@ -110,7 +130,10 @@ warc_payload_digest(const struct treg_warc_response *r, char *out)
 	ctx = treg_sha256_new();
 	if (ctx == NULL)
 		return rc;
-	rc = treg_sha256_update(ctx, r->payload, r->payload_len);
+	if (r->payload_fp != NULL)
+		rc = warc_hash_file(ctx, r->payload_fp, r->payload_len);
+	else
+		rc = treg_sha256_update(ctx, r->payload, r->payload_len);
 	if (rc == 0)
 		rc = treg_sha256_final(ctx, raw);
 	treg_sha256_free(ctx);
@@ -210,9 +233,10 @@ warc_record(const struct treg_warc_response *r, struct treg_buf *rec)
 		    digest, head.len + r->payload_len);
 	if (rc == 0)
 		rc = treg_buf_append(rec, head.data, head.len);
-	if (rc == 0 && r->payload_len > 0)
+	/* A payload in a file is compressed from there, trailer after. */
+	if (rc == 0 && r->payload_fp == NULL && r->payload_len > 0)
 		rc = treg_buf_append(rec, r->payload, r->payload_len);
-	if (rc == 0)
+	if (rc == 0 && r->payload_fp == NULL)
 		rc = treg_buf_puts(rec, "\r\n\r\n");
 	treg_buf_cleanup(&head);
 	return rc;
@@ -250,6 +274,88 @@ warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 out:
 	free(out);
 	libdeflate_free_compressor(c);
+	return rc;
+}
+
+/* Feeds len bytes to z, growing *outp (of *capp bytes) as it fills. */
+static int
+warc_deflate(z_stream *z, const void *in, size_t len, int flush,
+    unsigned char **outp, size_t *capp)
+{
+	unsigned char *grown;
+	size_t used;
+	int zrc;
+
+	z->next_in = (Bytef *)(uintptr_t)in;
+	z->avail_in = (uInt)len;
+	do {
+		if (z->avail_out == 0) {
+			used = *capp;
+			grown = realloc(*outp, *capp * 2);
+			if (grown == NULL)
+				return -ENOMEM;
+			*outp = grown;
+			*capp *= 2;
+			z->next_out = grown + used;
+			z->avail_out = (uInt)(*capp - used);
+		}
+		zrc = deflate(z, flush);
+		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
+			return -EIO;
+	} while (z->avail_in > 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
+	return 0;
+}
+
+/*
+ * The record's head, then len bytes of fp, then the trailer, as one
+ * gzip member in *outp (malloc'd).  zlib, not libdeflate: only zlib
+ * compresses a stream, and a body this large is spilled to a file so
+ * as not to be whole in memory.
+ */
+static int
+warc_gzip_file(const struct treg_buf *head, FILE *fp, size_t len,
+    unsigned char **outp, size_t *outlenp)
+{
+	char chunk[65536];
+	unsigned char *out = NULL;
+	size_t cap, n;
+	z_stream z;
+	int rc = -ENOMEM;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	cap = head->len + len / 4 + 4096;
+	out = malloc(cap);
+	if (out == NULL)
+		goto out;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	rc = fseek(fp, 0, SEEK_SET) == 0 ? 0 : -EIO;
+	if (rc == 0)
+		rc = warc_deflate(&z, head->data, head->len, Z_NO_FLUSH, &out,
+		    &cap);
+	while (rc == 0 && len > 0) {
+		n = len < sizeof(chunk) ? len : sizeof(chunk);
+		if (fread(chunk, 1, n, fp) != n) {
+			rc = -EIO;
+			break;
+		}
+		rc = warc_deflate(&z, chunk, n, Z_NO_FLUSH, &out, &cap);
+		len -= n;
+	}
+	if (rc == 0)
+		rc = warc_deflate(&z, "\r\n\r\n", 4, Z_FINISH, &out, &cap);
+	if (rc == 0) {
+		*outp = out;
+		*outlenp = cap - z.avail_out;
+		out = NULL;
+	}
+
+out:
+	deflateEnd(&z);
+	free(out);
 	return rc;
 }
 
@@ -298,7 +404,10 @@ treg_warc_append(const char *dir, const struct treg_warc_response *r)
 	}
 
 	rc = warc_record(r, &rec);
-	if (rc == 0)
+	if (rc == 0 && r->payload_fp != NULL)
+		rc = warc_gzip_file(&rec, r->payload_fp, r->payload_len, &gz,
+		    &gzlen);
+	else if (rc == 0)
 		rc = warc_gzip(rec.data, rec.len, &gz, &gzlen);
 	if (rc < 0)
 		goto out;

@@ -1072,6 +1072,41 @@ test_treg_store_get_text_corrupt_record(void **state)
 }
 
 static void
+test_treg_store_put_text_file_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct treg_store *st = treg_store_open(f->sub);
+	size_t len = 200000, i, got_len = 0;
+	char *body, *got = NULL;
+	FILE *fp;
+
+	body = malloc(len);
+	assert_non_null(body);
+	for (i = 0; i < len; i++)
+		body[i] = "<p>raw body bytes</p>\n"[i % 22];
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fwrite(body, 1, len, fp), len);
+	assert_non_null(st);
+
+	assert_int_equal(treg_store_put_text_file(st, DIGEST_A, fp, len), 0);
+	assert_int_equal(treg_store_put_text_file(st, DIGEST_B, fp, len + 1),
+	    -EIO);
+
+	assert_int_equal(treg_store_get_text(st, DIGEST_A, &got, &got_len),
+	    0);
+	assert_int_equal(got_len, len);
+	assert_memory_equal(got, body, len);
+	free(got);
+	got = NULL;
+	assert_int_equal(treg_store_get_text(st, DIGEST_B, &got, &got_len),
+	    -ENOENT);
+	fclose(fp);
+	free(body);
+	treg_store_close(st);
+}
+
+static void
 test_treg_store_get_text_zlib_record(void **state)
 {
 	struct fixture *f = *state;
@@ -1324,6 +1359,7 @@ main(void)
 		T(test_treg_store_put_url_map_full_mid_batch),
 		T(test_treg_store_get_url_corrupt_record),
 		T(test_treg_store_get_text_corrupt_record),
+		T(test_treg_store_put_text_file_round_trip),
 		T(test_treg_store_get_text_zlib_record),
 		T(test_treg_store_get_text_damaged_length),
 		T(test_treg_store_get_url_corrupt_urlid),

@@ -128,6 +128,59 @@ test_warc_append_read_back_record_by_record(void **state)
 }
 
 static void
+test_warc_append_payload_from_file(void **state)
+{
+	char dir[] = "/tmp/treg-warc-XXXXXX";
+	char path[256], *big, *head;
+	struct seen s = { 0 };
+	size_t n = 0, len = 300000, i;
+	FILE *fp;
+	struct treg_warc_response r = {
+		.target_uri = "https://example.test/big", .date = DATE,
+		.http_head = "HTTP/1.1 200 OK\r\n\r\n",
+		.http_head_len = 19,
+	};
+
+	/* A spilled body larger than any one read, with the caller's
+	 * digest left out so that it is computed from the file. */
+	assert_non_null(mkdtemp(dir));
+	big = malloc(len);
+	assert_non_null(big);
+	for (i = 0; i < len; i++)
+		big[i] = (char)("evidence text "[i % 14] + (i / 65536));
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fwrite(big, 1, len, fp), len);
+	r.payload_fp = fp;
+	r.payload_len = len;
+	snprintf(path, sizeof(path), "%s/2026-07-06.warc.gz", dir);
+
+	assert_int_equal(treg_warc_append(dir, &r), 0);
+
+	assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(s.len[0], len);
+	assert_memory_equal(s.body[0], big, len);
+	head = s.block[0];
+	assert_non_null(strstr(head, "\r\nContent-Length: 300000\r\n"));
+	seen_free(&s);
+
+	/* The same body from memory reads back the same. */
+	r.payload_fp = NULL;
+	r.payload = big;
+	assert_int_equal(treg_warc_append(dir, &r), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(s.body[1], big, len);
+	seen_free(&s);
+	fclose(fp);
+	free(big);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
 test_warc_append_one_gzip_member_per_record(void **state)
 {
 	char dir[] = "/tmp/treg-warc-XXXXXX";
@@ -231,6 +284,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_warc_append_read_back_record_by_record),
+		cmocka_unit_test(test_warc_append_payload_from_file),
 		cmocka_unit_test(test_warc_append_one_gzip_member_per_record),
 		cmocka_unit_test(test_warc_read_corpus_samples),
 		cmocka_unit_test(test_warc_read_malformed_samples_no_crash),
