@@ -1128,7 +1128,10 @@ count_chars(struct treg_extract *ex, const unsigned char *s, size_t n,
 	 * or 0x7f) is looked at byte by byte. */
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, sizeof(w));
-		conts += (size_t)__builtin_popcountll(w & highs & ~(w << 1));
+		/* One bit a continuation byte, at bit 0 of its byte; the
+		 * multiplication sums the bytes into the top one. */
+		x = (w & highs & ~(w << 1)) >> 7;
+		conts += (size_t)((x * ones) >> 56);
 		x = w ^ (ones * 0x7f);
 		if ((((w - ones * 0x20) & ~w) | ((x - ones) & ~x)) & highs)
 			bad += count_bad(s + i, 8);
