@@ -34,6 +34,7 @@
 #define STORE_MAPSIZE		((size_t)256 << 20)
 #define STORE_MAXDBS		16
 #define STORE_GROW_TRIES	40
+#define STORE_RELEASE_MS	20	/* least time between map releases */
 
 /* URLs longer than this are keyed by this many bytes, a hash of the whole
  * URL and a probe byte, because LMDB keys stop at 511 bytes. */
@@ -110,6 +111,8 @@ struct treg_store {
 	ZSTD_CCtx	*zc;		/* made at first use, then reused */
 	ZSTD_DCtx	*zd;
 };
+
+static void	store_release_map(struct treg_store *);
 
 /* A long URL's key; short URLs are their own key. */
 struct store_urlkey {
@@ -374,6 +377,7 @@ store_read_end(struct treg_store *st, MDB_txn *txn)
 {
 	if (txn != NULL && txn != st->wtxn)
 		mdb_txn_abort(txn);
+	store_release_map(st);
 }
 
 /* Marks the batch as dead after a failed LMDB write call. */
@@ -909,9 +913,11 @@ store_find_map(struct treg_store *st)
 /*
  * Every page of the map a crawl reads stays counted in the process's
  * resident set until the kernel needs it, so a crawl over 10,000 pages
- * looked like hundreds of MiB.  At most ten times a second, after a
- * commit (no write batch open), the map's pages are let go: they stay in
- * the page cache and the next read maps them again cheaply.
+ * looked like hundreds of MiB.  At most every STORE_RELEASE_MS, after a
+ * commit, a read or a step of a walk, the map's pages are let go: they
+ * stay in the page cache and the next read maps them again cheaply.  The
+ * map is read-only (no MDB_WRITEMAP: dirty pages live in LMDB's own
+ * memory until a commit writes them), so this is safe at any moment.
  */
 static void
 store_release_map(struct treg_store *st)
@@ -923,7 +929,7 @@ store_release_map(struct treg_store *st)
 		return;
 	ms = (now.tv_sec - st->released.tv_sec) * 1000 +
 	    (now.tv_nsec - st->released.tv_nsec) / 1000000;
-	if (ms < 100)
+	if (ms < STORE_RELEASE_MS)
 		return;
 	st->released = now;
 	if (st->map_hi == 0)
@@ -2475,7 +2481,7 @@ store_prune_text_op(struct treg_store *st, void *arg)
 	struct store_prune_text_arg *a = arg;
 	char hex[TREG_SHA256_HEXLEN + 1];
 	MDB_cursor *cur = NULL;
-	MDB_val key, val;
+	MDB_val key;
 	MDB_cursor_op op = MDB_FIRST;
 	size_t i;
 	int rc;
@@ -2488,7 +2494,10 @@ store_prune_text_op(struct treg_store *st, void *arg)
 		return store_txn_error(st, "mdb_cursor_open", rc);
 	for (;;) {
 		store_release_map(st);
-		rc = mdb_cursor_get(cur, &key, &val, op);
+		/* Keys only: with no data argument LMDB does not read a
+		 * large value's first overflow page, so the walk touches
+		 * the tree, not every text and raw body in the map. */
+		rc = mdb_cursor_get(cur, &key, NULL, op);
 		op = MDB_NEXT;
 		if (rc == MDB_NOTFOUND) {
 			rc = 0;
