@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "config.h"
 #include "fetch.h"
+#include "httphead.h"
 #include "log.h"
 #include "robots.h"
 
@@ -655,6 +656,19 @@ url_resolve(const char *base, const char *location)
 	return out;
 }
 
+char *
+treg_fetch_resolve_url(const char *base, const char *location)
+{
+	char *abs, *out;
+
+	abs = url_resolve(base, location);
+	if (abs == NULL)
+		return NULL;
+	out = strdup(abs);
+	curl_free(abs);
+	return out;
+}
+
 /* ---- transfers: results and the one place they end ------------------- */
 
 static void
@@ -701,126 +715,26 @@ header_keep_raw(struct fetch_transfer *t, const char *data, size_t len)
 	return 0;
 }
 
-/* Words that bot-protection pages (Cloudflare, Akamai, Imperva,
- * PerimeterX, DataDome and home-made ones) carry in their markup. */
-static const char *const challenge_markers[] = {
-	"challenge-platform", "cf-chl", "cf_chl", "just a moment...",
-	"attention required!", "checking your browser",
-	"checking if the site connection is secure", "_incapsula_resource",
-	"px-captcha", "captcha-delivery", "g-recaptcha", "h-captcha",
-	"enable javascript and cookies to continue",
-};
-
-static int
-head_contains(const char *head, size_t len, const char *word)
-{
-	size_t wlen = strlen(word), i;
-
-	for (i = 0; i + wlen <= len; i++) {
-		if (strncasecmp(head + i, word, wlen) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* A bot wall rather than an answer about the page: the header some CDNs
  * send, or a refusal status whose body is a challenge page. */
 static int
 transfer_is_challenge(const struct fetch_transfer *t)
 {
-	const char *cf = t->hdr[HDR_CF_MITIGATED];
-	size_t i;
-
-	if (!t->final)
-		return 0;
-	if (cf != NULL && strcasecmp(cf, "challenge") == 0)
-		return 1;
-	if (t->status != 401 && t->status != 403 && t->status != 429 &&
-	    t->status != 503)
-		return 0;
-	for (i = 0; i < sizeof(challenge_markers) /
-	    sizeof(challenge_markers[0]); i++) {
-		if (head_contains(t->head, t->head_len, challenge_markers[i]))
-			return 1;
-	}
-	return 0;
-}
-
-/* A refresh slower than this is a page that reloads itself, not a
- * redirect. */
-#define FETCH_REFRESH_MAX_DELAY	5
-
-static const char *
-head_find(const char *p, const char *end, const char *word)
-{
-	size_t wlen = strlen(word);
-
-	for (; p + wlen <= end; p++) {
-		if (strncasecmp(p, word, wlen) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-/* The URL of a quick <meta http-equiv="refresh" content="N; url=...">
- * in one tag [p, end), or NULL (malloc'd). */
-static char *
-meta_refresh_target(const char *p, const char *end)
-{
-	const char *c, *u, *stop;
-	char quote;
-	long delay = 0;
-
-	if (head_find(p, end, "http-equiv") == NULL ||
-	    head_find(p, end, "refresh") == NULL)
-		return NULL;
-	c = head_find(p, end, "content");
-	if (c == NULL)
-		return NULL;
-	c += 7;
-	while (c < end && (*c == ' ' || *c == '='))
-		c++;
-	quote = c < end && (*c == '"' || *c == '\'') ? *c++ : ' ';
-	while (c < end && *c == ' ')
-		c++;
-	while (c < end && *c >= '0' && *c <= '9' && delay < 1000)
-		delay = delay * 10 + (*c++ - '0');
-	if (delay > FETCH_REFRESH_MAX_DELAY)
-		return NULL;
-	u = head_find(c, end, "url");
-	if (u == NULL)
-		return NULL;
-	u += 3;
-	while (u < end && (*u == ' ' || *u == '='))
-		u++;
-	if (u < end && (*u == '"' || *u == '\'') && *u != quote)
-		quote = *u++;
-	for (stop = u; stop < end && *stop != quote && *stop != '"' &&
-	    *stop != '\'' && *stop != '>'; stop++)
-		;
-	while (stop > u && stop[-1] == ' ')
-		stop--;
-	return stop > u ? strndup(u, (size_t)(stop - u)) : NULL;
+	return t->final && treg_httphead_challenge(t->status,
+	    t->hdr[HDR_CF_MITIGATED], t->head, t->head_len);
 }
 
 /* Finds a meta refresh to another URL in a 2xx HTML body's head. */
 static void
 transfer_find_refresh(struct fetch_transfer *t)
 {
-	const char *p = t->head, *end = t->head + t->head_len, *tag, *close;
-	char *target = NULL, *abs;
+	char *target, *abs;
 
 	free(t->refresh_url);
 	t->refresh_url = NULL;
 	if (!t->final || t->status < 200 || t->status > 299)
 		return;
-	while (target == NULL && (tag = head_find(p, end, "<meta")) != NULL) {
-		close = memchr(tag, '>', (size_t)(end - tag));
-		if (close == NULL)
-			break;
-		target = meta_refresh_target(tag, close);
-		p = close + 1;
-	}
+	target = treg_httphead_find_refresh(t->head, t->head_len);
 	if (target == NULL)
 		return;
 	abs = url_resolve(t->cur_url, target);
@@ -935,36 +849,13 @@ transfer_abort(struct fetch_transfer *t, enum treg_fetch_error reason,
 static long
 retry_after_seconds(const struct fetch_transfer *t)
 {
-	const char *v = t->hdr[HDR_RETRY_AFTER];
 	long cap = t->f->cfg->retry_after_max;
-	time_t when, ref;
 	long s;
-	char *end;
 
-	if (v == NULL)
-		return -1;
-
-	if (v[0] >= '0' && v[0] <= '9') {
-		errno = 0;
-		s = strtol(v, &end, 10);
-		if (*end != '\0')
-			return -1;
-		if (errno == ERANGE)
-			s = LONG_MAX;
-	} else {
-		/* An HTTP date is measured from the server's own Date, so
-		 * that a skewed clock on either side does not matter. */
-		when = curl_getdate(v, NULL);
-		if (when == -1)
-			return -1;
-		ref = t->hdr[HDR_DATE] != NULL ?
-		    curl_getdate(t->hdr[HDR_DATE], NULL) : -1;
-		if (ref == -1)
-			ref = time(NULL);
-		s = when > ref ? (long)(when - ref) : 0;
-	}
+	s = treg_httphead_retry_after(t->hdr[HDR_RETRY_AFTER],
+	    t->hdr[HDR_DATE], time(NULL));
 	if (s < 0)
-		s = 0;
+		return -1;
 	if (cap > 0 && s > cap)
 		s = cap;
 	return s;
@@ -973,18 +864,11 @@ retry_after_seconds(const struct fetch_transfer *t)
 static int
 header_status_line(struct fetch_transfer *t, const char *line, size_t len)
 {
-	const char *sp;
-	long code = 0;
-	size_t i;
+	long code;
 
-	sp = memchr(line, ' ', len);
-	if (sp == NULL)
+	code = treg_httphead_status(line, len);
+	if (code < 0)
 		return 0;
-	for (i = (size_t)(sp - line) + 1; i < len && code < 1000; i++) {
-		if (line[i] < '0' || line[i] > '9')
-			break;
-		code = code * 10 + (line[i] - '0');
-	}
 
 	/* A new response of the chain: what the previous one said is no
 	 * longer what this one says. */
@@ -996,24 +880,13 @@ header_status_line(struct fetch_transfer *t, const char *line, size_t len)
 static int
 header_field(struct fetch_transfer *t, const char *line, size_t len)
 {
-	const char *colon, *v, *end;
-	size_t nlen;
+	struct treg_httphead_field fl;
 	int i;
 
-	colon = memchr(line, ':', len);
-	if (colon == NULL)
+	if (treg_httphead_field(line, len, &fl) < 0)
 		return 0;
-	nlen = (size_t)(colon - line);
 
-	v = colon + 1;
-	end = line + len;
-	while (v < end && (*v == ' ' || *v == '\t'))
-		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-	    end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-
-	if (nlen == 10 && strncasecmp(line, "set-cookie", nlen) == 0) {
+	if (treg_httphead_field_is(&fl, "set-cookie")) {
 		t->cookie_gen++;
 		return 0;
 	}
@@ -1021,14 +894,13 @@ header_field(struct fetch_transfer *t, const char *line, size_t len)
 	if (t->final)
 		return 0;
 	for (i = 0; i < HDR_COUNT; i++) {
-		if (strlen(fetch_hdr_names[i]) != nlen ||
-		    strncasecmp(line, fetch_hdr_names[i], nlen) != 0)
+		if (!treg_httphead_field_is(&fl, fetch_hdr_names[i]))
 			continue;
 		/* The first of repeated headers wins, as curl does for
 		 * Location. */
 		if (t->hdr[i] != NULL)
 			return 0;
-		t->hdr[i] = strndup(v, (size_t)(end - v));
+		t->hdr[i] = strndup(fl.value, fl.value_len);
 		return t->hdr[i] == NULL ? -ENOMEM : 0;
 	}
 	return 0;
@@ -1200,12 +1072,17 @@ header_cb(char *data, size_t size, size_t nitems, void *userp)
 		return 0;
 	}
 
-	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	switch (treg_httphead_line_kind(data, len)) {
+	case TREG_HTTPHEAD_STATUS:
 		rc = header_status_line(t, data, len);
-	else if ((len == 2 && data[0] == '\r') || (len == 1 && *data == '\n'))
+		break;
+	case TREG_HTTPHEAD_END:
 		rc = header_end(t);
-	else
+		break;
+	default:
 		rc = header_field(t, data, len);
+		break;
+	}
 	/* After the status line has reset the previous response's block;
 	 * trailers after a body are not part of it. */
 	if (rc == 0 && !was_final)
@@ -1400,26 +1277,19 @@ easy_check(CURLcode rc, const char *name)
 	easy_check(curl_easy_setopt((e), (opt), (val)), #opt)
 
 static int
-header_value_ok(const char *v)
-{
-	return v != NULL && v[0] != '\0' && strpbrk(v, "\r\n") == NULL;
-}
-
-static int
 transfer_headers(struct fetch_transfer *t)
 {
 	struct curl_slist *l;
 	char line[1024];
 
-	if (header_value_ok(t->etag) && strlen(t->etag) < 900) {
+	if (treg_httphead_validator_ok(t->etag)) {
 		snprintf(line, sizeof(line), "If-None-Match: %s", t->etag);
 		l = curl_slist_append(t->headers, line);
 		if (l == NULL)
 			return -ENOMEM;
 		t->headers = l;
 	}
-	if (header_value_ok(t->last_modified) &&
-	    strlen(t->last_modified) < 900) {
+	if (treg_httphead_validator_ok(t->last_modified)) {
 		snprintf(line, sizeof(line), "If-Modified-Since: %s",
 		    t->last_modified);
 		l = curl_slist_append(t->headers, line);

@@ -189,4 +189,13 @@ int	treg_fetch_address_allowed(const struct treg_config *cfg,
  */
 char	*treg_fetch_raw_archive_url(const char *url);
 
+/*
+ * Resolves location (a Location header or a meta refresh target) against
+ * base, the URL that sent it, as redirects are followed: any scheme is
+ * kept, the fragment is dropped and the result is normalised.  Returns a
+ * malloc'd URL for the caller to free, or NULL when either does not
+ * parse or memory ran out.
+ */
+char	*treg_fetch_resolve_url(const char *base, const char *location);
+
 #endif
