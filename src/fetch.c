@@ -175,7 +175,9 @@ struct fetch_transfer {
 
 	size_t                   bytes;         /* decoded body bytes */
 	size_t			 head_len;
-	char			 head[FETCH_BODY_HEAD];
+	/* FETCH_BODY_HEAD bytes, made at the first body byte: hundreds of
+	 * transfers can wait in the queue. */
+	char			*head;
 	char			 errbuf[CURL_ERROR_SIZE];
 	struct treg_fetch_result res;
 };
@@ -829,6 +831,7 @@ transfer_done(struct fetch_transfer *t, enum treg_fetch_error err,
 	free(t->url);
 	free(t->etag);
 	free(t->last_modified);
+	free(t->head);
 	free(t);
 }
 
@@ -1114,10 +1117,16 @@ write_decoded(struct fetch_transfer *t, const char *data, size_t len)
 	}
 	t->bytes += len;
 
-	room = sizeof(t->head) - t->head_len;
+	if (t->head == NULL && len > 0 &&
+	    (t->head = malloc(FETCH_BODY_HEAD)) == NULL) {
+		transfer_abort(t, TREG_FETCH_ABORTED, "out of memory");
+		return -1;
+	}
+	room = FETCH_BODY_HEAD - t->head_len;
 	if (room > len)
 		room = len;
-	memcpy(t->head + t->head_len, data, room);
+	if (room > 0)
+		memcpy(t->head + t->head_len, data, room);
 	t->head_len += room;
 
 	if (t->want_body && t->ops != NULL && t->ops->body_cb != NULL &&
