@@ -8,6 +8,7 @@
  * kept.  Records are one line of text so that --show can print them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -823,6 +824,10 @@ baseline_set_has(struct baseline_set *s, const char *digest)
 struct baseline_prune {
 	struct baseline_set protect;	/* baseline texts */
 	struct baseline_set refs;	/* every text still referenced */
+	/* What a walk that also looks digests up in refs finds referenced:
+	 * added to refs after the walk, since adding while looking up
+	 * re-sorted refs at every record (quadratic in the store). */
+	struct baseline_set later;
 	char	**dead;			/* aux keys to delete */
 	size_t	 ndead;
 	size_t	 capdead;
@@ -897,9 +902,32 @@ baseline_prune_keep_cb(void *arg, const struct treg_observation *o,
 	    baseline_set_has(&p->protect, o->digest);
 }
 
-/* "rx/VERSION/DIGEST": kept, with what it refers to, while DIGEST is. */
+/* Adds digest to p->later unless refs has it already. */
 static int
-baseline_prune_rx_cb(void *arg, const char *key, const char *data,
+baseline_prune_later(struct baseline_prune *p, const char *digest)
+{
+	if (baseline_set_has(&p->refs, digest))
+		return 0;
+	return baseline_set_add(&p->later, digest);
+}
+
+/* Moves p->later into p->refs; returns how many moved, or -errno. */
+static int
+baseline_prune_merge(struct baseline_prune *p)
+{
+	size_t i, n = p->later.n;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = baseline_set_add(&p->refs, p->later.d[i]);
+	p->later.n = 0;
+	return rc < 0 ? rc : (int)(n > INT_MAX ? INT_MAX : n);
+}
+
+/* "rx/VERSION/DIGEST" refers, while DIGEST is referenced, to the texts
+ * it re-derived. */
+static int
+baseline_prune_rx_refs_cb(void *arg, const char *key, const char *data,
     size_t len)
 {
 	struct baseline_prune *p = arg;
@@ -908,14 +936,26 @@ baseline_prune_rx_cb(void *arg, const char *key, const char *data,
 	const char *old = strrchr(key, '/');
 	int rc;
 
+	if (old == NULL || !baseline_set_has(&p->refs, old + 1) ||
+	    sscanf(data, "%64s %*s %*s %64s", digest, chrome) < 1)
+		return 0;
+	rc = baseline_prune_later(p, digest);
+	if (rc == 0)
+		rc = baseline_prune_later(p, chrome);
+	return rc;
+}
+
+/* "rx/VERSION/DIGEST": kept while DIGEST is referenced. */
+static int
+baseline_prune_rx_cb(void *arg, const char *key, const char *data,
+    size_t len)
+{
+	struct baseline_prune *p = arg;
+	const char *old = strrchr(key, '/');
+
 	if (old == NULL || !baseline_set_has(&p->refs, old + 1))
 		return baseline_prune_dead(p, key);
-	if (sscanf(data, "%64s %*s %*s %64s", digest, chrome) < 1)
-		return 0;
-	rc = baseline_set_add(&p->refs, digest);
-	if (rc == 0)
-		rc = baseline_set_add(&p->refs, chrome);
-	return rc;
+	return 0;
 }
 
 /* "raw/DIGEST": kept, with its body, while DIGEST is referenced. */
@@ -932,7 +972,7 @@ baseline_prune_raw_cb(void *arg, const char *key, const char *data,
 		return 0;
 	memcpy(body, data, TREG_SHA256_HEXLEN);
 	body[TREG_SHA256_HEXLEN] = '\0';
-	return baseline_set_add(&p->refs, body);
+	return baseline_prune_later(p, body);
 }
 
 static int
@@ -963,13 +1003,27 @@ treg_baseline_prune(struct treg_store *st, int64_t before,
 	if (rc == 0)
 		rc = treg_store_foreach_observation(st, baseline_prune_obs_cb,
 		    &p);
-	/* Re-derived texts first: their raw records refer to bodies. */
+	/* Re-derived texts first: their raw records refer to bodies.  A
+	 * re-derivation can start from an earlier one's text, so the walk
+	 * repeats until it finds nothing new. */
+	while (rc >= 0) {
+		rc = treg_store_foreach_aux(st, "rx/",
+		    baseline_prune_rx_refs_cb, &p);
+		if (rc == 0)
+			rc = baseline_prune_merge(&p);
+		if (rc <= 0)
+			break;
+	}
 	if (rc == 0)
 		rc = treg_store_foreach_aux(st, "rx/", baseline_prune_rx_cb,
 		    &p);
 	if (rc == 0)
 		rc = treg_store_foreach_aux(st, "raw/", baseline_prune_raw_cb,
 		    &p);
+	if (rc == 0)
+		rc = baseline_prune_merge(&p);
+	if (rc > 0)
+		rc = 0;
 	for (i = 0; i < p.ndead && rc == 0; i++)
 		rc = treg_store_del_aux(st, p.dead[i]);
 	if (rc == 0)
@@ -982,6 +1036,7 @@ treg_baseline_prune(struct treg_store *st, int64_t before,
 	free(p.dead);
 	free(p.protect.d);
 	free(p.refs.d);
+	free(p.later.d);
 	if (rc < 0)
 		log_err("baseline", "pruning the history failed: err=%s",
 		    strerror(-rc));
