@@ -1542,19 +1542,17 @@ static void
 crawl_keep_since(struct treg_store *st, const char *key,
     struct treg_verdict *v, time_t now)
 {
-	struct treg_verdict prev;
+	enum treg_state state;
+	int64_t since;
 	char *data = NULL;
 	size_t len = 0;
 
 	v->since = (int64_t)now;
 	if (treg_store_get_cell(st, key, &data, &len) < 0)
 		return;
-	if (treg_report_verdict_from_json(data, len, &prev) == 0) {
-		if (prev.state == v->state && prev.since != 0 &&
-		    prev.since <= v->since)
-			v->since = prev.since;
-		treg_verdict_cleanup(&prev);
-	}
+	if (treg_report_verdict_state(data, len, &state, &since) == 0 &&
+	    state == v->state && since != 0 && since <= v->since)
+		v->since = since;
 	free(data);
 }
 

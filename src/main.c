@@ -340,7 +340,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	struct treg_report_health health;
 	struct treg_verdict *v = NULL;
 	size_t nv = 0;
-	int rc, partial;
+	int rc, partial, written;
 
 	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
 		return EXIT_ERROR;
@@ -366,10 +366,14 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	health.ms = stats.ms;
 	/* A crawl of every offering is a full report; one of a few is
 	 * printed only, so latest.* always covers the whole registry. */
-	if (o->noffer == 0)
-		(void)treg_report_write_all(ctx->cfg->state_dir, v, nv, o->now,
+	written = o->noffer == 0 && treg_report_write_all(ctx->cfg->state_dir,
+	    v, nv, o->now, &health) == 0;
+	/* What was just written is printed as is, not rendered again. */
+	rc = written ? treg_report_copy_latest(ctx->cfg->state_dir,
+	    o->format, stdout) : -ENOENT;
+	if (rc == -ENOENT)
+		rc = treg_report_write(stdout, o->format, v, nv, o->now,
 		    &health);
-	rc = treg_report_write(stdout, o->format, v, nv, o->now, &health);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -EIO;
 	if (rc < 0) {

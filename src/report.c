@@ -1881,6 +1881,39 @@ out:
 	return rc;
 }
 
+/*
+ * Makes path a second name of the finished file at from, replacing it
+ * atomically: a hard link under a temporary name, then a rename.  The
+ * report is rendered once for its dated file and its latest.* name.
+ * Returns 0 or a negative errno (the caller renders it again).
+ */
+static int
+report_link_file(const char *dir, const char *from, const char *path)
+{
+	char *tmp = NULL;
+	int fd, rc = -ENOMEM;
+
+	if (asprintf(&tmp, "%s/.report-XXXXXX", dir) < 0)
+		return -ENOMEM;
+	/* mkstemp only finds a free name: link() needs it free again. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	close(fd);
+	unlink(tmp);
+	rc = link(from, tmp) == 0 ? 0 : -errno;
+	if (rc == 0 && rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
+
+out:
+	free(tmp);
+	return rc;
+}
+
 int
 treg_report_write_files(const char *dir, enum treg_report_format fmt,
     const struct treg_verdict *v, size_t n, time_t generated,
@@ -1915,7 +1948,7 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
 	}
 
 	rc = report_write_file(rdir, dated, fmt, v, n, generated, health);
-	if (rc == 0)
+	if (rc == 0 && report_link_file(rdir, dated, latest) < 0)
 		rc = report_write_file(rdir, latest, fmt, v, n, generated,
 		    health);
 
@@ -1926,6 +1959,41 @@ out:
 	free(rdir);
 	free(dated);
 	free(latest);
+	return rc;
+}
+
+int
+treg_report_copy_latest(const char *dir, enum treg_report_format fmt,
+    FILE *out)
+{
+	char *path = NULL, buf[65536];
+	FILE *in = NULL;
+	size_t n;
+	int rc = 0;
+
+	if ((unsigned)fmt >= sizeof(report_ext) / sizeof(report_ext[0]))
+		return -EINVAL;
+	if (asprintf(&path, "%s/reports/latest.%s", dir,
+	    report_ext[fmt]) < 0)
+		return -ENOMEM;
+	in = fopen(path, "rbe");
+	if (in == NULL) {
+		rc = -ENOENT;	/* nothing written yet: render instead */
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, out) != n) {
+			rc = -EIO;
+			goto out;
+		}
+	}
+	if (ferror(in))
+		rc = -EIO;
+
+out:
+	if (in != NULL)
+		fclose(in);
+	free(path);
 	return rc;
 }
 
@@ -2317,6 +2385,48 @@ report_get_cell_quotes(const json_t *o, struct treg_verdict *v)
 			return rc;
 	}
 	return 0;
+}
+
+int
+treg_report_verdict_state(const char *json, size_t len,
+    enum treg_state *state, int64_t *since)
+{
+	static const char cut[] = ",\"judged\":";
+	struct treg_verdict v;
+	const char *p;
+	char *head;
+	json_t *o;
+	size_t n;
+	int rc;
+
+	/* "state" and "since" come before "judged", and a quote inside a
+	 * JSON string is escaped, so the first ,"judged": ends the part
+	 * to read: closed there, it is an object of its own. */
+	p = memmem(json, len, cut, sizeof(cut) - 1);
+	if (p == NULL) {
+		rc = treg_report_verdict_from_json(json, len, &v);
+		if (rc == 0) {
+			*state = v.state;
+			*since = v.since;
+			treg_verdict_cleanup(&v);
+		}
+		return rc;
+	}
+	n = (size_t)(p - json);
+	head = malloc(n + 2);
+	if (head == NULL)
+		return -ENOMEM;
+	memcpy(head, json, n);
+	head[n] = '}';
+	head[n + 1] = '\0';
+	o = json_loadb(head, n + 1, 0, NULL);
+	free(head);
+	rc = o != NULL && treg_state_parse(json_string_value(
+	    json_object_get(o, "state")), state) == 0 ? 0 : -EINVAL;
+	if (rc == 0)
+		rc = report_get_time(o, "since", since);
+	json_decref(o);
+	return rc;
 }
 
 static int

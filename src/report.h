@@ -58,6 +58,13 @@ int	treg_report_write_all(const char *dir, const struct treg_verdict *v,
 	    size_t n, time_t generated,
 	    const struct treg_report_health *health);
 
+/* Copies DIR/reports/latest.EXT of format fmt to out: printing the
+ * report just written costs no second rendering.  Returns 0, -ENOENT
+ * when it cannot be opened (nothing was written to out), or another
+ * negative errno. */
+int	treg_report_copy_latest(const char *dir, enum treg_report_format fmt,
+	    FILE *out);
+
 /* Sorts verdicts read back from the store into the order a crawl
  * reports them in: registry order (v->order), then by name. */
 void	treg_report_sort(struct treg_verdict *v, size_t n);
@@ -71,5 +78,11 @@ int	treg_report_verdict_to_json(const struct treg_verdict *v,
  * Returns 0 or -EINVAL on malformed input. */
 int	treg_report_verdict_from_json(const char *json, size_t len,
 	    struct treg_verdict *v);
+
+/* Only the state and since of a verdict in that form, without reading
+ * the rest (judging asks this of every cell's previous verdict).
+ * Returns 0 or -EINVAL on malformed input. */
+int	treg_report_verdict_state(const char *json, size_t len,
+	    enum treg_state *state, int64_t *since);
 
 #endif

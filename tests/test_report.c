@@ -5,6 +5,8 @@
  * round trip of one verdict through JSON, refusal of malformed input and
  * write errors.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -661,6 +663,36 @@ test_report_verdict_to_json_round_trip(void **state)
 }
 
 static void
+test_report_verdict_state_reads_state_and_since(void **state)
+{
+	static const char no_judged[] = "{\"offering\":\"o\",\"id\":\"c\","
+	    "\"state\":\"changed\",\"since\":null,\"flags\":[\"changed\"],"
+	    "\"reasons\":[],\"evidence\":[]}";
+	struct treg_verdict v;
+	enum treg_state st = TREG_STATE_FRESH;
+	int64_t since = -1;
+	char *json;
+
+	full_verdict(&v);
+	v.since = INT64_C(1780000000);
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+
+	assert_int_equal(treg_report_verdict_state(json, strlen(json), &st,
+	    &since), 0);
+
+	assert_int_equal(st, v.state);
+	assert_int_equal(since, v.since);
+	/* Without "judged" the whole verdict is read instead; a broken
+	 * one is refused either way. */
+	assert_int_equal(treg_report_verdict_state(no_judged,
+	    sizeof(no_judged) - 1, &st, &since), -EINVAL);
+	assert_int_equal(treg_report_verdict_state("{\"state\":\"nope\","
+	    "\"judged\":0}", 27, &st, &since), -EINVAL);
+	free(json);
+	treg_verdict_cleanup(&v);
+}
+
+static void
 test_report_verdict_to_json_round_trip_sparse(void **state)
 {
 	struct treg_verdict v, back;
@@ -1283,7 +1315,10 @@ test_report_write_all_dated_and_latest(void **state)
 	const char *ext[] = { "txt", "json", "html", "atom" };
 	time_t t = now();
 	struct tm tm;
-	size_t i;
+	struct stat dated, latest;
+	FILE *copied, *rendered;
+	char *cbuf = NULL, *rbuf = NULL;
+	size_t i, clen = 0, rlen = 0;
 
 	report_set4(v);
 	assert_non_null(mkdtemp(dir));
@@ -1293,15 +1328,32 @@ test_report_write_all_dated_and_latest(void **state)
 	assert_int_equal(treg_report_write_all(dir, v, 4, t, &health), 0);
 
 	for (i = 0; i < 4; i++) {
+		/* Rendered once: latest.* is a second name of the dated
+		 * file, and printing it gives what rendering gives. */
 		snprintf(path, sizeof(path), "%s/reports/report-%s.%s", dir,
 		    day_s, ext[i]);
-		assert_int_equal(access(path, R_OK), 0);
+		assert_int_equal(stat(path, &dated), 0);
 		assert_int_equal(unlink(path), 0);
 		snprintf(path, sizeof(path), "%s/reports/latest.%s", dir,
 		    ext[i]);
-		assert_int_equal(access(path, R_OK), 0);
+		assert_int_equal(stat(path, &latest), 0);
+		assert_int_equal(dated.st_ino, latest.st_ino);
+		copied = open_memstream(&cbuf, &clen);
+		rendered = open_memstream(&rbuf, &rlen);
+		assert_int_equal(treg_report_copy_latest(dir,
+		    (enum treg_report_format)i, copied), 0);
+		assert_int_equal(treg_report_write(rendered,
+		    (enum treg_report_format)i, v, 4, t, &health), 0);
+		fclose(copied);
+		fclose(rendered);
+		assert_int_equal(clen, rlen);
+		assert_memory_equal(cbuf, rbuf, clen);
+		free(cbuf);
+		free(rbuf);
 		assert_int_equal(unlink(path), 0);
 	}
+	assert_int_equal(treg_report_copy_latest(dir, TREG_REPORT_JSON,
+	    stdout), -ENOENT);
 	snprintf(path, sizeof(path), "%s/reports", dir);
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -1326,6 +1378,7 @@ main(void)
 		cmocka_unit_test(test_report_write_json_invalid_utf8_repaired),
 		cmocka_unit_test(test_report_write_json_valid_utf8_kept),
 		cmocka_unit_test(test_report_verdict_to_json_round_trip),
+		cmocka_unit_test(test_report_verdict_state_reads_state_and_since),
 		cmocka_unit_test(test_report_verdict_to_json_round_trip_sparse),
 		cmocka_unit_test(test_report_verdict_to_json_time_out_of_range),
 		cmocka_unit_test(test_report_verdict_to_json_time_before_epoch),
