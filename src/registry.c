@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The registry loader.  It reads the registry's JSON export with jansson
- * (the only module that does), checks every field the crawler relies on and
- * copies it into plain structures, so nothing outside this file sees a
- * json_t.  Errors name the file and the JSON path of the bad field; a value
- * echoed in a message is escaped and cut short, never raw input.
+ * (the only module that does), one offering at a time, checks every field
+ * the crawler relies on and copies it into plain structures whose strings
+ * live in one pool, so nothing outside this file sees a json_t.  Errors
+ * name the file and the JSON path of the bad field, or the file's line and
+ * column for bad JSON, exactly as a parse of the whole file would.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +29,14 @@
 
 /* An export is a few hundred kilobytes; a file this large is not one, and
  * reading it whole would only waste memory. */
-#define REGISTRY_MAX_BYTES	(64UL * 1024 * 1024)
+#define REGISTRY_MAX_BYTES	(256UL * 1024 * 1024)
+
+/* jansson's JSON_PARSER_MAX_DEPTH.  A value parsed on its own starts that
+ * count afresh, so the loader checks the whole file's nesting itself. */
+#define JSON_MAX_DEPTH		2048
+
+/* The string pool's block size; a longer string gets a block of its own. */
+#define POOL_BLOCK		(64UL * 1024)
 
 /* How many bytes of a bad value an error message echoes. */
 #define ECHO_MAX		80
@@ -60,17 +68,50 @@ static const char *const cell_fields[] = {
 #define F_REQUIRED	0x1	/* absence is an error */
 #define F_NULLABLE	0x2	/* null stands for "none" */
 #define F_NONEMPTY	0x4	/* "" is an error */
+#define F_INTERN	0x8	/* one of a small set: share the copy */
+
+/* A hash set of strings owned elsewhere, by open addressing. */
+struct strset {
+	char		**slots;
+	size_t		 nslots;	/* 0 or a power of two */
+	size_t		 count;
+};
+
+struct pool_block {
+	struct pool_block	*next;
+	size_t			 used;
+	size_t			 size;
+	char			 data[];
+};
+
+/*
+ * The registry's strings.  Each is copied into large blocks rather than
+ * given a malloc of its own, and the ones drawn from small sets (cell
+ * values, dates, questions, attributes) are stored once and shared: a
+ * registry of thousands of offerings repeats them in every cell.
+ */
+struct treg_registry_pool {
+	struct pool_block	*blocks;	/* the one filled first */
+	struct strset		 interned;
+};
 
 /* State of one load, which may span the files of a directory. */
 struct load {
 	struct treg_registry	*reg;
+	struct treg_registry_pool *pool;        /* reg's */
+	struct strset            ids;           /* of reg's offerings */
 	size_t                   cap;           /* offerings allocated */
 	const char		*file;		/* file being read */
+	const char              *data;          /* its bytes */
+	size_t                   len;
+	size_t                   off_start;     /* its "offerings" '[', or 0 */
 	json_t                  *questions;     /* its "dimensions", or NULL */
 	json_t                  *off_extract;   /* the offering's "extract" */
 	char                     off_where[48]; /* its path in messages */
 	char			**errp;
 };
+
+static void	offering_free(struct treg_offering *off);
 
 /*
  * Appends s escaped so a message stays one printable line whatever the
@@ -184,6 +225,150 @@ fail(struct load *ld, const char *where, const char *field,
 	return -EINVAL;
 }
 
+/* Copies s into the pool; NULL when out of memory. */
+static char *
+pool_copy(struct treg_registry_pool *p, const char *s)
+{
+	struct pool_block *b = p->blocks;
+	size_t len = strlen(s) + 1, size;
+	char *copy;
+
+	if (b == NULL || b->size - b->used < len) {
+		size = len > POOL_BLOCK / 4 ? len : POOL_BLOCK;
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
+			return NULL;
+		b->used = 0;
+		b->size = size;
+
+		/* A long string's own block goes behind the one being
+		 * filled, which keeps its free space for what follows. */
+		if (size == len && p->blocks != NULL) {
+			b->next = p->blocks->next;
+			p->blocks->next = b;
+		} else {
+			b->next = p->blocks;
+			p->blocks = b;
+		}
+	}
+
+	copy = b->data + b->used;
+	memcpy(copy, s, len);
+	b->used += len;
+	return copy;
+}
+
+/* FNV-1a: the strings are short and come from the registry's authors. */
+static size_t
+strset_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Returns the slot of s: the one holding it, or the empty one where it
+ * belongs.  The set has room (strset_room()). */
+static size_t
+strset_slot(const struct strset *set, const char *s)
+{
+	size_t i;
+
+	i = strset_hash(s) & (set->nslots - 1);
+	while (set->slots[i] != NULL && strcmp(set->slots[i], s) != 0)
+		i = (i + 1) & (set->nslots - 1);
+	return i;
+}
+
+/* Makes room for one more string, keeping the table at most half full. */
+static int
+strset_room(struct strset *set)
+{
+	struct strset grown;
+	size_t i;
+
+	if ((set->count + 1) * 2 <= set->nslots)
+		return 0;
+
+	grown.nslots = set->nslots == 0 ? 64 : set->nslots * 2;
+	grown.count = set->count;
+	grown.slots = calloc(grown.nslots, sizeof(*grown.slots));
+	if (grown.slots == NULL)
+		return -ENOMEM;
+	for (i = 0; i < set->nslots; i++) {
+		if (set->slots[i] != NULL)
+			grown.slots[strset_slot(&grown, set->slots[i])] =
+			    set->slots[i];
+	}
+	free(set->slots);
+	*set = grown;
+	return 0;
+}
+
+/* Frees the table; the strings belong to someone else. */
+static void
+strset_cleanup(struct strset *set)
+{
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Returns the pool's one copy of s, made on first use; NULL when out of
+ * memory.  The copy is shared: nobody may change it. */
+static char *
+pool_intern(struct treg_registry_pool *p, const char *s)
+{
+	size_t i;
+	char *copy;
+
+	if (strset_room(&p->interned) < 0)
+		return NULL;
+
+	i = strset_slot(&p->interned, s);
+	if (p->interned.slots[i] != NULL)
+		return p->interned.slots[i];
+	copy = pool_copy(p, s);
+	if (copy == NULL)
+		return NULL;
+	p->interned.slots[i] = copy;
+	p->interned.count++;
+	return copy;
+}
+
+static void
+pool_cleanup(struct treg_registry_pool *p)
+{
+	struct pool_block *b, *next;
+
+	for (b = p->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	strset_cleanup(&p->interned);
+	p->blocks = NULL;
+}
+
+/* Allocates an empty registry with a string pool and points *poolp at
+ * the pool; NULL when out of memory. */
+static struct treg_registry *
+registry_new(struct treg_registry_pool **poolp)
+{
+	struct treg_registry *reg;
+
+	reg = calloc(1, sizeof(*reg));
+	if (reg == NULL)
+		return NULL;
+	reg->pool = calloc(1, sizeof(*reg->pool));
+	if (reg->pool == NULL) {
+		free(reg);
+		return NULL;
+	}
+	*poolp = reg->pool;
+	return reg;
+}
+
 static int
 is_slug(const char *s)
 {
@@ -290,7 +475,8 @@ url_problem(const char *url, int *secret)
 	return NULL;
 }
 
-/* Copies the string member key of obj (see F_*) into *dst. */
+/* Copies the string member key of obj (see F_*) into the pool, and sets
+ * *dst to the copy. */
 static int
 get_string(struct load *ld, const char *where, json_t *obj, const char *key,
     int flags, char **dst)
@@ -314,7 +500,10 @@ get_string(struct load *ld, const char *where, json_t *obj, const char *key,
 	if ((flags & F_NONEMPTY) && json_string_length(v) == 0)
 		return fail(ld, where, key, NULL, "empty");
 
-	*dst = strdup(json_string_value(v));
+	if (flags & F_INTERN)
+		*dst = pool_intern(ld->pool, json_string_value(v));
+	else
+		*dst = pool_copy(ld->pool, json_string_value(v));
 	return *dst == NULL ? -ENOMEM : 0;
 }
 
@@ -458,20 +647,20 @@ out:
 }
 
 static char *
-strdup_or_nomem(const char *s, int *rc)
+intern_or_nomem(struct treg_registry_pool *p, const char *s, int *rc)
 {
 	char *copy;
 
-	copy = strdup(s);
+	copy = pool_intern(p, s);
 	if (copy == NULL)
 		*rc = -ENOMEM;
 	return copy;
 }
 
-/* Renders a scalar as text, or returns NULL (with *rc 0) for a value that
- * is not one. */
+/* Renders a scalar as text in the pool, or returns NULL (with *rc 0) for
+ * a value that is not one. */
 static char *
-render_scalar(json_t *v, int *rc)
+render_scalar(struct treg_registry_pool *p, json_t *v, int *rc)
 {
 	char text[64];
 	double d;
@@ -480,15 +669,15 @@ render_scalar(json_t *v, int *rc)
 	*rc = 0;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return strdup_or_nomem(json_string_value(v), rc);
+		return intern_or_nomem(p, json_string_value(v), rc);
 	case JSON_TRUE:
-		return strdup_or_nomem("true", rc);
+		return intern_or_nomem(p, "true", rc);
 	case JSON_FALSE:
-		return strdup_or_nomem("false", rc);
+		return intern_or_nomem(p, "false", rc);
 	case JSON_INTEGER:
 		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
-		return strdup_or_nomem(text, rc);
+		return intern_or_nomem(p, text, rc);
 	case JSON_REAL:
 		/* jansson keeps only the double, so the shortest text that
 		 * reads back as it stands in for the number as written. */
@@ -498,7 +687,7 @@ render_scalar(json_t *v, int *rc)
 			if (strtod(text, NULL) == d)
 				break;
 		}
-		return strdup_or_nomem(text, rc);
+		return intern_or_nomem(p, text, rc);
 	default:
 		return NULL;
 	}
@@ -519,7 +708,7 @@ is_cell_field(const char *key)
 /* Keeps the cell's other scalar fields (tier, route, ...) as text, in the
  * order the file gives them; objects, arrays and nulls are not attrs. */
 static int
-parse_attrs(json_t *obj, struct treg_cell *cell)
+parse_attrs(struct load *ld, json_t *obj, struct treg_cell *cell)
 {
 	const char *key;
 	json_t *v;
@@ -541,13 +730,13 @@ parse_attrs(json_t *obj, struct treg_cell *cell)
 	json_object_foreach(obj, key, v) {
 		if (is_cell_field(key))
 			continue;
-		text = render_scalar(v, &rc);
+		text = render_scalar(ld->pool, v, &rc);
 		if (rc < 0)
 			return rc;
 		if (text == NULL)
 			continue;
 		cell->attrs[cell->nattrs].value = text;
-		cell->attrs[cell->nattrs].key = strdup(key);
+		cell->attrs[cell->nattrs].key = pool_intern(ld->pool, key);
 		cell->nattrs++;
 		if (cell->attrs[cell->nattrs - 1].key == NULL)
 			return -ENOMEM;
@@ -617,7 +806,7 @@ parse_selector_list(struct load *ld, const char *where, json_t *ext,
 		if (!treg_extract_selector_valid(json_string_value(v)))
 			return fail(ld, where, field, json_string_value(v),
 			    "not a tag, #id or .class selector");
-		(*listp)[i] = strdup(json_string_value(v));
+		(*listp)[i] = pool_intern(ld->pool, json_string_value(v));
 		if ((*listp)[i] == NULL)
 			return -ENOMEM;
 		*np = i + 1;
@@ -668,17 +857,17 @@ parse_cell(struct load *ld, const char *where, const char *key, json_t *obj,
 
 	q = json_object_get(ld->questions, key);
 	if (json_is_string(q)) {
-		cell->question = strdup(json_string_value(q));
+		cell->question = pool_intern(ld->pool, json_string_value(q));
 		if (cell->question == NULL)
 			return -ENOMEM;
 	}
 
-	rc = get_string(ld, where, obj, "value", F_REQUIRED | F_NONEMPTY,
-	    &cell->value);
+	rc = get_string(ld, where, obj, "value",
+	    F_REQUIRED | F_NONEMPTY | F_INTERN, &cell->value);
 	if (rc < 0)
 		return rc;
 
-	rc = get_string(ld, where, obj, "confidence", F_REQUIRED,
+	rc = get_string(ld, where, obj, "confidence", F_REQUIRED | F_INTERN,
 	    &cell->confidence);
 	if (rc < 0)
 		return rc;
@@ -688,7 +877,7 @@ parse_cell(struct load *ld, const char *where, const char *key, json_t *obj,
 		return fail(ld, where, "confidence", cell->confidence,
 		    "not high, medium or low");
 
-	rc = get_string(ld, where, obj, "verified", F_REQUIRED,
+	rc = get_string(ld, where, obj, "verified", F_REQUIRED | F_INTERN,
 	    &cell->verified);
 	if (rc < 0)
 		return rc;
@@ -717,7 +906,7 @@ parse_cell(struct load *ld, const char *where, const char *key, json_t *obj,
 	if (rc < 0)
 		return rc;
 
-	return parse_attrs(obj, cell);
+	return parse_attrs(ld, obj, cell);
 }
 
 static int
@@ -791,6 +980,7 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
 	struct treg_cell probe;
 	char where[48];
 	json_t *v;
+	size_t slot;
 	int rc;
 
 	off->sort_order = LONG_MAX;
@@ -808,27 +998,36 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
 		return fail(ld, where, "id", NULL, "longer than %d bytes",
 		    TREG_REGISTRY_ID_MAX);
 
-	/* off is the registry's last offering: look only at those before. */
-	first = find_offering(ld->reg->offerings, ld->reg->noffer - 1,
-	    off->id);
-	if (first != NULL)
+	rc = strset_room(&ld->ids);
+	if (rc < 0)
+		return rc;
+	slot = strset_slot(&ld->ids, off->id);
+	if (ld->ids.slots[slot] != NULL) {
+		/* off is the registry's last offering: the first is before. */
+		first = find_offering(ld->reg->offerings,
+		    ld->reg->noffer - 1, off->id);
 		return fail(ld, where, "id", NULL,
 		    "duplicate offering id \"%s\" (first in %s)", off->id,
 		    first->file);
+	}
+	ld->ids.slots[slot] = off->id;
+	ld->ids.count++;
 
-	off->file = strdup(ld->file);
+	off->file = pool_intern(ld->pool, ld->file);
 	if (off->file == NULL)
 		return -ENOMEM;
 
 	rc = get_string(ld, where, obj, "name", F_REQUIRED | F_NONEMPTY,
 	    &off->name);
 	if (rc == 0)
-		rc = get_string(ld, where, obj, "developer", 0,
+		rc = get_string(ld, where, obj, "developer", F_INTERN,
 		    &off->developer);
 	if (rc == 0)
-		rc = get_string(ld, where, obj, "platform", 0, &off->platform);
+		rc = get_string(ld, where, obj, "platform", F_INTERN,
+		    &off->platform);
 	if (rc == 0)
-		rc = get_string(ld, where, obj, "category", 0, &off->category);
+		rc = get_string(ld, where, obj, "category", F_INTERN,
+		    &off->category);
 	if (rc == 0)
 		rc = get_string(ld, where, obj, "model_family", F_NULLABLE,
 		    &off->model_family);
@@ -853,8 +1052,8 @@ parse_offering(struct load *ld, size_t idx, json_t *obj,
 	if (ld->off_extract != NULL) {
 		memset(&probe, 0, sizeof(probe));
 		rc = parse_extract(ld, where, ld->off_extract, &probe);
-		free_strings(probe.keep, probe.nkeep);
-		free_strings(probe.drop, probe.ndrop);
+		free(probe.keep);
+		free(probe.drop);
 		if (rc < 0)
 			return rc;
 	}
@@ -902,17 +1101,18 @@ check_questions(struct load *ld, json_t *root)
 	return 0;
 }
 
-/* Makes room for n more offerings. */
+/* Makes room for one more offering, doubling the array: how many a file
+ * holds is known only once it has been read. */
 static int
-reserve_offerings(struct load *ld, size_t n)
+reserve_offering(struct load *ld)
 {
 	struct treg_offering *offs;
 	size_t cap;
 
-	if (ld->reg->noffer + n <= ld->cap)
+	if (ld->reg->noffer < ld->cap)
 		return 0;
 
-	cap = ld->reg->noffer + n;
+	cap = ld->cap < 16 ? 16 : ld->cap * 2;
 	offs = realloc(ld->reg->offerings, cap * sizeof(*offs));
 	if (offs == NULL)
 		return -ENOMEM;
@@ -921,11 +1121,184 @@ reserve_offerings(struct load *ld, size_t n)
 	return 0;
 }
 
+/* Adds offerings[idx] of the file, read from v. */
+static int
+add_offering(struct load *ld, size_t idx, json_t *v)
+{
+	struct treg_offering *off;
+	int rc;
+
+	rc = reserve_offering(ld);
+	if (rc < 0)
+		return rc;
+
+	/* Each offering joins the registry before it is read, so whatever
+	 * a failure leaves half-built is freed with the registry. */
+	off = &ld->reg->offerings[ld->reg->noffer++];
+	memset(off, 0, sizeof(*off));
+	return parse_offering(ld, idx, v, off);
+}
+
+static size_t
+skip_space(const struct load *ld, size_t pos)
+{
+	while (pos < ld->len && (ld->data[pos] == ' ' ||
+	    ld->data[pos] == '\t' || ld->data[pos] == '\n' ||
+	    ld->data[pos] == '\r'))
+		pos++;
+	return pos;
+}
+
+/* jansson quotes the input near an error; keep the message one line. */
+static void
+sanitize(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
+/*
+ * Reports jansson's error about the bytes from base on as one about the
+ * whole file, counting lines and columns (characters, as jansson does)
+ * up to base, and returns -EINVAL (-ENOMEM when jansson ran out).
+ */
+static int
+json_failed(struct load *ld, size_t base, json_error_t *jerr)
+{
+	int line = jerr->line, column = jerr->column, rc;
+	int base_line = 1, base_column = 0;
+	size_t i;
+
+	/* jansson leaves jerr's code (and text) unset when it runs out of
+	 * memory before parsing starts: jerr starts zeroed, and a failure
+	 * with no message is taken for what it is. */
+	rc = json_error_code(jerr) == json_error_out_of_memory ||
+	    jerr->text[0] == '\0' ? -ENOMEM : -EINVAL;
+
+	for (i = 0; i < base && line >= 1; i++) {
+		if (ld->data[i] == '\n') {
+			base_line++;
+			base_column = 0;
+		} else if (((unsigned char)ld->data[i] & 0xc0) != 0x80) {
+			base_column++;
+		}
+	}
+	if (line == 1)
+		column += base_column;
+	if (line >= 1)
+		line += base_line - 1;
+
+	sanitize(jerr->text);
+	return report(ld->errp, rc, "%s:%d:%d: %s", ld->file, line, column,
+	    jerr->text);
+}
+
+/*
+ * Parses the JSON value at *pos, which may be followed by more of the
+ * file, into *vp and moves *pos past it.  Returns 0, or what
+ * json_failed() does.
+ */
+static int
+parse_value_at(struct load *ld, size_t *pos, size_t flags, json_t **vp)
+{
+	json_error_t jerr;
+
+	memset(&jerr, 0, sizeof(jerr));
+	*vp = json_loadb(ld->data + *pos, ld->len - *pos,
+	    flags | JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	if (*vp == NULL)
+		return json_failed(ld, *pos, &jerr);
+	*pos += (size_t)jerr.position;
+	return 0;
+}
+
+/*
+ * Finds the end of the array or object opening at pos, inside depth
+ * others, by matching brackets outside strings; a parse of a value on
+ * its own could not see how deep the whole file nests.  Sets *endp past
+ * the closing bracket and returns 0, or returns -EAGAIN when the brackets
+ * do not match or nest deeper than jansson allows: the file is then not
+ * valid JSON, and only a parse of all of it gives jansson's message.
+ */
+static int
+scan_value(struct load *ld, size_t pos, int depth, size_t *endp)
+{
+	unsigned char braces[JSON_MAX_DEPTH / 8 + 1];
+	const char *d = ld->data;
+	int level = 0, brace;
+	size_t i;
+
+	for (i = pos; i < ld->len; i++) {
+		if (d[i] == '"') {
+			for (i++; i < ld->len && d[i] != '"'; i++) {
+				if (d[i] == '\\')
+					i++;
+			}
+			if (i >= ld->len)
+				break;
+		} else if (d[i] == '[' || d[i] == '{') {
+			if (depth + level + 1 > JSON_MAX_DEPTH)
+				return -EAGAIN;
+			if (d[i] == '{')
+				braces[level / 8] |= 1u << (level % 8);
+			else
+				braces[level / 8] &= ~(1u << (level % 8));
+			level++;
+		} else if (d[i] == ']' || d[i] == '}') {
+			brace = level > 0 &&
+			    (braces[(level - 1) / 8] >> ((level - 1) % 8) & 1);
+			if (level == 0 || brace != (d[i] == '}'))
+				return -EAGAIN;
+			if (--level == 0) {
+				*endp = i + 1;
+				return 0;
+			}
+		}
+	}
+	return -EAGAIN;
+}
+
+/* Reads the "offerings" array one element at a time; rc is the result of
+ * the top-level checks. */
+static int
+stream_offerings(struct load *ld, int rc)
+{
+	json_t *v;
+	size_t pos, i;
+	int err;
+
+	pos = skip_space(ld, ld->off_start + 1);
+	if (ld->data[pos] == ']')
+		return rc;
+
+	/*
+	 * A parse of the whole file found bad JSON before any content
+	 * check ran.  Once a check has failed, the rest is still parsed so
+	 * that bad JSON further on is what is reported, as it was.
+	 */
+	for (i = 0;; i++) {
+		err = parse_value_at(ld, &pos, JSON_REJECT_DUPLICATES, &v);
+		if (err < 0)
+			return err;
+		if (rc == 0)
+			rc = add_offering(ld, i, v);
+		json_decref(v);
+
+		pos = skip_space(ld, pos);
+		if (pos < ld->len && ld->data[pos] == ']')
+			return rc;
+		if (pos >= ld->len || ld->data[pos] != ',')
+			return -EAGAIN;
+		pos = skip_space(ld, pos + 1);
+	}
+}
+
 static int
 load_root(struct load *ld, json_t *root)
 {
 	struct treg_registry *reg = ld->reg;
-	struct treg_offering *off;
 	json_t *offs, *v;
 	size_t i;
 	int rc;
@@ -943,6 +1316,8 @@ load_root(struct load *ld, json_t *root)
 		rc = check_top_string(ld, root, "disclaimer", NULL);
 	if (rc == 0)
 		rc = check_questions(ld, root);
+	if (ld->off_start != 0)
+		return stream_offerings(ld, rc);
 	if (rc < 0)
 		return rc;
 
@@ -951,20 +1326,141 @@ load_root(struct load *ld, json_t *root)
 		return fail(ld, NULL, "offerings", NULL, "missing");
 	if (!json_is_array(offs))
 		return fail(ld, NULL, "offerings", NULL, "not an array");
-	rc = reserve_offerings(ld, json_array_size(offs));
-	if (rc < 0)
-		return rc;
-
-	/* Each offering joins the registry before it is read, so whatever
-	 * a failure leaves half-built is freed with the registry. */
 	json_array_foreach(offs, i, v) {
-		off = &reg->offerings[reg->noffer++];
-		memset(off, 0, sizeof(*off));
-		rc = parse_offering(ld, i, v, off);
+		rc = add_offering(ld, i, v);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+/* Whether load_root() reads the top-level member; the others are kept
+ * only as names, to refuse a duplicate. */
+static int
+is_top_field(const char *name)
+{
+	static const char *const fields[] = {
+		"name", "generated", "license", "disclaimer", "dimensions",
+		"offerings",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(name, fields[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads one "name": value member of the top-level object at *pos into
+ * root, except that an "offerings" array is only found (ld->off_start)
+ * to be read later.  Returns 0, -EINVAL with jansson's message for a bad
+ * value, or -EAGAIN for what is not a well-formed member.
+ */
+static int
+walk_member(struct load *ld, json_t *root, size_t *pos)
+{
+	json_t *key = NULL, *v = NULL;
+	const char *name;
+	size_t end = 0;
+	int rc;
+
+	if (*pos >= ld->len || ld->data[*pos] != '"')
+		return -EAGAIN;
+	rc = parse_value_at(ld, pos, 0, &key);
+	if (rc < 0)
+		goto out;
+	name = json_string_value(key);
+	*pos = skip_space(ld, *pos);
+	if (strlen(name) != json_string_length(key) ||
+	    json_object_get(root, name) != NULL || *pos >= ld->len ||
+	    ld->data[*pos] != ':') {
+		rc = -EAGAIN;
+		goto out;
+	}
+
+	*pos = skip_space(ld, *pos + 1);
+	if (*pos < ld->len && (ld->data[*pos] == '[' ||
+	    ld->data[*pos] == '{')) {
+		rc = scan_value(ld, *pos, 1, &end);
+		if (rc < 0)
+			goto out;
+	}
+	if (strcmp(name, "offerings") == 0 && *pos < ld->len &&
+	    ld->data[*pos] == '[') {
+		ld->off_start = *pos;
+		*pos = end;
+		v = json_null();
+	} else {
+		rc = parse_value_at(ld, pos, JSON_REJECT_DUPLICATES, &v);
+		if (rc < 0)
+			goto out;
+		if (!is_top_field(name)) {
+			json_decref(v);
+			v = json_null();
+		}
+	}
+	rc = json_object_set_new(root, name, v) < 0 ? -ENOMEM : 0;
+
+out:
+	json_decref(key);
+	return rc;
+}
+
+/*
+ * Reads the members of the top-level object opening at pos into root.
+ * Returns 0, -EINVAL with jansson's message for bad JSON, or -EAGAIN
+ * when only a parse of the whole file can say what is wrong.
+ */
+static int
+walk_top(struct load *ld, json_t *root, size_t pos)
+{
+	int rc;
+
+	pos = skip_space(ld, pos + 1);
+	if (pos < ld->len && ld->data[pos] == '}')
+		return skip_space(ld, pos + 1) == ld->len ? 0 : -EAGAIN;
+
+	for (;;) {
+		rc = walk_member(ld, root, &pos);
+
+		/* Bad JSON after the offerings array may come after bad JSON
+		 * inside it, which the walk skipped unread. */
+		if (rc == -EINVAL && ld->off_start != 0)
+			rc = -EAGAIN;
+		if (rc < 0)
+			return rc;
+
+		pos = skip_space(ld, pos);
+		if (pos < ld->len && ld->data[pos] == '}')
+			break;
+		if (pos >= ld->len || ld->data[pos] != ',')
+			return -EAGAIN;
+		pos = skip_space(ld, pos + 1);
+	}
+	return skip_space(ld, pos + 1) == ld->len ? 0 : -EAGAIN;
+}
+
+/* Loads the file from one tree of all of it: how bad JSON is reported, in
+ * jansson's words, and a top level that is not an object. */
+static int
+load_whole(struct load *ld)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	memset(&jerr, 0, sizeof(jerr));
+	root = json_loadb(ld->data, ld->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return json_failed(ld, 0, &jerr);
+
+	ld->off_start = 0;
+	rc = load_root(ld, root);
+	ld->questions = NULL;
+	json_decref(root);
+	return rc;
 }
 
 static int
@@ -980,59 +1476,91 @@ is_blank(const char *data, size_t len)
 	return 1;
 }
 
-/* jansson quotes the input near an error; keep the message one line. */
-static void
-sanitize(char *s)
+/*
+ * Loads the file in ld->data: the top-level object member by member, the
+ * offerings one at a time, so no tree of the whole file is ever built.
+ * What the walk cannot follow is bad JSON, which a parse of the whole file
+ * then reports exactly as before.
+ */
+static int
+load_json(struct load *ld)
 {
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	json_t *root;
+	size_t first, pos, i;
+	int rc;
+
+	ld->questions = NULL;
+	ld->off_start = 0;
+	if (is_blank(ld->data, ld->len))
+		return report(ld->errp, -EINVAL,
+		    "%s: empty file (expected a JSON object)", ld->file);
+
+	pos = skip_space(ld, 0);
+	if (ld->data[pos] != '{')
+		return load_whole(ld);
+	root = json_object();
+	if (root == NULL)
+		return -ENOMEM;
+
+	first = ld->reg->noffer;
+	rc = walk_top(ld, root, pos);
+	if (rc == 0)
+		rc = load_root(ld, root);
+	ld->questions = NULL;
+	json_decref(root);
+	if (rc != -EAGAIN)
+		return rc;
+
+	/* Start the file afresh: bad JSON wins over whatever was found. */
+	for (i = first; i < ld->reg->noffer; i++)
+		offering_free(&ld->reg->offerings[i]);
+	ld->reg->noffer = first;
+	strset_cleanup(&ld->ids);
+	for (i = 0; i < first; i++) {
+		rc = strset_room(&ld->ids);
+		if (rc < 0)
+			return rc;
+		ld->ids.slots[strset_slot(&ld->ids,
+		    ld->reg->offerings[i].id)] = ld->reg->offerings[i].id;
+		ld->ids.count++;
 	}
+	if (ld->errp != NULL) {
+		free(*ld->errp);
+		*ld->errp = NULL;
+	}
+	return load_whole(ld);
 }
 
 static int
 load_buffer(struct load *ld, const char *data, size_t len)
 {
-	json_error_t jerr;
-	json_t *root;
-	int rc;
-
-	ld->questions = NULL;
-	if (is_blank(data, len))
-		return report(ld->errp, -EINVAL,
-		    "%s: empty file (expected a JSON object)", ld->file);
-
-	/* jansson leaves jerr's code (and text) unset when it runs out of
-	 * memory before parsing starts: start zeroed, and take a failure
-	 * with no message for what it is. */
-	memset(&jerr, 0, sizeof(jerr));
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		rc = json_error_code(&jerr) == json_error_out_of_memory ||
-		    jerr.text[0] == '\0' ? -ENOMEM : -EINVAL;
-		sanitize(jerr.text);
-		return report(ld->errp, rc, "%s:%d:%d: %s", ld->file,
-		    jerr.line, jerr.column, jerr.text);
-	}
-
-	rc = load_root(ld, root);
-	ld->questions = NULL;
-	json_decref(root);
-	return rc;
+	ld->data = data;
+	ld->len = len;
+	return load_json(ld);
 }
 
-/* Reads the regular file open on fd, which the caller keeps, and loads
- * it under the name file. */
+/*
+ * Reads the regular file open on fd, which the caller keeps and has
+ * fstat'ed into st, and loads it under the name file.  It is read, not
+ * mapped: a file truncated in place while mapped would kill the process
+ * with SIGBUS, where a short read is only a truncated JSON document.
+ * The text is held for the load only; the parse never holds the whole
+ * document's tree.
+ */
 static int
-load_fd(struct load *ld, int fd, const char *file)
+load_fd(struct load *ld, int fd, const char *file, const struct stat *st)
 {
 	struct treg_buf b;
 	char chunk[65536];
 	ssize_t n;
 	int err, rc = 0;
 
-	treg_buf_init(&b, REGISTRY_MAX_BYTES);
 	ld->file = file;
+	if (st->st_size > (off_t)REGISTRY_MAX_BYTES)
+		return report(ld->errp, -EFBIG,
+		    "%s: larger than %lu MiB, not a registry export",
+		    file, REGISTRY_MAX_BYTES >> 20);
+	treg_buf_init(&b, REGISTRY_MAX_BYTES);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
@@ -1046,16 +1574,13 @@ load_fd(struct load *ld, int fd, const char *file)
 		if (n == 0)
 			break;
 		rc = treg_buf_append(&b, chunk, (size_t)n);
-		if (rc == -E2BIG) {
+		if (rc == -E2BIG)
 			rc = report(ld->errp, -EFBIG,
 			    "%s: larger than %lu MiB, not a registry export",
 			    file, REGISTRY_MAX_BYTES >> 20);
-			goto out;
-		}
 		if (rc < 0)
 			goto out;
 	}
-
 	rc = load_buffer(ld, b.data != NULL ? b.data : "", b.len);
 
 out:
@@ -1172,7 +1697,7 @@ load_dir(struct load *ld, int fd, const char *path)
 			goto out;
 		}
 		if (S_ISREG(st.st_mode)) {
-			rc = load_fd(ld, ffd, file.data);
+			rc = load_fd(ld, ffd, file.data, &st);
 			loaded++;
 		}
 		close(ffd);
@@ -1210,6 +1735,7 @@ static int
 load_finish(struct load *ld, const char *name, int rc,
     struct treg_registry **regp)
 {
+	strset_cleanup(&ld->ids);
 	if (rc < 0) {
 		if (ld->errp != NULL && *ld->errp == NULL)
 			report(ld->errp, rc, "%s: %s", name, strerror(-rc));
@@ -1240,7 +1766,7 @@ treg_registry_load(const char *path, struct treg_registry **regp,
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = path;
-	ld.reg = calloc(1, sizeof(*ld.reg));
+	ld.reg = registry_new(&ld.pool);
 	if (ld.reg == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -1259,7 +1785,7 @@ treg_registry_load(const char *path, struct treg_registry **regp,
 		rc = load_dir(&ld, fd, path);
 		fd = -1;
 	} else if (S_ISREG(st.st_mode)) {
-		rc = load_fd(&ld, fd, path);
+		rc = load_fd(&ld, fd, path, &st);
 	} else {
 		rc = report(errp, -EINVAL,
 		    "%s: not a regular file or a directory", path);
@@ -1286,7 +1812,7 @@ treg_registry_load_buffer(const char *name, const char *data, size_t len,
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = name;
-	ld.reg = calloc(1, sizeof(*ld.reg));
+	ld.reg = registry_new(&ld.pool);
 	if (ld.reg == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -1318,7 +1844,7 @@ treg_registry_load_parts(const char *name,
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = name;
-	ld.reg = calloc(1, sizeof(*ld.reg));
+	ld.reg = registry_new(&ld.pool);
 	if (ld.reg == NULL)
 		rc = -ENOMEM;
 	for (i = 0; i < n && rc == 0; i++) {
@@ -1333,25 +1859,14 @@ treg_registry_load_parts(const char *name,
 	return load_finish(&ld, name, rc, regp);
 }
 
+/* Frees what a cell holds outside the pool: its arrays, and the
+ * quotations treg_registry_quotes_from_notes() gave it. */
 static void
 cell_free(struct treg_cell *cell)
 {
-	size_t i;
-
-	free(cell->question);
-	free(cell->value);
-	free(cell->confidence);
-	free(cell->verified);
-	free(cell->notes);
-	free(cell->source);
-	free(cell->archived);
 	free_strings(cell->quotes, cell->nquotes);
-	free_strings(cell->keep, cell->nkeep);
-	free_strings(cell->drop, cell->ndrop);
-	for (i = 0; i < cell->nattrs; i++) {
-		free(cell->attrs[i].key);
-		free(cell->attrs[i].value);
-	}
+	free(cell->keep);
+	free(cell->drop);
 	free(cell->attrs);
 }
 
@@ -1363,14 +1878,6 @@ offering_free(struct treg_offering *off)
 	for (i = 0; i < off->ncells; i++)
 		cell_free(&off->cells[i]);
 	free(off->cells);
-	free(off->id);
-	free(off->name);
-	free(off->developer);
-	free(off->platform);
-	free(off->category);
-	free(off->model_family);
-	free(off->summary);
-	free(off->file);
 }
 
 void
@@ -1385,6 +1892,9 @@ treg_registry_free(struct treg_registry *reg)
 	free(reg->offerings);
 	free(reg->name);
 	free(reg->generated);
+	if (reg->pool != NULL)
+		pool_cleanup(reg->pool);
+	free(reg->pool);
 	free(reg);
 }
 

@@ -4,7 +4,8 @@
  * JSON export (one file, or a directory of such files).  Every field the
  * crawler relies on is checked; unknown fields are accepted and ignored so
  * a newer export still loads.  Everything here is owned by the registry
- * and lives until treg_registry_free().
+ * and lives until treg_registry_free(); strings may be shared between
+ * offerings and cells, so all of them are read-only.
  */
 #ifndef TREG_REGISTRY_H
 #define TREG_REGISTRY_H
@@ -64,11 +65,17 @@ struct treg_offering {
 	char	*file;		/* the file it came from */
 };
 
+struct treg_registry_pool;
+
 struct treg_registry {
 	char	*name;		/* may be NULL */
 	char	*generated;	/* may be NULL */
 	struct treg_offering *offerings;	/* sorted by sort_order, id */
 	size_t	 noffer;
+
+	/* Where the loader keeps its offerings' strings; NULL in a
+	 * registry its caller zeroed, which has none. */
+	struct treg_registry_pool *pool;
 };
 
 /*

@@ -468,12 +468,12 @@ test_treg_registry_load_too_large(void **state)
 	path = write_temp("", 0, "", "");
 	fd = open(path, O_WRONLY);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 64L * 1024 * 1024 + 1), 0);
+	assert_int_equal(ftruncate(fd, 256L * 1024 * 1024 + 1), 0);
 	close(fd);
 	want = malloc(strlen(path) + 64);
 	assert_non_null(want);
 	snprintf(want, strlen(path) + 64,
-	    "%s: larger than 64 MiB, not a registry export", path);
+	    "%s: larger than 256 MiB, not a registry export", path);
 
 	expect_error(path, -EFBIG, want);
 
@@ -755,6 +755,130 @@ test_treg_registry_load_buffer_escapes_values(void **state)
 	    "([a-z0-9][a-z0-9._-]*): \"a\\x1b[31m\"");
 }
 
+/* The top-level members may come in any order: the questions are found
+ * even when the offerings come first. */
+static void
+test_treg_registry_load_buffer_offerings_first(void **state)
+{
+	static const char json[] = "{\"offerings\": [{\"id\": \"x\", "
+	    "\"name\": \"X\", \"dimensions\": {\"gpai_cop\": {\"value\": "
+	    "\"partial\", \"confidence\": \"low\", \"verified\": "
+	    "\"2026-07-05\"}}}], \"name\": \"Late\", \"history\": [1, {}], "
+	    "\"dimensions\": {\"gpai_cop\": \"Signed the code?\"}}";
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load_buffer("buf", json, strlen(json), &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_string_equal(reg->name, "Late");
+	assert_int_equal(reg->noffer, 1);
+	assert_string_equal(reg->offerings[0].cells[0].question,
+	    "Signed the code?");
+	assert_string_equal(reg->offerings[0].cells[0].value, "partial");
+	treg_registry_free(reg);
+}
+
+/* Bad JSON inside one offering is placed in the whole file. */
+static void
+test_treg_registry_load_syntax_in_third_offering(void **state)
+{
+	char *path, *want;
+
+	path = write_temp("{\"offerings\": [\n"
+	    "  {\"id\": \"a\", \"name\": \"A\", \"dimensions\": {}},\n"
+	    "  {\"id\": \"b\", \"name\": \"B\", \"dimensions\": {}},\n"
+	    "  {\"id\": \"c\", \"name\": \"C\",\n"
+	    "   \"dimensions\": {\"soc2_type2\": {\"value\": \"x\" "
+	    "\"confidence\": \"low\"}}}\n]}\n", 0, "", "");
+	want = malloc(strlen(path) + 64);
+	assert_non_null(want);
+	snprintf(want, strlen(path) + 64,
+	    "%s:5:58: '}' expected near '\"confidence\"'", path);
+
+	expect_error(path, -EINVAL, want);
+
+	unlink(path);
+	free(path);
+	free(want);
+}
+
+static void
+test_treg_registry_load_buffer_duplicate_top_key(void **state)
+{
+	expect_buffer_error("{\"offerings\": [], \"name\": \"a\", "
+	    "\"offerings\": []}",
+	    "buf:1:42: duplicate object key near '\"offerings\"'");
+}
+
+static void
+test_treg_registry_load_buffer_trailing_garbage(void **state)
+{
+	expect_buffer_error("{\"offerings\": []} x",
+	    "buf:1:19: end of file expected near 'x'");
+}
+
+static void
+test_treg_registry_load_buffer_truncated_array(void **state)
+{
+	expect_buffer_error("{\"offerings\": [{\"id\": \"a\", \"name\": "
+	    "\"A\", \"dimensions\": {}},",
+	    "buf:1:58: ']' expected near end of file");
+}
+
+/* As when the whole file was parsed first, bad JSON is reported rather
+ * than a bad field before it. */
+static void
+test_treg_registry_load_buffer_syntax_beats_content(void **state)
+{
+	expect_buffer_error("{\"offerings\": [{\"id\": \"A\", \"name\": "
+	    "\"A\", \"dimensions\": {}},\n {\"id\": \"b\" \"name\": "
+	    "\"B\"}]}", "buf:2:18: '}' expected near '\"name\"'");
+	expect_buffer_error("{\"name\": 5, \"offerings\": [{\"id\": "
+	    "\"a\",}]}", "buf:1:38: string or '}' expected near '}'");
+}
+
+/* A file of several MiB, read through a mapping whose pages are given
+ * back as the load moves on. */
+static void
+test_treg_registry_load_large_file(void **state)
+{
+	struct treg_registry *reg = NULL;
+	const struct treg_offering *off;
+	char *path, *err = NULL;
+	FILE *f;
+	int rc, i;
+
+	path = write_temp("{\"offerings\": [", 0, "", "");
+	f = fopen(path, "a");
+	assert_non_null(f);
+	for (i = 0; i < 20000; i++)
+		fprintf(f, "%s{\"id\": \"o%d\", \"name\": \"O\", "
+		    "\"sort_order\": %d, \"dimensions\": {\"hipaa_baa\": "
+		    "{\"value\": \"unclear\", \"confidence\": \"low\", "
+		    "\"verified\": \"2026-07-05\", \"notes\": "
+		    "\"padding padding padding padding padding\"}}}\n",
+		    i > 0 ? "," : "", i, i);
+	fprintf(f, "], \"name\": \"Large\"}\n");
+	assert_int_equal(fclose(f), 0);
+
+	rc = treg_registry_load(path, &reg, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_string_equal(reg->name, "Large");
+	assert_int_equal(reg->noffer, 20000);
+	off = treg_registry_find(reg, "o19999");
+	assert_ptr_equal(off, &reg->offerings[19999]);
+	assert_string_equal(off->cells[0].value, "unclear");
+	assert_ptr_equal(off->cells[0].value, reg->offerings[0].cells[0].value);
+	treg_registry_free(reg);
+	unlink(path);
+	free(path);
+}
+
 static void
 test_treg_registry_free_null(void **state)
 {
@@ -898,6 +1022,19 @@ main(void)
 		    test_treg_registry_load_buffer_escapes_values),
 		cmocka_unit_test(test_treg_registry_load_buffer_id_too_long),
 		cmocka_unit_test(test_treg_registry_load_buffer_id_at_limit),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_offerings_first),
+		cmocka_unit_test(
+		    test_treg_registry_load_syntax_in_third_offering),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_duplicate_top_key),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_trailing_garbage),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_truncated_array),
+		cmocka_unit_test(
+		    test_treg_registry_load_buffer_syntax_beats_content),
+		cmocka_unit_test(test_treg_registry_load_large_file),
 		cmocka_unit_test(test_treg_registry_free_null),
 		cmocka_unit_test(test_treg_registry_quotes_from_notes_ascii),
 		cmocka_unit_test(
