@@ -34,7 +34,7 @@ enum treg_httphead_line {
 struct treg_httphead_field {
 	const char	*name;		/* as sent, not trimmed */
 	size_t		 name_len;
-	const char	*value;		/* without surrounding blanks, CR, LF */
+	const char      *value;         /* without surrounding blanks, CR, LF */
 	size_t		 value_len;
 };
 
@@ -89,8 +89,8 @@ time_t	treg_httphead_date(const char *s);
  * does not matter; a date in the past is 0.  The caller applies its own
  * cap.  Returns the seconds, or -1 when value is NULL or neither form.
  */
-long	treg_httphead_retry_after(const char *value, const char *server_date,
-	    time_t now);
+long	treg_httphead_retry_after(const char *value,
+	    const char *server_date, time_t now);
 
 /*
  * Returns 1 when v, an ETag or Last-Modified value kept from an earlier

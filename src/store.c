@@ -56,10 +56,10 @@
 #define STORE_TEXT_VERSION	1
 #define STORE_TEXT_HDR		10
 #define STORE_TEXT_RAW		0
-#define STORE_TEXT_ZLIB		1	/* read only: stores before zstd */
+#define STORE_TEXT_ZLIB		1       /* read only: older stores */
 #define STORE_TEXT_ZSTD		2
 #define STORE_ZLIB_RATIO        1032    /* deflate's best ratio, plus slack */
-#define STORE_TEXT_MAX		((size_t)1 << 31)	/* sanity bound */
+#define STORE_TEXT_MAX		((size_t)1 << 31)       /* sanity bound */
 
 enum {
 	DB_META,
@@ -108,7 +108,7 @@ struct treg_store {
 	struct timespec	 released;	/* map pages last let go */
 	uintptr_t	 map_lo;	/* data.mdb's mapping, once found */
 	uintptr_t	 map_hi;	/* 0: look it up again */
-	ZSTD_CCtx	*zc;		/* made at first use, then reused */
+	ZSTD_CCtx       *zc;            /* made at first use, reused */
 	ZSTD_DCtx	*zd;
 };
 
@@ -878,7 +878,8 @@ treg_store_begin(struct treg_store *st)
  * LMDB does not say where it mapped the file (me_mapaddr is only set for
  * a fixed map), so the mapping of data.mdb is looked up by device and
  * inode, once per mapping (store_grow() forgets it): reading
- * /proc/self/maps at every release cost more than the release saved.  Without /proc nothing is released.
+ * /proc/self/maps at every release cost more than the release saved.
+ * Without /proc nothing is released.
  */
 static void
 store_find_map(struct treg_store *st)

@@ -27,10 +27,9 @@ struct treg_warc_response {
 	const char *payload;		/* the body as decoded by the
 					 * fetcher */
 	size_t	 payload_len;
-	FILE	*payload_fp;		/* instead of payload: payload_len
-					 * bytes from this file's start, so
-					 * a large body is never whole in
-					 * memory (only compressed) */
+	/* Instead of payload: payload_len bytes from this file's start,
+	 * so a large body is never whole in memory (only compressed). */
+	FILE	*payload_fp;
 	const char *payload_sha256;	/* its SHA-256 in hex when the caller
 					 * has it, or NULL */
 };
