@@ -15,8 +15,8 @@
  * reading order, one a line ('\n'), pages one after another.  On success
  * sets *textp to a malloc'd NUL-terminated string the caller frees and
  * *lenp to its length, and returns 0.  Returns -EINVAL when data is not a
- * PDF poppler can open (damaged, or encrypted with a password), or
- * -ENOMEM.
+ * PDF poppler can open (damaged, or encrypted with a password),
+ * -ENOTSUP when poppler-glib cannot be loaded (logged once), or -ENOMEM.
  */
 int	treg_pdf_text(const char *data, size_t len, char **textp,
 	    size_t *lenp);
