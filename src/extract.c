@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "extract.h"
+#include "httphead.h"
 #include "log.h"
 #include "normalize.h"
 #include "pdf.h"
@@ -1458,41 +1459,6 @@ enc_set(struct treg_extract *ex, const char *label, size_t len,
 	return ex->enc_name != NULL ? 0 : -ENOMEM;
 }
 
-/* Finds the value of a charset= parameter in s[0..n); NULL if none. */
-static const char *
-find_charset(const char *s, size_t n, size_t *vlen)
-{
-	const char *end = s + n;
-	const char *p, *v;
-
-	for (p = s; p + 7 <= end; p++) {
-		if (strncasecmp(p, "charset", 7) != 0)
-			continue;
-		v = p + 7;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		if (v >= end || *v != '=')
-			continue;
-		v++;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		p = v;
-		if (p < end && (*p == '"' || *p == '\'')) {
-			p++;
-			v++;
-			while (p < end && *p != '"' && *p != '\'')
-				p++;
-		} else {
-			while (p < end && *p != ';' && *p != ' ' &&
-			    *p != '\t' && *p != ',')
-				p++;
-		}
-		*vlen = (size_t)(p - v);
-		return v;
-	}
-	return NULL;
-}
-
 /* Prescan of the first bytes for <meta charset> or http-equiv. */
 
 static int
@@ -1571,7 +1537,7 @@ meta_tag(struct treg_extract *ex, const char **pp, const char *end)
 		*pp = p;
 	}
 	if (cs == NULL && http_ct && content != NULL)
-		cs = find_charset(content, clen, &cslen);
+		cs = treg_httphead_charset(content, clen, &cslen);
 	if (cs == NULL)
 		return 0;
 	rc = enc_set(ex, cs, cslen, 1);
@@ -1664,36 +1630,6 @@ sniff(const unsigned char *s, size_t n)
 		i += (size_t)len;
 	}
 	return TREG_TEXT_PLAIN;
-}
-
-/* Media type lowercased without parameters, and its charset if any. */
-static int
-parse_ctype(struct treg_extract *ex, const char *ct)
-{
-	size_t n = strcspn(ct, ";");
-	const char *cs;
-	size_t cslen, i;
-
-	while (n > 0 && is_space((unsigned char)ct[n - 1]))
-		n--;
-	while (n > 0 && is_space((unsigned char)*ct)) {
-		ct++;
-		n--;
-	}
-	ex->ctype = strndup(ct, n);
-	if (ex->ctype == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (ex->ctype[i] >= 'A' && ex->ctype[i] <= 'Z')
-			ex->ctype[i] = (char)(ex->ctype[i] - 'A' + 'a');
-
-	cs = find_charset(ct + n, strlen(ct + n), &cslen);
-	if (cs != NULL) {
-		ex->charset = strndup(cs, cslen);
-		if (ex->charset == NULL)
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 /* Starting: kind, charset, parser. */
@@ -1928,7 +1864,8 @@ treg_extract_new_with(const char *content_type, size_t max_text,
 	if (sink_init(&ex->main, max_text) < 0 ||
 	    sink_init(&ex->boil, max_text) < 0)
 		goto fail;
-	if (content_type != NULL && parse_ctype(ex, content_type) < 0)
+	if (content_type != NULL && treg_httphead_content_type(content_type,
+	    &ex->ctype, &ex->charset) < 0)
 		goto fail;
 	if (sel != NULL) {
 		rc = select_copy(sel->keep, sel->nkeep, &ex->keep, &ex->nkeep);

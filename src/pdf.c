@@ -31,16 +31,16 @@
 /* The entry points used, looked up once; the GLib ones come from the
  * libraries poppler-glib itself depends on. */
 struct pdf_api {
-	GBytes		*(*bytes_new_static)(gconstpointer, gsize);
-	void		 (*bytes_unref)(GBytes *);
-	void		 (*error_free)(GError *);
-	void		 (*gfree)(gpointer);
-	void		 (*object_unref)(gpointer);
-	PopplerDocument	*(*document_new_from_bytes)(GBytes *, const char *,
-			    GError **);
-	int		 (*document_get_n_pages)(PopplerDocument *);
-	PopplerPage	*(*document_get_page)(PopplerDocument *, int);
-	char		*(*page_get_text)(PopplerPage *);
+	GBytes *(*bytes_new_static)(gconstpointer, gsize);
+	void (*bytes_unref)(GBytes *);
+	void (*error_free)(GError *);
+	void (*gfree)(gpointer);
+	void (*object_unref)(gpointer);
+	PopplerDocument *(*document_new_from_bytes)(GBytes *, const char *,
+	    GError **);
+	int (*document_get_n_pages)(PopplerDocument *);
+	PopplerPage *(*document_get_page)(PopplerDocument *, int);
+	char *(*page_get_text)(PopplerPage *);
 };
 
 static struct pdf_api pdf_api;
