@@ -127,7 +127,8 @@ diff_join(const struct diff_word *w, size_t from, size_t to)
 	size_t i, len = 0;
 	char *s;
 
-	s = malloc(TREG_DIFF_MAX_TEXT + 4);
+	/* Up to the cap, then " ..." and the terminator. */
+	s = malloc(TREG_DIFF_MAX_TEXT + 5);
 	if (s == NULL)
 		return NULL;
 	for (i = from; i < to; i++) {

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "diff.h"
 
 static void
@@ -118,6 +119,30 @@ test_diff_words_huge_middle_one_bounded_passage(void **state)
 	free(b);
 }
 
+static void
+test_diff_words_passage_exactly_at_cap(void **state)
+{
+	struct treg_buf old;
+	struct treg_diff d;
+	int i;
+
+	/* A 10-byte word and 39 more of 9, spaced: exactly the cap, so the
+	 * next word turns into " ..." right at its end. */
+	treg_buf_init(&old, 0);
+	assert_int_equal(treg_buf_puts(&old, "start abcdefghij"), 0);
+	for (i = 0; i < 40; i++)
+		assert_int_equal(treg_buf_printf(&old, " w%08d", i), 0);
+	assert_int_equal(treg_buf_puts(&old, " end"), 0);
+
+	words(&d, old.data, "start end");
+
+	assert_int_equal(d.nhunks, 1);
+	assert_int_equal(strlen(d.hunks[0].del), TREG_DIFF_MAX_TEXT + 4);
+	assert_string_equal(d.hunks[0].del + TREG_DIFF_MAX_TEXT, " ...");
+	treg_diff_cleanup(&d);
+	treg_buf_cleanup(&old);
+}
+
 int
 main(void)
 {
@@ -128,6 +153,7 @@ main(void)
 		cmocka_unit_test(test_diff_words_caps_passages),
 		cmocka_unit_test(
 		    test_diff_words_huge_middle_one_bounded_passage),
+		cmocka_unit_test(test_diff_words_passage_exactly_at_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
