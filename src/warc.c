@@ -6,6 +6,7 @@
  * and a crash leave at worst a truncated last member, which readers
  * report and skip.
  */
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -376,6 +377,35 @@ warc_write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/*
+ * Appends one member.  A write that fails part-way (disk full, file size
+ * limit) is cut back off, so the file stays a valid series of members:
+ * half a member would make every later one unreadable.  The lock keeps
+ * another writer's member from landing between the size taken and the
+ * cut.
+ */
+static int
+warc_append_member(int fd, const unsigned char *gz, size_t len)
+{
+	struct stat sb;
+	int rc;
+
+	if (flock(fd, LOCK_EX) < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = warc_write_all(fd, gz, len);
+	if (rc < 0 && ftruncate(fd, sb.st_size) < 0)
+		log_err("warc", "cannot cut a failed record off: err=%s",
+		    strerror(errno));
+
+out:
+	(void)flock(fd, LOCK_UN);
+	return rc;
+}
+
 int
 treg_warc_append(const char *dir, const struct treg_warc_response *r)
 {
@@ -416,7 +446,7 @@ treg_warc_append(const char *dir, const struct treg_warc_response *r)
 		rc = -errno;
 		goto out;
 	}
-	rc = warc_write_all(fd, gz, gzlen);
+	rc = warc_append_member(fd, gz, gzlen);
 
 out:
 	if (rc < 0)

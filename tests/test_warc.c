@@ -6,8 +6,12 @@
  * lines are renamed; and the reader copes with the real WARC samples of
  * the shared corpus, malformed ones included.
  */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,6 +185,60 @@ test_warc_append_payload_from_file(void **state)
 }
 
 static void
+test_warc_append_failed_write_cut_off(void **state)
+{
+	char dir[] = "/tmp/treg-warc-XXXXXX";
+	char path[256], *big;
+	struct seen s = { 0 };
+	struct stat before, after;
+	struct rlimit lim;
+	size_t n = 0, len = 1 << 20, i;
+	uint32_t x = 1;
+	struct treg_warc_response r = {
+		.target_uri = "https://example.test/big", .date = DATE,
+		.http_head = "HTTP/1.1 200 OK\r\n\r\n", .http_head_len = 19,
+	};
+
+	/* A body that does not compress, so its member is about 1 MiB,
+	 * against a file size limit 64 KiB above the file: the write
+	 * fails part-way, as on a full disk. */
+	assert_non_null(mkdtemp(dir));
+	append(dir, "https://example.test/first", "HTTP/1.1 200 OK\r\n\r\n",
+	    "kept", 4);
+	snprintf(path, sizeof(path), "%s/2026-07-06.warc.gz", dir);
+	assert_int_equal(stat(path, &before), 0);
+	big = malloc(len);
+	assert_non_null(big);
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (char)(x >> 24);
+	}
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &lim), 0);
+	lim.rlim_cur = (rlim_t)before.st_size + 65536;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	r.payload = big;
+	r.payload_len = len;
+
+	assert_int_equal(treg_warc_append(dir, &r), -EFBIG);
+
+	lim.rlim_cur = lim.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	append(dir, "https://example.test/later", "HTTP/1.1 200 OK\r\n\r\n",
+	    "later", 5);
+	assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(s.uri[1], "https://example.test/later");
+	seen_free(&s);
+	free(big);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
 test_warc_append_one_gzip_member_per_record(void **state)
 {
 	char dir[] = "/tmp/treg-warc-XXXXXX";
@@ -285,6 +343,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_warc_append_read_back_record_by_record),
 		cmocka_unit_test(test_warc_append_payload_from_file),
+		cmocka_unit_test(test_warc_append_failed_write_cut_off),
 		cmocka_unit_test(test_warc_append_one_gzip_member_per_record),
 		cmocka_unit_test(test_warc_read_corpus_samples),
 		cmocka_unit_test(test_warc_read_malformed_samples_no_crash),
