@@ -382,21 +382,27 @@ static int
 crawl_body_spill(struct crawl_job *job)
 {
 	char *path = NULL;
-	int fd;
+	int fd, rc = 0;
 
 	if (asprintf(&path, "%s/.body-XXXXXX",
 	    job->crawl->cfg->state_dir) < 0)
 		return -ENOMEM;
 	fd = mkstemp(path);
+	if (fd < 0)
+		rc = -errno;
 	if (fd >= 0) {
 		unlink(path);
 		job->spill = fdopen(fd, "w+b");
-		if (job->spill == NULL)
+		if (job->spill == NULL) {
+			rc = -errno;
 			close(fd);
+		}
 	}
 	free(path);
-	if (job->spill == NULL || (job->body.len > 0 && fwrite(job->body.data,
-	    1, job->body.len, job->spill) != job->body.len))
+	if (rc < 0)
+		return rc;
+	if (job->body.len > 0 && fwrite(job->body.data, 1, job->body.len,
+	    job->spill) != job->body.len)
 		return -EIO;
 	treg_buf_cleanup(&job->body);
 	return 0;
@@ -421,6 +427,14 @@ crawl_body_keep(struct crawl_job *job, const char *data, size_t len)
 			rc = -EIO;
 	}
 	if (rc < 0) {
+		/* The text is still judged; the page is only not archived
+		 * (and a later rules change cannot re-read it). */
+		if (rc == -E2BIG)
+			log_info("crawl", "url=%s body over max_body: not "
+			    "archived", job->url);
+		else
+			log_warn("crawl", "url=%s raw body not kept, not "
+			    "archived: err=%s", job->url, strerror(-rc));
 		job->keep_body = 0;
 		crawl_body_drop(job);
 		return;
