@@ -340,7 +340,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	struct treg_report_health health;
 	struct treg_verdict *v = NULL;
 	size_t nv = 0;
-	int rc, partial, written;
+	int rc, partial, files_rc;
 
 	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
 		return EXIT_ERROR;
@@ -366,11 +366,17 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	health.ms = stats.ms;
 	/* A crawl of every offering is a full report; one of a few is
 	 * printed only, so latest.* always covers the whole registry. */
-	written = o->noffer == 0 && treg_report_write_all(ctx->cfg->state_dir,
-	    v, nv, o->now, &health) == 0;
+	/* Report files that cannot be written fail the run (exit 2), but
+	 * the report is still printed. */
+	files_rc = 0;
+	if (o->noffer == 0)
+		files_rc = treg_report_write_all(ctx->cfg->state_dir, v, nv,
+		    o->now, &health);
 	/* What was just written is printed as is, not rendered again. */
-	rc = written ? treg_report_copy_latest(ctx->cfg->state_dir,
-	    o->format, stdout) : -ENOENT;
+	rc = -ENOENT;
+	if (o->noffer == 0 && files_rc == 0)
+		rc = treg_report_copy_latest(ctx->cfg->state_dir, o->format,
+		    stdout);
 	if (rc == -ENOENT)
 		rc = treg_report_write(stdout, o->format, v, nv, o->now,
 		    &health);
@@ -381,7 +387,8 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		    strerror(-rc));
 		rc = EXIT_ERROR;
 	} else {
-		rc = partial ? EXIT_ERROR : main_exit_code(v, nv);
+		rc = partial || files_rc < 0 ? EXIT_ERROR :
+		    main_exit_code(v, nv);
 	}
 	treg_crawl_verdicts_free(v, nv);
 	return rc;

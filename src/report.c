@@ -1920,6 +1920,7 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
     const struct treg_report_health *health)
 {
 	char *rdir = NULL, *dated = NULL, *latest = NULL;
+	const char *failed = NULL;
 	char day[16];
 	struct tm tm;
 	int rc = -ENOMEM;
@@ -1947,15 +1948,19 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
 		goto out;
 	}
 
+	failed = dated;
 	rc = report_write_file(rdir, dated, fmt, v, n, generated, health);
-	if (rc == 0 && report_link_file(rdir, dated, latest) < 0)
+	if (rc == 0 && report_link_file(rdir, dated, latest) < 0) {
+		failed = latest;
 		rc = report_write_file(rdir, latest, fmt, v, n, generated,
 		    health);
+	}
 
 out:
 	if (rc < 0)
-		log_err("report", "cannot write the report dir=%s err=%s",
-		    rdir != NULL ? rdir : dir, strerror(-rc));
+		log_err("report", "cannot write the report file=%s err=%s",
+		    failed != NULL ? failed : rdir != NULL ? rdir : dir,
+		    strerror(-rc));
 	free(rdir);
 	free(dated);
 	free(latest);

@@ -224,4 +224,19 @@ check "run 6: the WARC record's payload digest is the large page's" \
 check "run 6: no spill file left in the state directory" \
     test -z "$(find "$WORK/state" -maxdepth 1 -name '.body-*')"
 
+# Run 7: the report files cannot be written (a file stands where the
+# reports directory should be): the run fails, but still prints its
+# report and names the file it could not write.
+mv "$WORK/state/reports" "$WORK/reports.saved"
+: >"$WORK/state/reports"
+crawl 2026-07-22T00:00:00Z run7
+check "run 7: report files that cannot be written fail the run" \
+    test "$(cat "$WORK/run7.rc")" = 2
+check "run 7: the report is still printed" \
+    jq -e '.offerings | length > 0' "$WORK/run7.json"
+check "run 7: the error names the report file" \
+    grep -q 'file=[^ ]*/reports/report-2026-07-22' "$WORK/run7.err"
+rm -f "$WORK/state/reports"
+mv "$WORK/reports.saved" "$WORK/state/reports"
+
 finish
