@@ -774,7 +774,7 @@ transfer_fill_result(struct fetch_transfer *t, enum treg_fetch_error err,
 		res->raw_headers = t->raw_head;
 		res->raw_headers_len = t->raw_head_len;
 	}
-	res->body_head = t->head;
+	res->body_head = t->head != NULL ? t->head : "";
 	res->body_head_len = t->head_len;
 	res->bytes_received = t->bytes;
 	res->ms = t->started != 0 ? (long)(now_ms() - t->started) : 0;
