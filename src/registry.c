@@ -485,20 +485,26 @@ get_string(struct load *ld, const char *where, json_t *obj, const char *key,
 
 	*dst = NULL;
 	v = json_object_get(obj, key);
+	/* Each failure returns -EINVAL outright, not fail()'s value, so
+	 * that the analyser sees a required string is never NULL on 0. */
 	if (v == NULL) {
-		if (flags & F_REQUIRED)
-			return fail(ld, where, key, NULL, "missing");
-		return 0;
+		if (!(flags & F_REQUIRED))
+			return 0;
+		(void)fail(ld, where, key, NULL, "missing");
+		return -EINVAL;
 	}
 	if (json_is_null(v) && (flags & F_NULLABLE))
 		return 0;
 	if (!json_is_string(v)) {
-		return fail(ld, where, key, NULL, "%s",
+		(void)fail(ld, where, key, NULL, "%s",
 		    (flags & F_NULLABLE) ? "not a string or null" :
 		    "not a string");
+		return -EINVAL;
 	}
-	if ((flags & F_NONEMPTY) && json_string_length(v) == 0)
-		return fail(ld, where, key, NULL, "empty");
+	if ((flags & F_NONEMPTY) && json_string_length(v) == 0) {
+		(void)fail(ld, where, key, NULL, "empty");
+		return -EINVAL;
+	}
 
 	if (flags & F_INTERN)
 		*dst = pool_intern(ld->pool, json_string_value(v));
@@ -1225,7 +1231,7 @@ parse_value_at(struct load *ld, size_t *pos, size_t flags, json_t **vp)
 static int
 scan_value(struct load *ld, size_t pos, int depth, size_t *endp)
 {
-	unsigned char braces[JSON_MAX_DEPTH / 8 + 1];
+	unsigned char braces[JSON_MAX_DEPTH / 8 + 1] = { 0 };
 	const char *d = ld->data;
 	int level = 0, brace;
 	size_t i;
