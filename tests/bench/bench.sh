@@ -181,7 +181,7 @@ phase() {
 	sleep 0.3
 	read -r wall user sys rss <"$dir/time.$name"
 	read -r reqs bytes ok304 < <(awk '{n++; b += $2; if ($1 == 304) m++}
-	    END {printf "%d %d %d\n", n, b, m}' "$dir/logs/access.log")
+	    END {printf "%d %.0f %d\n", n, b, m}' "$dir/logs/access.log")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$user" \
 	    "$sys" "$rss" "$reqs" "$bytes" "$ok304" >>"$results"
 }
