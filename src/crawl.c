@@ -64,8 +64,10 @@ struct crawl_job {
 /* Body bytes a transfer keeps in memory before it spills to a file. */
 #define CRAWL_BODY_MEM		(256 * 1024)
 
-/* Longest time a completed fetch waits in the open batch. */
+/* Longest time a completed fetch waits in the open batch, and most
+ * writes the batch takes before it is committed sooner. */
 #define CRAWL_COMMIT_MS		250
+#define CRAWL_COMMIT_WRITES	1024
 
 struct crawl {
 	const struct treg_config *cfg;
@@ -207,17 +209,24 @@ crawl_commit_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Commits what completes in the next CRAWL_COMMIT_MS.  A commit per turn
- * of the loop cost a fsync per page or two: on a fast site the crawl
- * waited on the disk for as long as it computed.
+ * Commits what completes in the next CRAWL_COMMIT_MS, or at the end of
+ * this turn of the loop once the batch holds CRAWL_COMMIT_WRITES writes.
+ * A commit per turn cost a fsync per page or two (on a fast site the
+ * crawl waited on the disk as long as it computed); an unbounded batch
+ * holds every page it changes in LMDB's memory until it commits (a
+ * second crawl of 10,000 unchanged pages writes thousands a second).
  */
 static void
 crawl_schedule_commit(struct crawl *c)
 {
-	struct timeval later = { 0, CRAWL_COMMIT_MS * 1000 };
+	struct timeval later = { 0, CRAWL_COMMIT_MS * 1000 }, now = { 0, 0 };
 
-	if (!evtimer_pending(c->commit_ev, NULL))
+	if (treg_store_batch_writes(c->store) >= CRAWL_COMMIT_WRITES) {
+		evtimer_del(c->commit_ev);
+		evtimer_add(c->commit_ev, &now);
+	} else if (!evtimer_pending(c->commit_ev, NULL)) {
 		evtimer_add(c->commit_ev, &later);
+	}
 }
 
 static void

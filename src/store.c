@@ -940,6 +940,12 @@ store_release_map(struct treg_store *st)
 		    MADV_DONTNEED);
 }
 
+unsigned int
+treg_store_batch_writes(const struct treg_store *st)
+{
+	return st->wtxn != NULL ? st->nwrites : 0;
+}
+
 int
 treg_store_commit(struct treg_store *st)
 {

@@ -113,6 +113,9 @@ int	treg_store_add_observation(struct treg_store *st, const char *url,
 int	treg_store_list_observations(struct treg_store *st, const char *url,
 	    struct treg_observation **obsp, size_t *nobsp);
 
+/* Writes in the open batch so far (0 when none is open). */
+unsigned int treg_store_batch_writes(const struct treg_store *st);
+
 /* Stores a text under its digest unless present (compressed).  Returns 0
  * or a negative errno. */
 int	treg_store_put_text(struct treg_store *st, const char *digest,
