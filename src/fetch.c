@@ -1153,7 +1153,9 @@ write_inflate(struct fetch_transfer *t, char *data, size_t len)
 
 	t->z_in += len;
 	/* After the end (padding, a second gzip member) nothing counts,
-	 * as with curl's own decoder. */
+	 * as with curl's own decoder.  XXX: a body sent as several gzip
+	 * members is judged on the first member's text alone, and nothing
+	 * says the rest was left out. */
 	if (t->z_end)
 		return 0;
 

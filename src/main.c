@@ -372,7 +372,9 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	if (o->noffer == 0)
 		files_rc = treg_report_write_all(ctx->cfg->state_dir, v, nv,
 		    o->now, &health);
-	/* What was just written is printed as is, not rendered again. */
+	/* What was just written is printed as is, not rendered again.
+	 * XXX: it is reopened by name, so a daemon replacing latest.* at
+	 * that instant gets its own report printed instead. */
 	rc = -ENOENT;
 	if (o->noffer == 0 && files_rc == 0)
 		rc = treg_report_copy_latest(ctx->cfg->state_dir, o->format,

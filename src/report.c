@@ -1948,6 +1948,10 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
 		goto out;
 	}
 
+	/* XXX: latest.* follows the last run, not the newest day, so a run
+	 * with a back-dated --now points it at an older report; and a
+	 * reports directory that is a symbolic link is followed, outside
+	 * the state directory if it points there. */
 	failed = dated;
 	rc = report_write_file(rdir, dated, fmt, v, n, generated, health);
 	if (rc == 0 && report_link_file(rdir, dated, latest) < 0) {

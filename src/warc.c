@@ -311,7 +311,9 @@ warc_deflate(z_stream *z, const void *in, size_t len, int flush,
  * The record's head, then len bytes of fp, then the trailer, as one
  * gzip member in *outp (malloc'd).  zlib, not libdeflate: only zlib
  * compresses a stream, and a body this large is spilled to a file so
- * as not to be whole in memory.
+ * as not to be whole in memory.  XXX: the member itself is built in
+ * memory before its one write, so a body that does not compress still
+ * costs about its size.
  */
 static int
 warc_gzip_file(const struct treg_buf *head, FILE *fp, size_t len,
