@@ -459,30 +459,12 @@ static int
 crawl_body_digest(struct crawl_job *job, char *hex)
 {
 	unsigned char raw[TREG_SHA256_LEN];
-	struct treg_sha256 *ctx;
-	char chunk[65536];
-	size_t left = job->body_len, n;
 	int rc;
 
 	if (job->spill == NULL)
 		return treg_sha256_hex_of(job->body.data != NULL ?
 		    job->body.data : "", job->body_len, hex);
-	ctx = treg_sha256_new();
-	if (ctx == NULL)
-		return -ENOMEM;
-	rc = fflush(job->spill) == 0 && fseek(job->spill, 0, SEEK_SET) == 0 ?
-	    0 : -EIO;
-	while (rc == 0 && left > 0) {
-		n = left < sizeof(chunk) ? left : sizeof(chunk);
-		if (fread(chunk, 1, n, job->spill) != n)
-			rc = -EIO;
-		else
-			rc = treg_sha256_update(ctx, chunk, n);
-		left -= n;
-	}
-	if (rc == 0)
-		rc = treg_sha256_final(ctx, raw);
-	treg_sha256_free(ctx);
+	rc = treg_sha256_file(job->spill, job->body_len, raw);
 	if (rc == 0)
 		treg_sha256_hex(raw, hex);
 	return rc;

@@ -6,6 +6,7 @@
  * -EIO, so no caller sees an OpenSSL code.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,59 @@ treg_sha256_hex(const unsigned char *digest, char *hex)
 		hex[2 * i + 1] = digits[digest[i] & 0x0f];
 	}
 	hex[TREG_SHA256_HEXLEN] = '\0';
+}
+
+static int
+sha256_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+treg_sha256_unhex(const char *hex, unsigned char *raw)
+{
+	int hi, lo, i;
+
+	if (strlen(hex) != TREG_SHA256_HEXLEN)
+		return -EINVAL;
+	for (i = 0; i < TREG_SHA256_LEN; i++) {
+		hi = sha256_hexval(hex[2 * i]);
+		lo = sha256_hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		raw[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+treg_sha256_file(FILE *fp, size_t len, unsigned char *raw)
+{
+	struct treg_sha256 *ctx;
+	char chunk[65536];
+	size_t n;
+	int rc;
+
+	ctx = treg_sha256_new();
+	if (ctx == NULL)
+		return -ENOMEM;
+	rc = fflush(fp) == 0 && fseek(fp, 0, SEEK_SET) == 0 ? 0 : -EIO;
+	while (rc == 0 && len > 0) {
+		n = len < sizeof(chunk) ? len : sizeof(chunk);
+		if (fread(chunk, 1, n, fp) != n)
+			rc = -EIO;
+		else
+			rc = treg_sha256_update(ctx, chunk, n);
+		len -= n;
+	}
+	if (rc == 0)
+		rc = treg_sha256_final(ctx, raw);
+	treg_sha256_free(ctx);
+	return rc;
 }
 
 int

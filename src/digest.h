@@ -9,6 +9,7 @@
 #define TREG_DIGEST_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define TREG_SHA256_LEN		32
@@ -37,6 +38,15 @@ void	treg_sha256_hex(const unsigned char *digest, char *hex);
 
 /* One-shot SHA-256 of data into hex.  Returns 0 or -EIO. */
 int	treg_sha256_hex_of(const void *data, size_t len, char *hex);
+
+/* The lowercase hex form back to TREG_SHA256_LEN bytes in raw.  Returns
+ * 0, or -EINVAL unless hex is exactly that many lowercase digits. */
+int	treg_sha256_unhex(const char *hex, unsigned char *raw);
+
+/* SHA-256 of the first len bytes of fp, read from its start in chunks
+ * (a large body never whole in memory), into raw.  Returns 0, -EIO
+ * when fp holds fewer bytes or cannot be read, or -ENOMEM. */
+int	treg_sha256_file(FILE *fp, size_t len, unsigned char *raw);
 
 /*
  * Streaming simhash.  Words are fed one at a time (already normalised);

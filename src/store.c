@@ -170,47 +170,6 @@ get_le(const unsigned char *p, int n)
 }
 
 static int
-store_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Lowercase hex digest to raw bytes; -EINVAL unless exactly 64 digits. */
-static int
-store_hex_decode(const char *hex, unsigned char *raw)
-{
-	int hi, lo, i;
-
-	if (strlen(hex) != TREG_SHA256_HEXLEN)
-		return -EINVAL;
-	for (i = 0; i < TREG_SHA256_LEN; i++) {
-		hi = store_hexval(hex[2 * i]);
-		lo = store_hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		raw[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-store_hex_encode(const unsigned char *raw, char *hex)
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < TREG_SHA256_LEN; i++) {
-		hex[2 * i] = digits[raw[i] >> 4];
-		hex[2 * i + 1] = digits[raw[i] & 0x0f];
-	}
-	hex[TREG_SHA256_HEXLEN] = '\0';
-}
-
-static int
 store_errno(int rc)
 {
 	switch (rc) {
@@ -1194,7 +1153,7 @@ obs_encode(const struct treg_observation *o, unsigned char *buf)
 {
 	memset(buf, 0, STORE_OBS_SIZE);
 	if (o->digest[0] != '\0') {
-		if (store_hex_decode(o->digest, buf + 26) != 0)
+		if (treg_sha256_unhex(o->digest, buf + 26) != 0)
 			return -EINVAL;
 		buf[11] = STORE_OBS_HAS_DIGEST;
 	}
@@ -1222,7 +1181,7 @@ obs_decode(const unsigned char *buf, size_t len, struct treg_observation *o)
 	o->simhash = get_le(buf + 18, 8);
 	o->rules = buf[11] >> 1;
 	if (buf[11] & STORE_OBS_HAS_DIGEST)
-		store_hex_encode(buf + 26, o->digest);
+		treg_sha256_hex(buf + 26, o->digest);
 	else
 		o->digest[0] = '\0';
 	return 0;
@@ -1509,7 +1468,7 @@ treg_store_put_text(struct treg_store *st, const char *digest,
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	if (store_hex_decode(digest, a.raw) != 0)
+	if (treg_sha256_unhex(digest, a.raw) != 0)
 		return -EINVAL;
 	a.text = text;
 	a.len = len;
@@ -1597,7 +1556,7 @@ treg_store_put_text_file(struct treg_store *st, const char *digest,
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	if (store_hex_decode(digest, a.raw) != 0)
+	if (treg_sha256_unhex(digest, a.raw) != 0)
 		return -EINVAL;
 	rc = text_encode_file(st, fp, len, &a);
 	if (rc == 0)
@@ -1617,7 +1576,7 @@ treg_store_get_text(struct treg_store *st, const char *digest,
 
 	*textp = NULL;
 	*lenp = 0;
-	if (store_hex_decode(digest, raw) != 0)
+	if (treg_sha256_unhex(digest, raw) != 0)
 		return -EINVAL;
 	if (st->memo_text != NULL && strcmp(st->memo_digest, digest) == 0) {
 		*textp = malloc(st->memo_len + 1);
@@ -2516,7 +2475,7 @@ store_prune_text_op(struct treg_store *st, void *arg)
 		}
 		if (key.mv_size != TREG_SHA256_LEN)
 			continue;
-		store_hex_encode(key.mv_data, hex);
+		treg_sha256_hex(key.mv_data, hex);
 		if (!a->keep_cb(a->arg, hex)) {
 			rc = store_prune_text_add(a, key.mv_data);
 			if (rc != 0)

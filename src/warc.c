@@ -64,56 +64,6 @@ warc_base32(const unsigned char *in, size_t len, char *out)
 	out[k] = '\0';
 }
 
-static int
-warc_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The caller's hex digest as bytes; -EINVAL when it is not one. */
-static int
-warc_unhex(const char *hex, unsigned char *raw)
-{
-	size_t i;
-	int hi, lo;
-
-	if (strlen(hex) != 2 * TREG_SHA256_LEN)
-		return -EINVAL;
-	for (i = 0; i < TREG_SHA256_LEN; i++) {
-		hi = warc_hexval(hex[2 * i]);
-		lo = warc_hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		raw[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static int
-warc_hash_file(struct treg_sha256 *ctx, FILE *fp, size_t len)
-{
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-
-	if (fseek(fp, 0, SEEK_SET) != 0)
-		return -EIO;
-	while (len > 0 && rc == 0) {
-		n = len < sizeof(chunk) ? len : sizeof(chunk);
-		if (fread(chunk, 1, n, fp) != n)
-			return -EIO;
-		rc = treg_sha256_update(ctx, chunk, n);
-		len -= n;
-	}
-	return rc;
-}
-
 /* The body is hashed here only when the caller has not done it already:
  * a second pass over every new page costs as much as its text's. */
 static int
@@ -124,17 +74,20 @@ warc_payload_digest(const struct treg_warc_response *r, char *out)
 	int rc = -ENOMEM;
 
 	if (r->payload_sha256 != NULL &&
-	    warc_unhex(r->payload_sha256, raw) == 0) {
+	    treg_sha256_unhex(r->payload_sha256, raw) == 0) {
 		warc_base32(raw, sizeof(raw), out);
 		return 0;
+	}
+	if (r->payload_fp != NULL) {
+		rc = treg_sha256_file(r->payload_fp, r->payload_len, raw);
+		if (rc == 0)
+			warc_base32(raw, sizeof(raw), out);
+		return rc;
 	}
 	ctx = treg_sha256_new();
 	if (ctx == NULL)
 		return rc;
-	if (r->payload_fp != NULL)
-		rc = warc_hash_file(ctx, r->payload_fp, r->payload_len);
-	else
-		rc = treg_sha256_update(ctx, r->payload, r->payload_len);
+	rc = treg_sha256_update(ctx, r->payload, r->payload_len);
 	if (rc == 0)
 		rc = treg_sha256_final(ctx, raw);
 	treg_sha256_free(ctx);

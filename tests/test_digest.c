@@ -336,6 +336,32 @@ test_treg_simhash_distance_counts_bits(void **state)
 	assert_int_equal(treg_simhash_distance(UINT64_C(1) << 63, 0), 1);
 }
 
+static void
+test_treg_sha256_unhex_and_file(void **state)
+{
+	static const char abc[] =
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	unsigned char raw[TREG_SHA256_LEN], again[TREG_SHA256_LEN];
+	char hex[TREG_SHA256_HEXLEN + 1];
+	FILE *fp;
+
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fputs("abcdef", fp) >= 0, 1);
+
+	assert_int_equal(treg_sha256_unhex(abc, raw), 0);
+	assert_int_equal(treg_sha256_file(fp, 3, again), 0);
+
+	assert_memory_equal(raw, again, sizeof(raw));
+	treg_sha256_hex(raw, hex);
+	assert_string_equal(hex, abc);
+	assert_int_equal(treg_sha256_file(fp, 7, again), -EIO);
+	assert_int_equal(treg_sha256_unhex("BA7816", raw), -EINVAL);
+	hex[0] = 'B';
+	assert_int_equal(treg_sha256_unhex(hex, raw), -EINVAL);
+	fclose(fp);
+}
+
 int
 main(void)
 {
@@ -358,6 +384,7 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_simhash_value_streamed_equals_whole),
 		cmocka_unit_test(test_treg_simhash_distance_counts_bits),
+		cmocka_unit_test(test_treg_sha256_unhex_and_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
