@@ -1637,23 +1637,18 @@ out:
 int
 treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
     const struct treg_offering *const *offerings, size_t n, time_t now,
-    struct treg_verdict **vp, size_t *nvp)
+    treg_crawl_verdict_fn each, void *arg)
 {
-	struct treg_verdict *v = NULL;
-	size_t total = 0, count = 0, i, j;
-	int rc = -ENOMEM, failed = 0;
+	struct treg_verdict v;
+	size_t count = 0, i, j;
+	int rc = 0, failed = 0;
 
-	for (i = 0; i < n; i++)
-		total += offerings[i]->ncells;
-	v = calloc(total + 1, sizeof(*v));
-	if (v == NULL)
-		goto out;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < offerings[i]->ncells; j++) {
-			v[count].order = (uint32_t)count + 1;
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < offerings[i]->ncells && rc == 0; j++) {
+			memset(&v, 0, sizeof(v));
+			v.order = (uint32_t)count + 1;
 			rc = crawl_judge_cell(cfg, st, offerings[i],
-			    &offerings[i]->cells[j], now, &v[count]);
+			    &offerings[i]->cells[j], now, &v);
 			/* One cell the store refuses (a key it cannot
 			 * hold) must not cost every other cell its
 			 * verdict.  A judged verdict is still reported;
@@ -1666,46 +1661,30 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 				    strerror(-rc));
 				failed = 1;
 				rc = 0;
-				if (v[count].judged == 0) {
-					treg_verdict_cleanup(&v[count]);
-					memset(&v[count], 0, sizeof(*v));
-					continue;
-				}
 			}
-			count++;
-			/* Smaller batches keep LMDB's dirty pages few; a
-			 * verdict stands alone, so a later failure that
-			 * loses the rest loses nothing these need. */
-			if (rc == 0 && count % CRAWL_JUDGE_BATCH == 0)
-				rc = treg_store_commit(st);
-			if (rc < 0)
-				goto out;
+			/* Each verdict is handed on and let go: a run
+			 * never holds them all. */
+			if (rc == 0 && v.judged != 0) {
+				count++;
+				rc = each(arg, &v);
+				/* Smaller batches keep LMDB's dirty pages
+				 * few; a verdict stands alone, so a later
+				 * failure that loses the rest loses
+				 * nothing these need. */
+				if (rc == 0 && count % CRAWL_JUDGE_BATCH == 0)
+					rc = treg_store_commit(st);
+			}
+			treg_verdict_cleanup(&v);
 		}
 	}
-	rc = treg_store_commit(st);
-
-out:
+	if (rc == 0)
+		rc = treg_store_commit(st);
 	if (rc < 0) {
 		log_err("crawl", "judging failed: err=%s", strerror(-rc));
 		treg_store_abort(st);
-		treg_crawl_verdicts_free(v, count);
 		return rc;
 	}
-	*vp = v;
-	*nvp = count;
 	return failed ? -EIO : 0;
-}
-
-void
-treg_crawl_verdicts_free(struct treg_verdict *v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		treg_verdict_cleanup(&v[i]);
-	free(v);
 }
 
 /*
@@ -1907,49 +1886,103 @@ treg_crawl_urls_free(char **urls, size_t n)
 	free(urls);
 }
 
-struct crawl_loaded {
-	struct treg_verdict *v;
+/* A stored verdict's key and registry position. */
+struct crawl_stored {
+	uint32_t order;		/* 0: unknown */
+	char	*key;
+};
+
+struct crawl_stored_set {
+	struct crawl_stored *s;
 	size_t	 n;
 	size_t	 cap;
 };
 
 static int
-crawl_load_cell_cb(void *arg, const char *key, const char *data,
-    size_t len)
+crawl_stored_cb(void *arg, const char *key, const char *data, size_t len)
 {
-	struct crawl_loaded *l = arg;
-	struct treg_verdict *grown;
+	struct crawl_stored_set *set = arg;
+	struct crawl_stored *grown;
+	uint32_t order;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		grown = realloc(l->v, l->cap * sizeof(*grown));
-		if (grown == NULL)
-			return -ENOMEM;
-		l->v = grown;
-	}
-	memset(&l->v[l->n], 0, sizeof(*l->v));
-	if (treg_report_verdict_from_json(data, len, &l->v[l->n]) < 0) {
+	if (treg_report_verdict_order(data, len, &order) < 0) {
 		log_warn("crawl", "cell=%s unreadable record skipped", key);
 		return 0;
 	}
-	l->n++;
+	if (set->n == set->cap) {
+		set->cap = set->cap ? set->cap * 2 : 64;
+		grown = realloc(set->s, set->cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		set->s = grown;
+	}
+	set->s[set->n].order = order;
+	set->s[set->n].key = strdup(key);
+	if (set->s[set->n].key == NULL)
+		return -ENOMEM;
+	set->n++;
 	return 0;
 }
 
-int
-treg_crawl_load_verdicts(struct treg_store *st, struct treg_verdict **vp,
-    size_t *nvp)
+/* Registry order; cells of unknown position after, by key. */
+static int
+crawl_stored_cmp(const void *a, const void *b)
 {
-	struct crawl_loaded l = { NULL, 0, 0 };
+	const struct crawl_stored *x = a, *y = b;
+	uint64_t xo = x->order != 0 ? x->order : UINT64_MAX;
+	uint64_t yo = y->order != 0 ? y->order : UINT64_MAX;
+
+	if (xo != yo)
+		return xo < yo ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Reads the verdict stored under key and hands it to each. */
+static int
+crawl_each_one(struct treg_store *st, const char *key,
+    treg_crawl_verdict_fn each, void *arg, size_t *np)
+{
+	struct treg_verdict v;
+	char *data = NULL;
+	size_t len = 0;
 	int rc;
 
-	rc = treg_store_foreach_cell(st, crawl_load_cell_cb, &l);
-	if (rc < 0) {
-		treg_crawl_verdicts_free(l.v, l.n);
+	memset(&v, 0, sizeof(v));
+	rc = treg_store_get_cell(st, key, &data, &len);
+	if (rc == -ENOENT)
+		return 0;	/* gone since the first walk */
+	if (rc < 0)
 		return rc;
+	rc = treg_report_verdict_from_json(data, len, &v);
+	free(data);
+	if (rc < 0) {
+		log_warn("crawl", "cell=%s unreadable record skipped", key);
+		return 0;
 	}
-	treg_report_sort(l.v, l.n);
-	*vp = l.v;
-	*nvp = l.n;
-	return 0;
+	rc = each(arg, &v);
+	treg_verdict_cleanup(&v);
+	(*np)++;
+	return rc;
+}
+
+int
+treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
+    void *arg, size_t *np)
+{
+	struct crawl_stored_set set = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	*np = 0;
+	/* Keys and positions first, then each verdict whole in order:
+	 * only one is ever held. */
+	rc = treg_store_foreach_cell(st, crawl_stored_cb, &set);
+	if (rc == 0 && set.n > 1)
+		qsort(set.s, set.n, sizeof(*set.s), crawl_stored_cmp);
+	for (i = 0; i < set.n && rc == 0; i++)
+		rc = crawl_each_one(st, set.s[i].key, each, arg, np);
+	for (i = 0; i < set.n; i++)
+		free(set.s[i].key);
+	free(set.s);
+	return rc;
 }

@@ -34,29 +34,31 @@ int	treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	    const struct treg_offering *const *offerings, size_t n,
 	    time_t now, struct treg_crawl_stats *stats);
 
+/* Takes one verdict; returns 0 or a negative errno that stops the
+ * judging. */
+typedef int (*treg_crawl_verdict_fn)(void *arg,
+	    const struct treg_verdict *v);
+
 /*
  * Judges every cell of the n offerings from the store as of now, stores
- * each verdict, and returns them in *vp (a malloc'd array of *nvp
- * verdicts the caller releases with treg_crawl_verdicts_free()).
- * Returns 0; -EIO when some cells could not be judged or stored (each
- * logged) and the others' verdicts are in *vp all the same; or another
- * negative errno, with nothing returned.
+ * each verdict and hands it to each(arg, v) in registry order; v is
+ * freed on return.  Returns 0; -EIO when some cells could not be judged
+ * or stored (each logged) and the others' verdicts were handed on all
+ * the same; or another negative errno (each's included).
  */
 int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	    const struct treg_offering *const *offerings, size_t n,
-	    time_t now, struct treg_verdict **vp, size_t *nvp);
-
-/* Frees an array returned by treg_crawl_judge(); NULL does nothing. */
-void	treg_crawl_verdicts_free(struct treg_verdict *v, size_t n);
+	    time_t now, treg_crawl_verdict_fn each, void *arg);
 
 /*
- * Reads every verdict the store holds, sorted in registry order, into
- * *vp (a malloc'd array of *nvp verdicts, released with
- * treg_crawl_verdicts_free()).  A record that cannot be read is skipped
- * with a warning.  Returns 0 or a negative errno.
+ * Hands every verdict the store holds to each(arg, v), in registry order
+ * (cells of unknown position last, by key), reading one at a time; v is
+ * freed on return.  A record that cannot be read is skipped with a
+ * warning.  *np counts the verdicts handed on.  Returns 0 or a negative
+ * errno (each's included).
  */
-int	treg_crawl_load_verdicts(struct treg_store *st,
-	    struct treg_verdict **vp, size_t *nvp);
+int	treg_crawl_each_stored(struct treg_store *st,
+	    treg_crawl_verdict_fn each, void *arg, size_t *np);
 
 /*
  * The daemon's long-lived crawler: one fetcher on the caller's event loop

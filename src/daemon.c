@@ -165,29 +165,36 @@ daemon_prune(struct daemon *d, time_t now)
  * History is pruned afterwards.
  */
 static int
+daemon_add_cb(void *arg, const struct treg_verdict *v)
+{
+	return treg_report_add(arg, v);
+}
+
+static int
 daemon_write_report(struct daemon *d, const char *why)
 {
 	struct treg_report_health health = { d->fetched, d->failed, 0 };
-	struct treg_verdict *v = NULL;
+	struct treg_report *report = NULL;
 	time_t now = time(NULL);
-	size_t i, n = 0, flagged = 0;
+	size_t n = 0;
 	int rc;
 
-	rc = treg_crawl_load_verdicts(d->store, &v, &n);
+	rc = treg_report_begin(&report, TREG_REPORT_ALL, d->cfg->state_dir,
+	    now);
 	if (rc == 0)
-		rc = treg_report_write_all(d->cfg->state_dir, v, n, now,
+		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
+		    &n);
+	if (rc == 0)
+		rc = treg_report_finish_files(report, d->cfg->state_dir,
 		    &health);
-	for (i = 0; i < n; i++)
-		if (treg_verdict_needs_attention(&v[i]))
-			flagged++;
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
 	else
 		log_notice("daemon", "report written (%s) dir=%s/reports "
 		    "cells=%zu flagged=%zu", why, d->cfg->state_dir, n,
-		    flagged);
-	treg_crawl_verdicts_free(v, n);
+		    treg_report_attention(report));
+	treg_report_free(report);
 	daemon_prune(d, now);
 	malloc_trim(0);
 	return rc;

@@ -323,14 +323,9 @@ main_open_store(struct main_ctx *ctx)
 }
 
 static int
-main_exit_code(const struct treg_verdict *v, size_t n)
+main_add_cb(void *arg, const struct treg_verdict *v)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (treg_verdict_needs_attention(&v[i]))
-			return EXIT_ATTENTION;
-	return EXIT_FRESH;
+	return treg_report_add(arg, v);
 }
 
 static int
@@ -338,8 +333,8 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 {
 	struct treg_crawl_stats stats;
 	struct treg_report_health health;
-	struct treg_verdict *v = NULL;
-	size_t nv = 0;
+	struct treg_report *report = NULL;
+	unsigned formats;
 	int rc, partial, files_rc;
 
 	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
@@ -354,45 +349,53 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		log_err("crawl", "crawl failed: err=%s", strerror(-rc));
 		return EXIT_ERROR;
 	}
+	/* A crawl of every offering is a full report, filed in every
+	 * form; one of a few is printed only, so latest.* always covers
+	 * the whole registry.  The report is built as cells are judged. */
+	formats = o->noffer == 0 ? TREG_REPORT_ALL :
+	    TREG_REPORT_BIT(o->format);
+	rc = treg_report_begin(&report, formats, ctx->cfg->state_dir,
+	    o->now);
+	if (rc < 0) {
+		log_err("report", "cannot start the report dir=%s err=%s",
+		    ctx->cfg->state_dir, strerror(-rc));
+		return EXIT_ERROR;
+	}
 	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->selected,
-	    ctx->nselected, o->now, &v, &nv);
+	    ctx->nselected, o->now, main_add_cb, report);
 	/* Cells that failed are logged; the rest are still reported. */
 	partial = rc == -EIO;
-	if (rc < 0 && !partial)
-		return EXIT_ERROR;
+	if (rc < 0 && !partial) {
+		rc = EXIT_ERROR;
+		goto out;
+	}
 
 	health.urls_checked = stats.urls;
 	health.urls_failed = stats.failed;
 	health.ms = stats.ms;
-	/* A crawl of every offering is a full report; one of a few is
-	 * printed only, so latest.* always covers the whole registry. */
 	/* Report files that cannot be written fail the run (exit 2), but
-	 * the report is still printed. */
+	 * the report is still printed: the same bytes, from the same
+	 * spools. */
 	files_rc = 0;
 	if (o->noffer == 0)
-		files_rc = treg_report_write_all(ctx->cfg->state_dir, v, nv,
-		    o->now, &health);
-	/* What was just written is printed as is, not rendered again.
-	 * XXX: it is reopened by name, so a daemon replacing latest.* at
-	 * that instant gets its own report printed instead. */
-	rc = -ENOENT;
-	if (o->noffer == 0 && files_rc == 0)
-		rc = treg_report_copy_latest(ctx->cfg->state_dir, o->format,
-		    stdout);
-	if (rc == -ENOENT)
-		rc = treg_report_write(stdout, o->format, v, nv, o->now,
-		    &health);
+		files_rc = treg_report_finish_files(report,
+		    ctx->cfg->state_dir, &health);
+	rc = treg_report_finish(report, o->format, stdout, &health);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -EIO;
 	if (rc < 0) {
 		log_err("report", "cannot write the report: err=%s",
 		    strerror(-rc));
 		rc = EXIT_ERROR;
+	} else if (partial || files_rc < 0) {
+		rc = EXIT_ERROR;
 	} else {
-		rc = partial || files_rc < 0 ? EXIT_ERROR :
-		    main_exit_code(v, nv);
+		rc = treg_report_attention(report) > 0 ? EXIT_ATTENTION :
+		    EXIT_FRESH;
 	}
-	treg_crawl_verdicts_free(v, nv);
+
+out:
+	treg_report_free(report);
 	return rc;
 }
 
@@ -400,7 +403,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 static int
 main_report(const struct main_opts *o, struct main_ctx *ctx)
 {
-	struct treg_verdict *v = NULL;
+	struct treg_report *report = NULL;
 	size_t n = 0;
 	int rc;
 
@@ -412,20 +415,30 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	}
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
-	rc = treg_crawl_load_verdicts(ctx->store, &v, &n);
+	/* Spooled where tmpfile() puts it: whoever reads the report may
+	 * not own the state directory. */
+	rc = treg_report_begin(&report, TREG_REPORT_BIT(o->format), NULL,
+	    o->now);
+	if (rc == 0)
+		rc = treg_crawl_each_stored(ctx->store, main_add_cb, report,
+		    &n);
 	if (rc == 0 && n == 0) {
 		log_err("report", "the store in %s holds no verdicts yet: run "
 		    "--once or the daemon first", ctx->cfg->state_dir);
 		rc = -ENOENT;
 	} else if (rc == 0) {
-		rc = treg_report_write(stdout, o->format, v, n, o->now, NULL);
+		rc = treg_report_finish(report, o->format, stdout, NULL);
 		if (rc < 0)
 			log_err("report", "cannot print the report: err=%s",
 			    strerror(-rc));
+	} else {
+		log_err("report", "cannot read the verdicts: err=%s",
+		    strerror(-rc));
 	}
 	if (rc == 0)
-		rc = main_exit_code(v, n);
-	treg_crawl_verdicts_free(v, n);
+		rc = treg_report_attention(report) > 0 ? EXIT_ATTENTION :
+		    EXIT_FRESH;
+	treg_report_free(report);
 	return rc < 0 ? EXIT_ERROR : rc;
 }
 

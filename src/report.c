@@ -525,19 +525,11 @@ treg_report_verdict_to_json(const struct treg_verdict *v, char **jsonp)
 }
 
 static json_t *
-report_summary_json(const struct treg_verdict *v, size_t n)
+report_summary_json(const size_t *count, size_t n, size_t attention)
 {
-	size_t count[TREG_NSTATES] = { 0 };
-	size_t i, attention = 0;
 	json_t *o, *by;
+	size_t i;
 	int err = 0;
-
-	for (i = 0; i < n; i++) {
-		if ((unsigned)v[i].state < TREG_NSTATES)
-			count[v[i].state]++;
-		if (treg_verdict_needs_attention(&v[i]))
-			attention++;
-	}
 
 	o = json_object();
 	by = json_object();
@@ -558,15 +550,6 @@ report_summary_json(const struct treg_verdict *v, size_t n)
 		return NULL;
 	}
 	return o;
-}
-
-static int
-report_same_offering(const struct treg_verdict *a,
-    const struct treg_verdict *b)
-{
-	if (a->offering == NULL || b->offering == NULL)
-		return a->offering == b->offering;
-	return strcmp(a->offering, b->offering) == 0;
 }
 
 static json_t *
@@ -624,80 +607,6 @@ report_json_put(FILE *out, json_t *j, int indent)
 			rc = -EIO;
 	}
 	free(s);
-	return rc;
-}
-
-/* One offering's group of consecutive cells, from v[0] to v[n - 1]. */
-static json_t *
-report_offering_json(const struct treg_verdict *v, size_t n)
-{
-	json_t *off, *cells;
-	size_t i;
-	int err = 0;
-
-	off = json_object();
-	cells = json_array();
-	if (off == NULL || cells == NULL) {
-		json_decref(off);
-		json_decref(cells);
-		return NULL;
-	}
-	report_set(off, "id", report_jstr(v[0].offering), &err);
-	for (i = 0; i < n; i++)
-		report_push(cells, report_cell_json(&v[i], 0), &err);
-	report_set(off, "cells", cells, &err);
-	if (err < 0) {
-		json_decref(off);
-		return NULL;
-	}
-	return off;
-}
-
-/*
- * The JSON report, written an offering at a time so that memory holds
- * one offering's tree, not the whole document's (at 11,000 cells the
- * whole tree is tens of megabytes).  The bytes are what one json_dumpf()
- * of the whole tree with JSON_INDENT(2) would write.
- */
-static int
-report_write_json(FILE *out, const struct treg_verdict *v, size_t n,
-    time_t generated, const struct treg_report_health *health)
-{
-	size_t i, start;
-	int rc;
-
-	fputs("{\n  \"format\": ", out);
-	rc = report_json_put(out, json_string(REPORT_FORMAT_NAME), 2);
-	if (rc == 0) {
-		fputs(",\n  \"version\": ", out);
-		rc = report_json_put(out, json_integer(TREG_REPORT_VERSION),
-		    2);
-	}
-	if (rc == 0) {
-		fputs(",\n  \"generated\": ", out);
-		rc = report_json_put(out, report_jtime((int64_t)generated), 2);
-	}
-	if (rc == 0) {
-		fputs(",\n  \"summary\": ", out);
-		rc = report_json_put(out, report_summary_json(v, n), 2);
-	}
-	if (rc == 0)
-		fputs(",\n  \"offerings\": [", out);
-	for (start = 0; start < n && rc == 0; start = i) {
-		for (i = start + 1; i < n &&
-		    report_same_offering(&v[start], &v[i]); i++)
-			;
-		fputs(start == 0 ? "\n    " : ",\n    ", out);
-		rc = report_json_put(out, report_offering_json(&v[start],
-		    i - start), 4);
-	}
-	if (rc == 0) {
-		fputs(n > 0 ? "\n  ],\n  \"health\": " : "],\n  \"health\": ",
-		    out);
-		rc = report_json_put(out, report_health_json(health), 2);
-	}
-	if (rc == 0 && (fputs("\n}\n", out) == EOF || ferror(out)))
-		rc = -EIO;
 	return rc;
 }
 
@@ -1040,294 +949,12 @@ report_put_cell(FILE *out, const struct treg_verdict *v, int full)
 	return rc;
 }
 
-/* Oldest verification first; an unknown date is oldest of all.  Ties
- * keep the order given (the pointers are into one array). */
-static int
-report_oldest_cmp(const void *a, const void *b)
-{
-	const struct treg_verdict *x = *(const struct treg_verdict *const *)a;
-	const struct treg_verdict *y = *(const struct treg_verdict *const *)b;
-	int c;
-
-	if (x->verified == NULL || y->verified == NULL)
-		c = (x->verified != NULL) - (y->verified != NULL);
-	else
-		c = strcmp(x->verified, y->verified);
-	if (c != 0)
-		return c;
-	return (x > y) - (x < y);
-}
-
-static int
-report_section(FILE *out, const char *title,
-    const struct treg_verdict *v, size_t n, int attention,
-    enum treg_state state)
-{
-	size_t i, count = 0;
-	int rc = 0;
-
-	for (i = 0; i < n; i++) {
-		if (attention ? treg_verdict_needs_attention(&v[i]) :
-		    v[i].state == state)
-			count++;
-	}
-	fprintf(out, "%s (%zu)\n\n", title, count);
-	if (count == 0)
-		return 0;
-
-	for (i = 0; i < n && rc == 0; i++) {
-		if (!attention && v[i].state == state)
-			rc = report_put_cell(out, &v[i], 0);
-	}
-	if (!attention)
-		fputc('\n', out);
-	return rc;
-}
-
-/* One failed evidence URL of one cell. */
-struct report_failure {
-	const struct treg_verdict *v;
-	const struct treg_evidence *e;
-};
-
-static int
-report_failure_cmp(const void *a, const void *b)
-{
-	const struct report_failure *x = a, *y = b;
-	int c;
-
-	c = strcmp(x->e->fetch_url, y->e->fetch_url);
-	if (c != 0)
-		return c;
-	return (x->v > y->v) - (x->v < y->v);
-}
-
-/* Cells named after a failed URL before "and N more". */
-#define TEXT_FAIL_CELLS	6
-
-/* "URL failed: ERROR (DETAIL), N consecutive failures; cited by ...". */
-static int
-report_put_failure(FILE *out, const struct report_failure *f, size_t n)
-{
-	const struct treg_evidence *e = f[0].e;
-	struct treg_buf b;
-	size_t i;
-	int rc;
-
-	treg_buf_init(&b, 0);
-	rc = treg_buf_printf(&b, "%s failed: %s", e->fetch_url, e->error);
-	if (rc == 0 && e->detail != NULL)
-		rc = treg_buf_printf(&b, " (%s)", e->detail);
-	if (rc == 0 && e->failures > 0)
-		rc = treg_buf_printf(&b, ", %" PRIu32 " consecutive failure%s",
-		    e->failures, e->failures == 1 ? "" : "s");
-	if (rc == 0)
-		rc = treg_buf_printf(&b, "; cited by %zu cell%s:", n,
-		    n == 1 ? "" : "s");
-	for (i = 0; i < n && i < TEXT_FAIL_CELLS && rc == 0; i++)
-		rc = treg_buf_printf(&b, "%s %s/%s", i > 0 ? "," : "",
-		    f[i].v->offering != NULL ? f[i].v->offering : "-",
-		    f[i].v->cell != NULL ? f[i].v->cell : "-");
-	if (rc == 0 && n > TEXT_FAIL_CELLS)
-		rc = treg_buf_printf(&b, " and %zu more", n - TEXT_FAIL_CELLS);
-	if (rc == 0)
-		rc = report_put_reason(out, b.data);
-	treg_buf_cleanup(&b);
-	return rc;
-}
-
-/*
- * Every failed evidence URL once, with the cells citing it, and a warning
- * at the top when every URL failed (the network, not the registry, is
- * then the likely trouble).
- */
-/*
- * Every fetched evidence URL of the verdicts, sorted by URL, as a malloc'd
- * array in *fp (NULL when none), with the number of distinct URLs and of
- * those whose latest fetch failed.  Returns 0 or -ENOMEM.
- */
-static int
-report_failures_collect(const struct treg_verdict *v, size_t n,
-    struct report_failure **fp, size_t *nfp, size_t *nurlsp,
-    size_t *nfailedp)
-{
-	struct report_failure *f = NULL;
-	size_t i, j, nf = 0, cap = 0, start;
-	int failed;
-
-	*fp = NULL;
-	*nfp = *nurlsp = *nfailedp = 0;
-	for (i = 0; i < n; i++)
-		cap += v[i].nev;
-	if (cap == 0)
-		return 0;
-	f = calloc(cap, sizeof(*f));
-	if (f == NULL)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < v[i].nev; j++) {
-			if (!v[i].ev[j].fetched || v[i].ev[j].fetch_url == NULL)
-				continue;
-			f[nf].v = &v[i];
-			f[nf].e = &v[i].ev[j];
-			nf++;
-		}
-	}
-	qsort(f, nf, sizeof(*f), report_failure_cmp);
-	for (start = 0; start < nf; start = i) {
-		failed = 0;
-		for (i = start; i < nf && strcmp(f[i].e->fetch_url,
-		    f[start].e->fetch_url) == 0; i++)
-			failed |= report_fetch_failed(f[i].e);
-		(*nurlsp)++;
-		*nfailedp += (size_t)failed;
-	}
-	*fp = f;
-	*nfp = nf;
-	return 0;
-}
-
-static int
-report_put_failures(FILE *out, const struct treg_verdict *v, size_t n)
-{
-	struct report_failure *f = NULL;
-	size_t i, j, nf = 0, nurls = 0, nfailed = 0, start;
-	int rc;
-
-	rc = report_failures_collect(v, n, &f, &nf, &nurls, &nfailed);
-	if (rc < 0)
-		return rc;
-	if (nurls > 0 && nfailed == nurls)
-		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
-		    "network reachable?\n\n", nurls, nurls == 1 ? "" : "s",
-		    nurls == 1 ? "its" : "their");
-	if (nfailed == 0)
-		goto out;
-
-	fprintf(out, "Failed fetches (%zu of %zu URL%s)\n\n", nfailed,
-	    nurls, nurls == 1 ? "" : "s");
-	/* Keep only the failed ones, still grouped by URL. */
-	for (i = 0, j = 0; i < nf; i++)
-		if (report_fetch_failed(f[i].e))
-			f[j++] = f[i];
-	nf = j;
-	for (start = 0; start < nf && rc == 0; start = i) {
-		for (i = start + 1; i < nf && strcmp(f[i].e->fetch_url,
-		    f[start].e->fetch_url) == 0; i++)
-			;
-		rc = report_put_failure(out, &f[start], i - start);
-	}
-	fputc('\n', out);
-
-out:
-	free(f);
-	return rc;
-}
-
-/* The latest time any of the verdicts was judged; 0 if unknown. */
-static int64_t
-report_judged(const struct treg_verdict *v, size_t n)
-{
-	int64_t latest = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].judged > latest)
-			latest = v[i].judged;
-	return latest;
-}
-
-static int
-report_write_text(FILE *out, const struct treg_verdict *v, size_t n,
-    time_t generated, const struct treg_report_health *health)
-{
-	const struct treg_verdict **flagged = NULL;
-	char iso[32];
-	size_t i, nflagged = 0;
-	int64_t judged;
-	long ms;
-	int rc;
-
-	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
-		snprintf(iso, sizeof(iso), "at an unknown time");
-	fprintf(out, "trustreg-crawl report, generated %s\n", iso);
-	/* A report rebuilt from the store, or a back-dated --now run,
-	 * shows when its verdicts were made. */
-	judged = report_judged(v, n);
-	if (judged != 0 && report_iso(judged, iso, sizeof(iso)) == 0)
-		fprintf(out, "verdicts judged at %s\n", iso);
-	fputc('\n', out);
-	rc = report_put_failures(out, v, n);
-	if (rc < 0)
-		goto out;
-
-	if (n > 0) {
-		flagged = calloc(n, sizeof(*flagged));
-		if (flagged == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (treg_verdict_needs_attention(&v[i]))
-			flagged[nflagged++] = &v[i];
-	}
-	if (nflagged > 0)
-		qsort(flagged, nflagged, sizeof(*flagged), report_oldest_cmp);
-
-	rc = report_section(out, "Needs attention", v, n, 1, 0);
-	for (i = 0; i < nflagged && rc == 0; i++)
-		rc = report_put_cell(out, flagged[i], 1);
-	if (rc == 0)
-		rc = report_section(out, "Fresh", v, n, 0, TREG_STATE_FRESH);
-	if (rc == 0)
-		rc = report_section(out, "No source", v, n, 0,
-		    TREG_STATE_NO_SOURCE);
-	if (rc < 0)
-		goto out;
-
-	if (health != NULL) {
-		ms = health->ms > 0 ? health->ms : 0;
-		fprintf(out, "Checked %zu URL%s, %zu failed, in %ld.%ld s\n",
-		    health->urls_checked, health->urls_checked == 1 ?
-		    "" : "s", health->urls_failed, ms / 1000,
-		    ms % 1000 / 100);
-	}
-	rc = 0;
-
-out:
-	free(flagged);
-	return rc;
-}
-
 static int
 report_strcmp0(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return (a != NULL) - (b != NULL);
 	return strcmp(a, b);
-}
-
-/* Registry order; cells of unknown position after, by name. */
-static int
-report_order_cmp(const void *a, const void *b)
-{
-	const struct treg_verdict *x = a, *y = b;
-	uint64_t xo = x->order != 0 ? x->order : UINT64_MAX;
-	uint64_t yo = y->order != 0 ? y->order : UINT64_MAX;
-	int c;
-
-	if (xo != yo)
-		return xo < yo ? -1 : 1;
-	c = report_strcmp0(x->offering, y->offering);
-	return c != 0 ? c : report_strcmp0(x->cell, y->cell);
-}
-
-void
-treg_report_sort(struct treg_verdict *v, size_t n)
-{
-	if (n > 1)
-		qsort(v, n, sizeof(*v), report_order_cmp);
 }
 
 /* ---- HTML and Atom out ---- */
@@ -1582,141 +1209,24 @@ report_html_cell(FILE *out, const struct treg_verdict *v)
 	return rc;
 }
 
-/* The quiet cells (fresh, no-source) as one table row each. */
+/* A quiet cell (fresh, no-source) as one table row. */
 static int
-report_html_quiet(FILE *out, const struct treg_verdict *v, size_t n,
-    enum treg_state state, const char *title)
+report_html_row(FILE *out, const struct treg_verdict *v)
 {
-	size_t i, count = 0;
-	int rc = 0;
-
-	for (i = 0; i < n; i++)
-		count += v[i].state == state;
-	fprintf(out, "<h2>%s (%zu)</h2>\n", title, count);
-	if (count == 0)
-		return 0;
-	fputs("<table class=\"quiet\"><tr><th>offering</th><th>cell</th>"
-	    "<th>verified</th><th>notes</th></tr>\n", out);
-	for (i = 0; i < n && rc == 0; i++) {
-		if (v[i].state != state)
-			continue;
-		fputs("<tr><td>", out);
-		rc = report_xml(out, v[i].offering);
-		fputs("</td><td>", out);
-		if (rc == 0)
-			rc = report_xml(out, v[i].cell);
-		fputs("</td><td>", out);
-		if (rc == 0)
-			rc = report_xml(out, v[i].verified);
-		fputs("</td><td class=\"meta\">", out);
-		if (rc == 0 && v[i].ninfo > 0)
-			rc = report_xml(out, v[i].info[0]);
-		fputs("</td></tr>\n", out);
-	}
-	fputs("</table>\n", out);
-	return rc;
-}
-
-/* The warning that every evidence URL failed, as the text report says
- * it at its top. */
-static int
-report_html_all_failed(FILE *out, const struct treg_verdict *v, size_t n)
-{
-	struct report_failure *f = NULL;
-	size_t nf = 0, nurls = 0, nfailed = 0;
 	int rc;
 
-	rc = report_failures_collect(v, n, &f, &nf, &nurls, &nfailed);
-	free(f);
-	if (rc == 0 && nurls > 0 && nfailed == nurls)
-		fprintf(out, "<p class=\"alarm\">All %zu evidence URL%s failed "
-		    "on %s latest fetch: is the network reachable?</p>\n",
-		    nurls, nurls == 1 ? "" : "s", nurls == 1 ? "its" : "their");
-	return rc;
-}
-
-static int
-report_write_html(FILE *out, const struct treg_verdict *v, size_t n,
-    time_t generated, const struct treg_report_health *health)
-{
-	const struct treg_verdict **flagged = NULL;
-	size_t count[TREG_NSTATES] = { 0 };
-	size_t i, s, nflagged = 0;
-	char iso[32], judged[32];
-	int rc = 0;
-
-	if (n > 0) {
-		flagged = calloc(n, sizeof(*flagged));
-		if (flagged == NULL)
-			return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		if ((unsigned)v[i].state < TREG_NSTATES)
-			count[v[i].state]++;
-		if (treg_verdict_needs_attention(&v[i]))
-			flagged[nflagged++] = &v[i];
-	}
-	if (nflagged > 0)
-		qsort(flagged, nflagged, sizeof(*flagged), report_oldest_cmp);
-	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
-		snprintf(iso, sizeof(iso), "unknown");
-	if (report_judged(v, n) == 0 ||
-	    report_iso(report_judged(v, n), judged, sizeof(judged)) < 0)
-		judged[0] = '\0';
-
-	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\"/>\n"
-	    "<title>Trust registry evidence report %.10s</title>\n"
-	    "<style>\n%s</style>\n</head>\n<body>\n<header>\n"
-	    "<h1>Trust registry evidence report</h1>\n"
-	    "<div class=\"meta\">generated %s%s%s &#183; %zu cells &#183; "
-	    "%zu need a maintainer</div>\n<ul class=\"counts\">\n",
-	    iso, report_css, iso, judged[0] != '\0' ?
-	    " &#183; verdicts judged at " : "", judged, n, nflagged);
-	for (s = 0; s < TREG_NSTATES; s++)
-		fprintf(out, "<li><b>%zu</b><span class=\"badge b-%s\">%s"
-		    "</span></li>\n", count[s],
-		    treg_state_name((enum treg_state)s),
-		    treg_state_name((enum treg_state)s));
-	fputs("</ul>\n", out);
-	rc = report_html_all_failed(out, v, n);
-	if (rc < 0) {
-		free(flagged);
-		return rc;
-	}
-	fprintf(out, "</header>\n<main>\n<h2>Needs attention (%zu)"
-	    "</h2>\n", nflagged);
-	if (nflagged == 0)
-		fputs("<p>Nothing needs a maintainer today.</p>\n", out);
-
-	/* Grouped by what the cells need, most urgent first; within a
-	 * group the oldest verification first. */
-	for (s = 0; s < TREG_STATE_NO_SOURCE && rc == 0; s++) {
-		if (count[s] == 0)
-			continue;
-		fprintf(out, "<h3>%s (%zu)</h3>\n",
-		    treg_state_name((enum treg_state)s), count[s]);
-		for (i = 0; i < nflagged && rc == 0; i++)
-			if (flagged[i]->state == (enum treg_state)s)
-				rc = report_html_cell(out, flagged[i]);
-	}
+	fputs("<tr><td>", out);
+	rc = report_xml(out, v->offering);
+	fputs("</td><td>", out);
 	if (rc == 0)
-		rc = report_html_quiet(out, v, n, TREG_STATE_FRESH, "Fresh");
+		rc = report_xml(out, v->cell);
+	fputs("</td><td>", out);
 	if (rc == 0)
-		rc = report_html_quiet(out, v, n, TREG_STATE_NO_SOURCE,
-		    "No public source");
-	fputs("</main>\n<footer>\n<h2>Crawl health</h2>\n", out);
-	if (health != NULL)
-		fprintf(out, "<p>%zu URL%s checked, %zu failed, in %ld.%ld s."
-		    "</p>\n", health->urls_checked,
-		    health->urls_checked == 1 ? "" : "s", health->urls_failed,
-		    health->ms / 1000, health->ms % 1000 / 100);
-	else
-		fputs("<p class=\"meta\">Printed from the store; no crawl "
-		    "figures.</p>\n", out);
-	fputs("</footer>\n</body>\n</html>\n", out);
-	free(flagged);
+		rc = report_xml(out, v->verified);
+	fputs("</td><td class=\"meta\">", out);
+	if (rc == 0 && v->ninfo > 0)
+		rc = report_xml(out, v->info[0]);
+	fputs("</td></tr>\n", out);
 	return rc;
 }
 
@@ -1780,15 +1290,796 @@ report_atom_entry(FILE *out, const struct treg_verdict *v, time_t generated)
 	return rc;
 }
 
+/* ---- Building a report a verdict at a time ---- */
+
+/*
+ * Each verdict is rendered once, as it comes, into the sections it
+ * belongs to; the sections are spooled in unlinked temporary files and
+ * the documents assembled from them at the end.  Only what headings and
+ * orders need stays in memory: counts, the flagged cells' dates and the
+ * failed URLs.  So a run of any size never holds every verdict (at
+ * 36,000 cells they were 24 MiB, most of the run's peak).
+ */
+enum report_spool_id {
+	SPOOL_JSON,		/* the offerings array's members */
+	SPOOL_TEXT_FLAGGED,	/* whole cells, as they came */
+	SPOOL_TEXT_FRESH,
+	SPOOL_TEXT_NO_SOURCE,
+	SPOOL_HTML_FLAGGED,	/* articles, as they came */
+	SPOOL_HTML_FRESH,	/* table rows */
+	SPOOL_HTML_NO_SOURCE,
+	SPOOL_ATOM,		/* entries */
+	SPOOL_N
+};
+
+static const enum treg_report_format report_spool_fmt[SPOOL_N] = {
+	[SPOOL_JSON] = TREG_REPORT_JSON,
+	[SPOOL_TEXT_FLAGGED] = TREG_REPORT_TEXT,
+	[SPOOL_TEXT_FRESH] = TREG_REPORT_TEXT,
+	[SPOOL_TEXT_NO_SOURCE] = TREG_REPORT_TEXT,
+	[SPOOL_HTML_FLAGGED] = TREG_REPORT_HTML,
+	[SPOOL_HTML_FRESH] = TREG_REPORT_HTML,
+	[SPOOL_HTML_NO_SOURCE] = TREG_REPORT_HTML,
+	[SPOOL_ATOM] = TREG_REPORT_ATOM,
+};
+
+/* A flagged cell: where its text and HTML forms lie in their spools,
+ * and what orders them. */
+struct report_flag {
+	char	*verified;	/* NULL: unknown, oldest of all */
+	enum treg_state state;
+	size_t	 seq;		/* arrival, for ties */
+	off_t	 at[2];		/* text, HTML */
+	size_t	 len[2];
+};
+
+/* One failed evidence URL of one cell, for "Failed fetches". */
+struct report_fail {
+	char	*url;		/* as fetched */
+	char	*error;
+	char	*detail;	/* or NULL */
+	uint32_t failures;
+	char	*offering;	/* or NULL */
+	char	*cell;		/* or NULL */
+	size_t	 seq;
+};
+
+struct treg_report {
+	unsigned formats;	/* TREG_REPORT_BIT of each one built */
+	time_t	 generated;
+	FILE	*spool[SPOOL_N];	/* NULL for formats not built */
+	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
+	size_t	 n;
+	size_t	 count[TREG_NSTATES];
+	size_t	 attention;
+	int64_t	 judged;	/* latest judgement; 0 if unknown */
+	char	*json_offering;	/* offering of the open JSON group */
+	int	 json_open;
+	struct report_flag *flags;
+	size_t	 nflags, capflags;
+	struct report_fail *fails;
+	size_t	 nfails, capfails;
+	/* Hashes of the fetched URLs, an open-addressing set (0: empty
+	 * slot).  XXX: two URLs of one 64-bit hash count once, which
+	 * only the "N URLs" figures would show, and never in practice. */
+	uint64_t *urls;
+	size_t	 nurls, capurls;
+};
+
 static int
-report_write_atom(FILE *out, const struct treg_verdict *v, size_t n,
-    time_t generated)
+report_building(const struct treg_report *r, enum treg_report_format fmt)
 {
-	char iso[32];
+	return (r->formats & TREG_REPORT_BIT(fmt)) != 0 && r->err[fmt] == 0;
+}
+
+static void
+report_failed(struct treg_report *r, enum treg_report_format fmt, int rc)
+{
+	if (rc < 0 && r->err[fmt] == 0)
+		r->err[fmt] = rc;
+}
+
+/* An unlinked temporary file in dir, or tmpfile()'s when dir is NULL. */
+static FILE *
+report_spool_open(const char *dir, int *errp)
+{
+	char *path = NULL;
+	FILE *f = NULL;
+	int fd;
+
+	if (dir == NULL) {
+		f = tmpfile();
+		*errp = f == NULL ? -errno : 0;
+		return f;
+	}
+	if (asprintf(&path, "%s/.report-spool-XXXXXX", dir) < 0) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	fd = mkstemp(path);
+	*errp = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		unlink(path);
+		f = fdopen(fd, "w+");
+		if (f == NULL) {
+			*errp = -errno;
+			close(fd);
+		}
+	}
+	free(path);
+	return f;
+}
+
+/* Copies len bytes of the spool f from at (len SIZE_MAX: to its end) to
+ * out.  Returns 0 or -EIO. */
+static int
+report_copy(FILE *out, FILE *f, off_t at, size_t len)
+{
+	char buf[65536];
+	size_t want, got;
+
+	if (fflush(f) == EOF || fseeko(f, at, SEEK_SET) < 0)
+		return -EIO;
+	while (len > 0) {
+		want = len < sizeof(buf) ? len : sizeof(buf);
+		got = fread(buf, 1, want, f);
+		if (got == 0)
+			break;
+		if (fwrite(buf, 1, got, out) != got)
+			return -EIO;
+		if (len != SIZE_MAX)
+			len -= got;
+	}
+	return ferror(f) || (len != SIZE_MAX && len > 0) ? -EIO : 0;
+}
+
+int
+treg_report_begin(struct treg_report **rp, unsigned formats,
+    const char *spool_dir, time_t generated)
+{
+	struct treg_report *r;
 	size_t i;
 	int rc = 0;
 
-	if (report_iso((int64_t)generated, iso, sizeof(iso)) < 0)
+	*rp = NULL;
+	if (formats == 0 || (formats & ~TREG_REPORT_ALL) != 0)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->formats = formats;
+	r->generated = generated;
+	for (i = 0; i < SPOOL_N && rc == 0; i++) {
+		if (formats & TREG_REPORT_BIT(report_spool_fmt[i]))
+			r->spool[i] = report_spool_open(spool_dir, &rc);
+	}
+	if (rc < 0) {
+		treg_report_free(r);
+		return rc;
+	}
+	*rp = r;
+	return 0;
+}
+
+/* FNV-1a: spreads URLs that differ in a byte or two. */
+static uint64_t
+report_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h != 0 ? h : 1;
+}
+
+static int
+report_urls_grow(struct treg_report *r)
+{
+	uint64_t *old = r->urls, *slots;
+	size_t cap = r->capurls ? r->capurls * 2 : 1024, i, j;
+
+	slots = calloc(cap, sizeof(*slots));
+	if (slots == NULL)
+		return -ENOMEM;
+	for (i = 0; i < r->capurls; i++) {
+		if (old[i] == 0)
+			continue;
+		for (j = old[i] & (cap - 1); slots[j] != 0; j = (j + 1) &
+		    (cap - 1))
+			;
+		slots[j] = old[i];
+	}
+	free(old);
+	r->urls = slots;
+	r->capurls = cap;
+	return 0;
+}
+
+static int
+report_urls_add(struct treg_report *r, const char *url)
+{
+	uint64_t h = report_hash(url);
+	size_t j;
+
+	if ((r->nurls + 1) * 2 > r->capurls && report_urls_grow(r) < 0)
+		return -ENOMEM;
+	for (j = h & (r->capurls - 1); r->urls[j] != 0; j = (j + 1) &
+	    (r->capurls - 1)) {
+		if (r->urls[j] == h)
+			return 0;
+	}
+	r->urls[j] = h;
+	r->nurls++;
+	return 0;
+}
+
+static char *
+report_strdup0(const char *s, int *err)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*err = -ENOMEM;
+	return d;
+}
+
+static int
+report_fail_add(struct treg_report *r, const struct treg_verdict *v,
+    const struct treg_evidence *e)
+{
+	struct report_fail *f, *grown;
+	int err = 0;
+
+	if (r->nfails == r->capfails) {
+		r->capfails = r->capfails ? r->capfails * 2 : 16;
+		grown = realloc(r->fails, r->capfails * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		r->fails = grown;
+	}
+	f = &r->fails[r->nfails];
+	memset(f, 0, sizeof(*f));
+	f->url = report_strdup0(e->fetch_url, &err);
+	f->error = report_strdup0(e->error, &err);
+	f->detail = report_strdup0(e->detail, &err);
+	f->failures = e->failures;
+	f->offering = report_strdup0(v->offering, &err);
+	f->cell = report_strdup0(v->cell, &err);
+	f->seq = r->n;
+	r->nfails++;
+	return err;
+}
+
+/* The fetched URLs of v and its failed ones, which the text and HTML
+ * forms sum up at their top. */
+static int
+report_note_fetches(struct treg_report *r, const struct treg_verdict *v)
+{
+	const struct treg_evidence *e;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < v->nev && rc == 0; i++) {
+		e = &v->ev[i];
+		if (!e->fetched || e->fetch_url == NULL)
+			continue;
+		rc = report_urls_add(r, e->fetch_url);
+		if (rc == 0 && report_fetch_failed(e))
+			rc = report_fail_add(r, v, e);
+	}
+	return rc;
+}
+
+static struct report_flag *
+report_flag_add(struct treg_report *r, const struct treg_verdict *v)
+{
+	struct report_flag *f, *grown;
+	int err = 0;
+
+	if (r->nflags == r->capflags) {
+		r->capflags = r->capflags ? r->capflags * 2 : 64;
+		grown = realloc(r->flags, r->capflags * sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		r->flags = grown;
+	}
+	f = &r->flags[r->nflags];
+	memset(f, 0, sizeof(*f));
+	f->verified = report_strdup0(v->verified, &err);
+	if (err < 0)
+		return NULL;
+	f->state = v->state;
+	f->seq = r->n;
+	r->nflags++;
+	return f;
+}
+
+/* Renders v at the spool's end, noting where it lies in *at and *len. */
+static int
+report_spool_cell(FILE *f, const struct treg_verdict *v,
+    int (*put)(FILE *, const struct treg_verdict *), off_t *at,
+    size_t *len)
+{
+	off_t end;
+	int rc;
+
+	*at = ftello(f);
+	if (*at < 0)
+		return -EIO;
+	rc = put(f, v);
+	end = ftello(f);
+	if (rc == 0 && end < *at)
+		rc = -EIO;
+	*len = rc == 0 ? (size_t)(end - *at) : 0;
+	return rc;
+}
+
+static int
+report_text_flagged(FILE *out, const struct treg_verdict *v)
+{
+	return report_put_cell(out, v, 1);
+}
+
+static int
+report_text_quiet(FILE *out, const struct treg_verdict *v)
+{
+	return report_put_cell(out, v, 0);
+}
+
+/* One member of the JSON offerings array holds an offering's run of
+ * consecutive cells; the bytes are those one json_dumpf() of the whole
+ * tree with JSON_INDENT(2) would write. */
+static int
+report_json_add(struct treg_report *r, const struct treg_verdict *v)
+{
+	FILE *f = r->spool[SPOOL_JSON];
+	int rc = 0;
+
+	if (r->json_open && report_strcmp0(r->json_offering,
+	    v->offering) == 0) {
+		fputs(",\n        ", f);
+	} else {
+		fputs(r->json_open ? "\n      ]\n    },\n    {\n      "
+		    "\"id\": " : "\n    {\n      \"id\": ", f);
+		free(r->json_offering);
+		r->json_offering = report_strdup0(v->offering, &rc);
+		r->json_open = 1;
+		if (rc == 0)
+			rc = report_json_put(f, report_jstr(v->offering), 6);
+		fputs(",\n      \"cells\": [\n        ", f);
+	}
+	if (rc == 0)
+		rc = report_json_put(f, report_cell_json(v, 0), 8);
+	return rc;
+}
+
+/* Renders v into the spools of the formats built.  A format that fails
+ * keeps its first error and is not written to again. */
+static void
+report_render(struct treg_report *r, const struct treg_verdict *v,
+    struct report_flag *flag)
+{
+	int quiet = v->state == TREG_STATE_FRESH ? 0 :
+	    v->state == TREG_STATE_NO_SOURCE ? 1 : -1;
+
+	if (report_building(r, TREG_REPORT_JSON))
+		report_failed(r, TREG_REPORT_JSON, report_json_add(r, v));
+	if (report_building(r, TREG_REPORT_TEXT) && flag != NULL)
+		report_failed(r, TREG_REPORT_TEXT, report_spool_cell(
+		    r->spool[SPOOL_TEXT_FLAGGED], v, report_text_flagged,
+		    &flag->at[0], &flag->len[0]));
+	else if (report_building(r, TREG_REPORT_TEXT) && quiet >= 0)
+		report_failed(r, TREG_REPORT_TEXT, report_text_quiet(
+		    r->spool[SPOOL_TEXT_FRESH + quiet], v));
+	if (report_building(r, TREG_REPORT_HTML) && flag != NULL)
+		report_failed(r, TREG_REPORT_HTML, report_spool_cell(
+		    r->spool[SPOOL_HTML_FLAGGED], v, report_html_cell,
+		    &flag->at[1], &flag->len[1]));
+	else if (report_building(r, TREG_REPORT_HTML) && quiet >= 0)
+		report_failed(r, TREG_REPORT_HTML, report_html_row(
+		    r->spool[SPOOL_HTML_FRESH + quiet], v));
+	if (report_building(r, TREG_REPORT_ATOM) && flag != NULL)
+		report_failed(r, TREG_REPORT_ATOM, report_atom_entry(
+		    r->spool[SPOOL_ATOM], v, r->generated));
+}
+
+int
+treg_report_add(struct treg_report *r, const struct treg_verdict *v)
+{
+	struct report_flag *flag = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (treg_verdict_needs_attention(v)) {
+		flag = report_flag_add(r, v);
+		if (flag == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && (report_building(r, TREG_REPORT_TEXT) ||
+	    report_building(r, TREG_REPORT_HTML)))
+		rc = report_note_fetches(r, v);
+	/* Without its bookkeeping no form of the report would be true. */
+	if (rc < 0) {
+		for (i = 0; i < TREG_REPORT_NFORMATS; i++)
+			report_failed(r, (enum treg_report_format)i, rc);
+		return rc;
+	}
+
+	report_render(r, v, flag);
+	if ((unsigned)v->state < TREG_NSTATES)
+		r->count[v->state]++;
+	r->attention += flag != NULL;
+	if (v->judged > r->judged)
+		r->judged = v->judged;
+	r->n++;
+	return 0;
+}
+
+size_t
+treg_report_attention(const struct treg_report *r)
+{
+	return r->attention;
+}
+
+void
+treg_report_free(struct treg_report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < SPOOL_N; i++)
+		if (r->spool[i] != NULL)
+			fclose(r->spool[i]);
+	for (i = 0; i < r->nflags; i++)
+		free(r->flags[i].verified);
+	for (i = 0; i < r->nfails; i++) {
+		free(r->fails[i].url);
+		free(r->fails[i].error);
+		free(r->fails[i].detail);
+		free(r->fails[i].offering);
+		free(r->fails[i].cell);
+	}
+	free(r->flags);
+	free(r->fails);
+	free(r->urls);
+	free(r->json_offering);
+	free(r);
+}
+
+/* ---- Assembling the documents ---- */
+
+static int
+report_write_json(struct treg_report *r, FILE *out,
+    const struct treg_report_health *health)
+{
+	int rc;
+
+	fputs("{\n  \"format\": ", out);
+	rc = report_json_put(out, json_string(REPORT_FORMAT_NAME), 2);
+	if (rc == 0) {
+		fputs(",\n  \"version\": ", out);
+		rc = report_json_put(out, json_integer(TREG_REPORT_VERSION),
+		    2);
+	}
+	if (rc == 0) {
+		fputs(",\n  \"generated\": ", out);
+		rc = report_json_put(out, report_jtime((int64_t)r->generated),
+		    2);
+	}
+	if (rc == 0) {
+		fputs(",\n  \"summary\": ", out);
+		rc = report_json_put(out, report_summary_json(r->count, r->n,
+		    r->attention), 2);
+	}
+	if (rc == 0) {
+		fputs(",\n  \"offerings\": [", out);
+		rc = report_copy(out, r->spool[SPOOL_JSON], 0, SIZE_MAX);
+	}
+	if (rc == 0) {
+		fputs(r->json_open ? "\n      ]\n    }" : "", out);
+		fputs(r->n > 0 ? "\n  ],\n  \"health\": " :
+		    "],\n  \"health\": ", out);
+		rc = report_json_put(out, report_health_json(health), 2);
+	}
+	if (rc == 0 && (fputs("\n}\n", out) == EOF || ferror(out)))
+		rc = -EIO;
+	return rc;
+}
+
+/* By URL, then as they came. */
+static int
+report_fail_cmp(const void *a, const void *b)
+{
+	const struct report_fail *x = a, *y = b;
+	int c;
+
+	c = strcmp(x->url, y->url);
+	if (c != 0)
+		return c;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts the failures by URL and counts the URLs among them. */
+static size_t
+report_fails_sort(struct treg_report *r)
+{
+	size_t i, urls = 0;
+
+	if (r->nfails > 1)
+		qsort(r->fails, r->nfails, sizeof(*r->fails),
+		    report_fail_cmp);
+	for (i = 0; i < r->nfails; i++)
+		urls += i == 0 || strcmp(r->fails[i].url,
+		    r->fails[i - 1].url) != 0;
+	return urls;
+}
+
+/* Cells named after a failed URL before "and N more". */
+#define TEXT_FAIL_CELLS	6
+
+/* "URL failed: ERROR (DETAIL), N consecutive failures; cited by ...". */
+static int
+report_put_failure(FILE *out, const struct report_fail *f, size_t n)
+{
+	struct treg_buf b;
+	size_t i;
+	int rc;
+
+	treg_buf_init(&b, 0);
+	rc = treg_buf_printf(&b, "%s failed: %s", f[0].url, f[0].error);
+	if (rc == 0 && f[0].detail != NULL)
+		rc = treg_buf_printf(&b, " (%s)", f[0].detail);
+	if (rc == 0 && f[0].failures > 0)
+		rc = treg_buf_printf(&b, ", %" PRIu32 " consecutive failure%s",
+		    f[0].failures, f[0].failures == 1 ? "" : "s");
+	if (rc == 0)
+		rc = treg_buf_printf(&b, "; cited by %zu cell%s:", n,
+		    n == 1 ? "" : "s");
+	for (i = 0; i < n && i < TEXT_FAIL_CELLS && rc == 0; i++)
+		rc = treg_buf_printf(&b, "%s %s/%s", i > 0 ? "," : "",
+		    f[i].offering != NULL ? f[i].offering : "-",
+		    f[i].cell != NULL ? f[i].cell : "-");
+	if (rc == 0 && n > TEXT_FAIL_CELLS)
+		rc = treg_buf_printf(&b, " and %zu more", n - TEXT_FAIL_CELLS);
+	if (rc == 0)
+		rc = report_put_reason(out, b.data);
+	treg_buf_cleanup(&b);
+	return rc;
+}
+
+/*
+ * Every failed evidence URL once, with the cells citing it, and a warning
+ * at the top when every URL failed (the network, not the registry, is
+ * then the likely trouble).
+ */
+static int
+report_put_failures(struct treg_report *r, FILE *out)
+{
+	size_t i, start, nfailed;
+	int rc = 0;
+
+	nfailed = report_fails_sort(r);
+	if (r->nurls > 0 && nfailed == r->nurls)
+		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
+		    "network reachable?\n\n", r->nurls, r->nurls == 1 ? "" :
+		    "s", r->nurls == 1 ? "its" : "their");
+	if (nfailed == 0)
+		return 0;
+
+	fprintf(out, "Failed fetches (%zu of %zu URL%s)\n\n", nfailed,
+	    r->nurls, r->nurls == 1 ? "" : "s");
+	for (start = 0; start < r->nfails && rc == 0; start = i) {
+		for (i = start + 1; i < r->nfails && strcmp(r->fails[i].url,
+		    r->fails[start].url) == 0; i++)
+			;
+		rc = report_put_failure(out, &r->fails[start], i - start);
+	}
+	fputc('\n', out);
+	return rc;
+}
+
+/* Oldest verification first; an unknown date is oldest of all; ties as
+ * they came. */
+static int
+report_oldest_cmp(const void *a, const void *b)
+{
+	const struct report_flag *x = a, *y = b;
+	int c;
+
+	if (x->verified == NULL || y->verified == NULL)
+		c = (x->verified != NULL) - (y->verified != NULL);
+	else
+		c = strcmp(x->verified, y->verified);
+	if (c != 0)
+		return c;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void
+report_flags_sort(struct treg_report *r)
+{
+	if (r->nflags > 1)
+		qsort(r->flags, r->nflags, sizeof(*r->flags),
+		    report_oldest_cmp);
+}
+
+/* The flagged cells of state (TREG_NSTATES: all) in the sorted order,
+ * form 0 text, 1 HTML. */
+static int
+report_put_flagged(struct treg_report *r, FILE *out, FILE *spool,
+    int form, unsigned state)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < r->nflags && rc == 0; i++) {
+		if (state == TREG_NSTATES || r->flags[i].state == state)
+			rc = report_copy(out, spool, r->flags[i].at[form],
+			    r->flags[i].len[form]);
+	}
+	return rc;
+}
+
+/* "Fresh (N)" and its cells. */
+static int
+report_text_section(FILE *out, const char *title, size_t count,
+    FILE *spool)
+{
+	int rc;
+
+	fprintf(out, "%s (%zu)\n\n", title, count);
+	if (count == 0)
+		return 0;
+	rc = report_copy(out, spool, 0, SIZE_MAX);
+	fputc('\n', out);
+	return rc;
+}
+
+static int
+report_write_text(struct treg_report *r, FILE *out,
+    const struct treg_report_health *health)
+{
+	char iso[32];
+	long ms;
+	int rc;
+
+	if (report_iso((int64_t)r->generated, iso, sizeof(iso)) < 0)
+		snprintf(iso, sizeof(iso), "at an unknown time");
+	fprintf(out, "trustreg-crawl report, generated %s\n", iso);
+	/* A report rebuilt from the store, or a back-dated --now run,
+	 * shows when its verdicts were made. */
+	if (r->judged != 0 && report_iso(r->judged, iso, sizeof(iso)) == 0)
+		fprintf(out, "verdicts judged at %s\n", iso);
+	fputc('\n', out);
+	rc = report_put_failures(r, out);
+	if (rc < 0)
+		return rc;
+
+	fprintf(out, "Needs attention (%zu)\n\n", r->attention);
+	report_flags_sort(r);
+	rc = report_put_flagged(r, out, r->spool[SPOOL_TEXT_FLAGGED], 0,
+	    TREG_NSTATES);
+	if (rc == 0)
+		rc = report_text_section(out, "Fresh",
+		    r->count[TREG_STATE_FRESH], r->spool[SPOOL_TEXT_FRESH]);
+	if (rc == 0)
+		rc = report_text_section(out, "No source",
+		    r->count[TREG_STATE_NO_SOURCE],
+		    r->spool[SPOOL_TEXT_NO_SOURCE]);
+	if (rc < 0)
+		return rc;
+
+	if (health != NULL) {
+		ms = health->ms > 0 ? health->ms : 0;
+		fprintf(out, "Checked %zu URL%s, %zu failed, in %ld.%ld s\n",
+		    health->urls_checked, health->urls_checked == 1 ?
+		    "" : "s", health->urls_failed, ms / 1000,
+		    ms % 1000 / 100);
+	}
+	return 0;
+}
+
+/* The quiet cells (fresh, no-source) as one table of their rows. */
+static int
+report_html_quiet(FILE *out, const char *title, size_t count, FILE *spool)
+{
+	int rc;
+
+	fprintf(out, "<h2>%s (%zu)</h2>\n", title, count);
+	if (count == 0)
+		return 0;
+	fputs("<table class=\"quiet\"><tr><th>offering</th><th>cell</th>"
+	    "<th>verified</th><th>notes</th></tr>\n", out);
+	rc = report_copy(out, spool, 0, SIZE_MAX);
+	fputs("</table>\n", out);
+	return rc;
+}
+
+static int
+report_write_html(struct treg_report *r, FILE *out,
+    const struct treg_report_health *health)
+{
+	char iso[32], judged[32];
+	size_t s, nfailed;
+	int rc = 0;
+
+	if (report_iso((int64_t)r->generated, iso, sizeof(iso)) < 0)
+		snprintf(iso, sizeof(iso), "unknown");
+	if (r->judged == 0 || report_iso(r->judged, judged,
+	    sizeof(judged)) < 0)
+		judged[0] = '\0';
+
+	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"/>\n"
+	    "<title>Trust registry evidence report %.10s</title>\n"
+	    "<style>\n%s</style>\n</head>\n<body>\n<header>\n"
+	    "<h1>Trust registry evidence report</h1>\n"
+	    "<div class=\"meta\">generated %s%s%s &#183; %zu cells &#183; "
+	    "%zu need a maintainer</div>\n<ul class=\"counts\">\n",
+	    iso, report_css, iso, judged[0] != '\0' ?
+	    " &#183; verdicts judged at " : "", judged, r->n, r->attention);
+	for (s = 0; s < TREG_NSTATES; s++)
+		fprintf(out, "<li><b>%zu</b><span class=\"badge b-%s\">%s"
+		    "</span></li>\n", r->count[s],
+		    treg_state_name((enum treg_state)s),
+		    treg_state_name((enum treg_state)s));
+	fputs("</ul>\n", out);
+	/* The warning that every evidence URL failed, as the text report
+	 * says it at its top. */
+	nfailed = report_fails_sort(r);
+	if (r->nurls > 0 && nfailed == r->nurls)
+		fprintf(out, "<p class=\"alarm\">All %zu evidence URL%s failed "
+		    "on %s latest fetch: is the network reachable?</p>\n",
+		    r->nurls, r->nurls == 1 ? "" : "s", r->nurls == 1 ?
+		    "its" : "their");
+	fprintf(out, "</header>\n<main>\n<h2>Needs attention (%zu)"
+	    "</h2>\n", r->attention);
+	if (r->attention == 0)
+		fputs("<p>Nothing needs a maintainer today.</p>\n", out);
+
+	/* Grouped by what the cells need, most urgent first; within a
+	 * group the oldest verification first. */
+	report_flags_sort(r);
+	for (s = 0; s < TREG_STATE_NO_SOURCE && rc == 0; s++) {
+		if (r->count[s] == 0)
+			continue;
+		fprintf(out, "<h3>%s (%zu)</h3>\n",
+		    treg_state_name((enum treg_state)s), r->count[s]);
+		rc = report_put_flagged(r, out, r->spool[SPOOL_HTML_FLAGGED],
+		    1, (unsigned)s);
+	}
+	if (rc == 0)
+		rc = report_html_quiet(out, "Fresh",
+		    r->count[TREG_STATE_FRESH], r->spool[SPOOL_HTML_FRESH]);
+	if (rc == 0)
+		rc = report_html_quiet(out, "No public source",
+		    r->count[TREG_STATE_NO_SOURCE],
+		    r->spool[SPOOL_HTML_NO_SOURCE]);
+	fputs("</main>\n<footer>\n<h2>Crawl health</h2>\n", out);
+	if (health != NULL)
+		fprintf(out, "<p>%zu URL%s checked, %zu failed, in %ld.%ld s."
+		    "</p>\n", health->urls_checked,
+		    health->urls_checked == 1 ? "" : "s", health->urls_failed,
+		    health->ms / 1000, health->ms % 1000 / 100);
+	else
+		fputs("<p class=\"meta\">Printed from the store; no crawl "
+		    "figures.</p>\n", out);
+	fputs("</footer>\n</body>\n</html>\n", out);
+	return rc;
+}
+
+static int
+report_write_atom(struct treg_report *r, FILE *out)
+{
+	char iso[32];
+	int rc;
+
+	if (report_iso((int64_t)r->generated, iso, sizeof(iso)) < 0)
 		return -EINVAL;
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
@@ -1797,28 +2088,30 @@ report_write_atom(FILE *out, const struct treg_verdict *v, size_t n,
 	    "<updated>%s</updated>\n"
 	    "<author><name>trustreg-crawl</name></author>\n"
 	    "<generator>trustreg-crawl</generator>\n", iso);
-	for (i = 0; i < n && rc == 0; i++)
-		if (treg_verdict_needs_attention(&v[i]))
-			rc = report_atom_entry(out, &v[i], generated);
+	rc = report_copy(out, r->spool[SPOOL_ATOM], 0, SIZE_MAX);
 	fputs("</feed>\n", out);
 	return rc;
 }
 
 int
-treg_report_write(FILE *out, enum treg_report_format fmt,
-    const struct treg_verdict *v, size_t n, time_t generated,
-    const struct treg_report_health *health)
+treg_report_finish(struct treg_report *r, enum treg_report_format fmt,
+    FILE *out, const struct treg_report_health *health)
 {
 	int rc;
 
+	if ((unsigned)fmt >= TREG_REPORT_NFORMATS ||
+	    (r->formats & TREG_REPORT_BIT(fmt)) == 0)
+		return -EINVAL;
+	if (r->err[fmt] < 0)
+		return r->err[fmt];
 	if (fmt == TREG_REPORT_JSON)
-		rc = report_write_json(out, v, n, generated, health);
+		rc = report_write_json(r, out, health);
 	else if (fmt == TREG_REPORT_HTML)
-		rc = report_write_html(out, v, n, generated, health);
+		rc = report_write_html(r, out, health);
 	else if (fmt == TREG_REPORT_ATOM)
-		rc = report_write_atom(out, v, n, generated);
+		rc = report_write_atom(r, out);
 	else
-		rc = report_write_text(out, v, n, generated, health);
+		rc = report_write_text(r, out, health);
 	if (rc < 0)
 		return rc;
 
@@ -1827,6 +2120,42 @@ treg_report_write(FILE *out, enum treg_report_format fmt,
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return 0;
+}
+
+/* A report of the n verdicts v in the formats given. */
+static int
+report_build(struct treg_report **rp, unsigned formats,
+    const char *spool_dir, const struct treg_verdict *v, size_t n,
+    time_t generated)
+{
+	size_t i;
+	int rc;
+
+	rc = treg_report_begin(rp, formats, spool_dir, generated);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = treg_report_add(*rp, &v[i]);
+	if (rc < 0) {
+		treg_report_free(*rp);
+		*rp = NULL;
+	}
+	return rc;
+}
+
+int
+treg_report_write(FILE *out, enum treg_report_format fmt,
+    const struct treg_verdict *v, size_t n, time_t generated,
+    const struct treg_report_health *health)
+{
+	struct treg_report *r = NULL;
+	int rc;
+
+	if ((unsigned)fmt >= TREG_REPORT_NFORMATS)
+		return -EINVAL;
+	rc = report_build(&r, TREG_REPORT_BIT(fmt), NULL, v, n, generated);
+	if (rc == 0)
+		rc = treg_report_finish(r, fmt, out, health);
+	treg_report_free(r);
+	return rc;
 }
 
 /* ---- Report files ---- */
@@ -1840,9 +2169,8 @@ static const char *const report_ext[] = {
 
 /* Writes the report to a temporary file in dir and renames it to path. */
 static int
-report_write_file(const char *dir, const char *path,
-    enum treg_report_format fmt, const struct treg_verdict *v, size_t n,
-    time_t generated, const struct treg_report_health *health)
+report_write_file(const char *dir, const char *path, struct treg_report *r,
+    enum treg_report_format fmt, const struct treg_report_health *health)
 {
 	char *tmp = NULL;
 	FILE *f = NULL;
@@ -1864,7 +2192,7 @@ report_write_file(const char *dir, const char *path,
 		goto fail;
 	}
 	(void)fchmod(fd, 0644);
-	rc = treg_report_write(f, fmt, v, n, generated, health);
+	rc = treg_report_finish(r, fmt, f, health);
 	if (rc == 0 && fsync(fileno(f)) < 0)
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)
@@ -1914,10 +2242,10 @@ out:
 	return rc;
 }
 
-int
-treg_report_write_files(const char *dir, enum treg_report_format fmt,
-    const struct treg_verdict *v, size_t n, time_t generated,
-    const struct treg_report_health *health)
+/* The dated file and latest.EXT of one format. */
+static int
+report_finish_file(struct treg_report *r, const char *dir,
+    enum treg_report_format fmt, const struct treg_report_health *health)
 {
 	char *rdir = NULL, *dated = NULL, *latest = NULL;
 	const char *failed = NULL;
@@ -1925,9 +2253,7 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
 	struct tm tm;
 	int rc = -ENOMEM;
 
-	if ((unsigned)fmt >= sizeof(report_ext) / sizeof(report_ext[0]))
-		return -EINVAL;
-	if (localtime_r(&generated, &tm) == NULL ||
+	if (localtime_r(&r->generated, &tm) == NULL ||
 	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
 		return -EINVAL;
 	if (asprintf(&rdir, "%s/reports", dir) < 0) {
@@ -1953,11 +2279,10 @@ treg_report_write_files(const char *dir, enum treg_report_format fmt,
 	 * reports directory that is a symbolic link is followed, outside
 	 * the state directory if it points there. */
 	failed = dated;
-	rc = report_write_file(rdir, dated, fmt, v, n, generated, health);
+	rc = report_write_file(rdir, dated, r, fmt, health);
 	if (rc == 0 && report_link_file(rdir, dated, latest) < 0) {
 		failed = latest;
-		rc = report_write_file(rdir, latest, fmt, v, n, generated,
-		    health);
+		rc = report_write_file(rdir, latest, r, fmt, health);
 	}
 
 out:
@@ -1972,58 +2297,61 @@ out:
 }
 
 int
-treg_report_copy_latest(const char *dir, enum treg_report_format fmt,
-    FILE *out)
+treg_report_finish_files(struct treg_report *r, const char *dir,
+    const struct treg_report_health *health)
 {
-	char *path = NULL, buf[65536];
-	FILE *in = NULL;
-	size_t n;
-	int rc = 0;
+	unsigned fmt;
+	int rc, first = 0;
 
-	if ((unsigned)fmt >= sizeof(report_ext) / sizeof(report_ext[0]))
-		return -EINVAL;
-	if (asprintf(&path, "%s/reports/latest.%s", dir,
-	    report_ext[fmt]) < 0)
-		return -ENOMEM;
-	in = fopen(path, "rbe");
-	if (in == NULL) {
-		rc = -ENOENT;	/* nothing written yet: render instead */
-		goto out;
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		if ((r->formats & TREG_REPORT_BIT(fmt)) == 0)
+			continue;
+		rc = report_finish_file(r, dir, (enum treg_report_format)fmt,
+		    health);
+		if (rc < 0 && first == 0)
+			first = rc;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		if (fwrite(buf, 1, n, out) != n) {
-			rc = -EIO;
-			goto out;
-		}
-	}
-	if (ferror(in))
-		rc = -EIO;
+	return first;
+}
 
-out:
-	if (in != NULL)
-		fclose(in);
-	free(path);
+/* The spools of a report built to be filed lie in the state directory,
+ * beside the store: the JSON form of a large registry is hundreds of
+ * megabytes, more than /tmp may hold. */
+static int
+report_file_all(const char *dir, unsigned formats,
+    const struct treg_verdict *v, size_t n, time_t generated,
+    const struct treg_report_health *health)
+{
+	struct treg_report *r = NULL;
+	int rc;
+
+	rc = report_build(&r, formats, dir, v, n, generated);
+	if (rc < 0)
+		log_err("report", "cannot build the report dir=%s err=%s", dir,
+		    strerror(-rc));
+	else
+		rc = treg_report_finish_files(r, dir, health);
+	treg_report_free(r);
 	return rc;
+}
+
+int
+treg_report_write_files(const char *dir, enum treg_report_format fmt,
+    const struct treg_verdict *v, size_t n, time_t generated,
+    const struct treg_report_health *health)
+{
+	if ((unsigned)fmt >= TREG_REPORT_NFORMATS)
+		return -EINVAL;
+	return report_file_all(dir, TREG_REPORT_BIT(fmt), v, n, generated,
+	    health);
 }
 
 int
 treg_report_write_all(const char *dir, const struct treg_verdict *v,
     size_t n, time_t generated, const struct treg_report_health *health)
 {
-	static const enum treg_report_format all[] = {
-		TREG_REPORT_TEXT, TREG_REPORT_JSON, TREG_REPORT_HTML,
-		TREG_REPORT_ATOM,
-	};
-	size_t i;
-	int rc, first = 0;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		rc = treg_report_write_files(dir, all[i], v, n, generated,
-		    health);
-		if (rc < 0 && first == 0)
-			first = rc;
-	}
-	return first;
+	return report_file_all(dir, TREG_REPORT_ALL, v, n, generated,
+	    health);
 }
 
 /* ---- JSON in ---- */
@@ -2396,23 +2724,47 @@ report_get_cell_quotes(const json_t *o, struct treg_verdict *v)
 	return 0;
 }
 
-int
-treg_report_verdict_state(const char *json, size_t len,
-    enum treg_state *state, int64_t *since)
+/*
+ * The members of a verdict in store form before the first member named
+ * by cut (",\"judged\":" say), as an object of their own: a quote
+ * inside a JSON string is escaped, so the first cut ends the part to
+ * read, and closed there it is an object.  NULL when cut is not found
+ * or the part cannot be read.
+ */
+static json_t *
+report_verdict_head(const char *json, size_t len, const char *cut)
 {
-	static const char cut[] = ",\"judged\":";
-	struct treg_verdict v;
 	const char *p;
 	char *head;
 	json_t *o;
 	size_t n;
+
+	p = memmem(json, len, cut, strlen(cut));
+	if (p == NULL)
+		return NULL;
+	n = (size_t)(p - json);
+	head = malloc(n + 2);
+	if (head == NULL)
+		return NULL;
+	memcpy(head, json, n);
+	head[n] = '}';
+	head[n + 1] = '\0';
+	o = json_loadb(head, n + 1, 0, NULL);
+	free(head);
+	return o;
+}
+
+int
+treg_report_verdict_state(const char *json, size_t len,
+    enum treg_state *state, int64_t *since)
+{
+	struct treg_verdict v;
+	json_t *o;
 	int rc;
 
-	/* "state" and "since" come before "judged", and a quote inside a
-	 * JSON string is escaped, so the first ,"judged": ends the part
-	 * to read: closed there, it is an object of its own. */
-	p = memmem(json, len, cut, sizeof(cut) - 1);
-	if (p == NULL) {
+	/* "state" and "since" come before "judged". */
+	o = report_verdict_head(json, len, ",\"judged\":");
+	if (o == NULL) {
 		rc = treg_report_verdict_from_json(json, len, &v);
 		if (rc == 0) {
 			*state = v.state;
@@ -2421,19 +2773,43 @@ treg_report_verdict_state(const char *json, size_t len,
 		}
 		return rc;
 	}
-	n = (size_t)(p - json);
-	head = malloc(n + 2);
-	if (head == NULL)
-		return -ENOMEM;
-	memcpy(head, json, n);
-	head[n] = '}';
-	head[n + 1] = '\0';
-	o = json_loadb(head, n + 1, 0, NULL);
-	free(head);
-	rc = o != NULL && treg_state_parse(json_string_value(
-	    json_object_get(o, "state")), state) == 0 ? 0 : -EINVAL;
+	rc = treg_state_parse(json_string_value(json_object_get(o, "state")),
+	    state) == 0 ? 0 : -EINVAL;
 	if (rc == 0)
 		rc = report_get_time(o, "since", since);
+	json_decref(o);
+	return rc;
+}
+
+int
+treg_report_verdict_order(const char *json, size_t len, uint32_t *order)
+{
+	struct treg_verdict v;
+	json_int_t i;
+	json_t *o;
+	int rc = -EINVAL;
+
+	/* "order" comes before "flags". */
+	o = report_verdict_head(json, len, ",\"flags\":");
+	if (o == NULL) {
+		rc = treg_report_verdict_from_json(json, len, &v);
+		if (rc == 0) {
+			*order = v.order;
+			treg_verdict_cleanup(&v);
+		}
+		return rc;
+	}
+	/* Records of older versions have no "order": position unknown. */
+	if (json_object_get(o, "order") == NULL) {
+		*order = 0;
+		rc = 0;
+	} else if (json_is_integer(json_object_get(o, "order"))) {
+		i = json_integer_value(json_object_get(o, "order"));
+		if (i >= 0 && i <= (json_int_t)UINT32_MAX) {
+			*order = (uint32_t)i;
+			rc = 0;
+		}
+	}
 	json_decref(o);
 	return rc;
 }

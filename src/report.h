@@ -20,7 +20,11 @@ enum treg_report_format {
 	TREG_REPORT_JSON,
 	TREG_REPORT_HTML,	/* one self-contained page */
 	TREG_REPORT_ATOM,	/* one entry per flagged cell */
+	TREG_REPORT_NFORMATS
 };
+
+#define TREG_REPORT_BIT(fmt)	(1u << (fmt))
+#define TREG_REPORT_ALL	(TREG_REPORT_BIT(TREG_REPORT_NFORMATS) - 1)
 
 /* Parses "text", "json", "html" or "atom"; -EINVAL if none. */
 int	treg_report_parse_format(const char *name,
@@ -34,6 +38,55 @@ struct treg_report_health {
 };
 
 /*
+ * A report built a verdict at a time, so that no caller holds every
+ * verdict: each is rendered when added, into sections spooled in
+ * unlinked temporary files, and the documents are assembled from them
+ * by treg_report_finish() or treg_report_finish_files().
+ */
+struct treg_report;
+
+/*
+ * Starts a report in the formats of the mask (TREG_REPORT_BIT of each,
+ * or TREG_REPORT_ALL), generated at generated, spooling in spool_dir
+ * (NULL: tmpfile()'s directory).  Returns 0 or a negative errno.
+ */
+int	treg_report_begin(struct treg_report **rp, unsigned formats,
+	    const char *spool_dir, time_t generated);
+
+/*
+ * Adds the next verdict; the caller may free it on return.  Verdicts of
+ * one offering come one after another, in registry order.  A format
+ * whose rendering fails keeps the error for its finish; returns 0, or
+ * -ENOMEM when no format can be finished any more.
+ */
+int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
+
+/* Cells added so far that need a maintainer's attention. */
+size_t	treg_report_attention(const struct treg_report *r);
+
+/*
+ * Writes the whole report in fmt, one of the formats begun, to out;
+ * health may be NULL.  May be called for each format, and again.
+ * Returns 0 or a negative errno (-EIO on a write error).
+ */
+int	treg_report_finish(struct treg_report *r,
+	    enum treg_report_format fmt, FILE *out,
+	    const struct treg_report_health *health);
+
+/*
+ * Writes each format begun to DIR/reports/report-YYYY-MM-DD.EXT (the
+ * local date of the report) and DIR/reports/latest.EXT, each through a
+ * temporary file renamed into place, so a reader never sees half a
+ * report.  Returns 0 or the first error (logged; every format is still
+ * attempted).
+ */
+int	treg_report_finish_files(struct treg_report *r, const char *dir,
+	    const struct treg_report_health *health);
+
+/* Frees r and its spools; NULL does nothing. */
+void	treg_report_free(struct treg_report *r);
+
+/*
  * Writes the report of the n verdicts (grouped by offering, in the order
  * given) to out.  generated is the report's time; health may be NULL.
  * Returns 0 or a negative errno (-EIO on a write error).
@@ -42,12 +95,8 @@ int	treg_report_write(FILE *out, enum treg_report_format fmt,
 	    const struct treg_verdict *v, size_t n, time_t generated,
 	    const struct treg_report_health *health);
 
-/*
- * Writes the report in fmt to DIR/reports/report-YYYY-MM-DD.EXT (the
- * local date of generated) and DIR/reports/latest.EXT, each through a
- * temporary file renamed into place, so a reader never sees half a
- * report.  Returns 0 or a negative errno (logged).
- */
+/* As treg_report_finish_files() for one format of the n verdicts,
+ * spooled in dir. */
 int	treg_report_write_files(const char *dir, enum treg_report_format fmt,
 	    const struct treg_verdict *v, size_t n, time_t generated,
 	    const struct treg_report_health *health);
@@ -57,17 +106,6 @@ int	treg_report_write_files(const char *dir, enum treg_report_format fmt,
 int	treg_report_write_all(const char *dir, const struct treg_verdict *v,
 	    size_t n, time_t generated,
 	    const struct treg_report_health *health);
-
-/* Copies DIR/reports/latest.EXT of format fmt to out: printing the
- * report just written costs no second rendering.  Returns 0, -ENOENT
- * when it cannot be opened (nothing was written to out), or another
- * negative errno. */
-int	treg_report_copy_latest(const char *dir, enum treg_report_format fmt,
-	    FILE *out);
-
-/* Sorts verdicts read back from the store into the order a crawl
- * reports them in: registry order (v->order), then by name. */
-void	treg_report_sort(struct treg_verdict *v, size_t n);
 
 /* Serialises one verdict as compact JSON into a malloc'd string the
  * caller frees (*jsonp).  Returns 0 or -ENOMEM. */
@@ -84,5 +122,11 @@ int	treg_report_verdict_from_json(const char *json, size_t len,
  * Returns 0 or -EINVAL on malformed input. */
 int	treg_report_verdict_state(const char *json, size_t len,
 	    enum treg_state *state, int64_t *since);
+
+/* Only the registry position of a verdict in that form (0: unknown), so
+ * stored verdicts can be put in order before any is read whole.  Returns
+ * 0 or -EINVAL on malformed input. */
+int	treg_report_verdict_order(const char *json, size_t len,
+	    uint32_t *order);
 
 #endif

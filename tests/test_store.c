@@ -25,6 +25,8 @@
 #include <lmdb.h>
 #include <zlib.h>
 
+#include "crawl.h"
+#include "report.h"
 #include "store.h"
 
 #define DIGEST_A	\
@@ -740,6 +742,57 @@ test_treg_store_foreach_cell_key_order(void **state)
 	treg_store_close(st);
 }
 
+/* Stores a verdict of offering "o" for cell at registry position
+ * order, as judging does. */
+static void
+put_verdict(struct treg_store *st, const char *cell, uint32_t order)
+{
+	struct treg_verdict v;
+	char key[32], *json = NULL;
+
+	memset(&v, 0, sizeof(v));
+	v.offering = (char *)"o";
+	v.cell = (char *)cell;
+	v.order = order;
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+	snprintf(key, sizeof(key), "o/%s", cell);
+	assert_int_equal(treg_store_put_cell(st, key, json, strlen(json)), 0);
+	free(json);
+}
+
+static int
+verdict_cb(void *arg, const struct treg_verdict *v)
+{
+	strcat(arg, v->cell);
+	return 0;
+}
+
+static void
+test_treg_crawl_each_stored_registry_order(void **state)
+{
+	struct fixture *f = *state;
+	struct treg_store *st = treg_store_open(f->sub);
+	char order[16] = "";
+	size_t n = 0;
+	int rc;
+
+	assert_non_null(st);
+	put_verdict(st, "b", 3);
+	put_verdict(st, "z", 0);
+	put_verdict(st, "a", 0);
+	put_verdict(st, "c", 1);
+	assert_int_equal(treg_store_put_cell(st, "o/bad", "{", 1), 0);
+	assert_int_equal(treg_store_commit(st), 0);
+
+	rc = treg_crawl_each_stored(st, verdict_cb, order, &n);
+
+	/* By position, unknown ones last by key; the unreadable skipped. */
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(order, "cbaz");
+	treg_store_close(st);
+}
+
 static void
 test_treg_store_foreach_cell_early_stop(void **state)
 {
@@ -1349,6 +1402,7 @@ main(void)
 		T(test_treg_store_get_text_bad_digest),
 		T(test_treg_store_get_cell_round_trip),
 		T(test_treg_store_foreach_cell_key_order),
+		T(test_treg_crawl_each_stored_registry_order),
 		T(test_treg_store_foreach_cell_early_stop),
 		T(test_treg_store_foreach_cell_callback_writes),
 		T(test_treg_store_abort_drops_batch),
