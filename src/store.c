@@ -1723,11 +1723,16 @@ store_cells_free(struct store_cell *cells, size_t n)
 	free(cells);
 }
 
-/* Copies every cell record out, so that the callback later runs with no
- * transaction of ours open and may call back into the store. */
+/* Cell records copied out at a time: a few hundred kilobytes. */
+#define STORE_CELL_BATCH	256
+
+/* Copies up to STORE_CELL_BATCH cell records out, from the first after
+ * the key after (from the first of all when after is NULL), so that the
+ * callback later runs with no transaction of ours open and may call back
+ * into the store, and memory holds a batch, not every record. */
 static int
-store_collect_cells(struct treg_store *st, struct store_cell **cellsp,
-    size_t *np)
+store_collect_cells(struct treg_store *st, const char *after,
+    struct store_cell **cellsp, size_t *np)
 {
 	struct store_cell *cells = NULL, *grown;
 	MDB_cursor *cur = NULL;
@@ -1745,8 +1750,17 @@ store_collect_cells(struct treg_store *st, struct store_cell **cellsp,
 		goto out;
 	}
 
-	rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-	while (rc == 0) {
+	if (after == NULL) {
+		rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+	} else {
+		key.mv_data = (void *)after;
+		key.mv_size = strlen(after);
+		rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+		if (rc == 0 && key.mv_size == strlen(after) &&
+		    memcmp(key.mv_data, after, key.mv_size) == 0)
+			rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	}
+	while (rc == 0 && n < STORE_CELL_BATCH) {
 		if (n == cap) {
 			cap = cap != 0 ? cap * 2 : 32;
 			grown = realloc(cells, cap * sizeof(*cells));
@@ -1766,8 +1780,11 @@ store_collect_cells(struct treg_store *st, struct store_cell **cellsp,
 		}
 		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
-	rc = rc == MDB_NOTFOUND ? 0 : store_fail(st, "mdb_cursor_get cell",
-	    rc);
+	/* The batch full (rc 0) or the records ended. */
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc != 0)
+		rc = store_fail(st, "mdb_cursor_get cell", rc);
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
@@ -1786,16 +1803,27 @@ treg_store_foreach_cell(struct treg_store *st,
     int (*fn)(void *arg, const char *key, const char *data, size_t len),
     void *arg)
 {
-	struct store_cell *cells = NULL;
-	size_t i, n = 0;
+	struct store_cell *cells;
+	char *after = NULL;
+	size_t i, n;
 	int rc;
 
-	rc = store_collect_cells(st, &cells, &n);
-	if (rc != 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = fn(arg, cells[i].key, cells[i].data, cells[i].len);
-	store_cells_free(cells, n);
+	do {
+		cells = NULL;
+		n = 0;
+		rc = store_collect_cells(st, after, &cells, &n);
+		free(after);
+		after = NULL;
+		for (i = 0; i < n && rc == 0; i++)
+			rc = fn(arg, cells[i].key, cells[i].data,
+			    cells[i].len);
+		/* A full batch: go on after its last key. */
+		if (rc == 0 && n == STORE_CELL_BATCH) {
+			after = cells[n - 1].key;
+			cells[n - 1].key = NULL;
+		}
+		store_cells_free(cells, n);
+	} while (after != NULL);
 	return rc;
 }
 

@@ -742,6 +742,41 @@ test_treg_store_foreach_cell_key_order(void **state)
 	treg_store_close(st);
 }
 
+static int
+count_cb(void *arg, const char *key, const char *data, size_t len)
+{
+	size_t *seen = arg;
+	char want[16];
+
+	/* Every key once, in order. */
+	snprintf(want, sizeof(want), "o/%04zu", *seen);
+	assert_string_equal(key, want);
+	assert_int_equal(len, 1);
+	(*seen)++;
+	return 0;
+}
+
+static void
+test_treg_store_foreach_cell_many_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct treg_store *st = treg_store_open(f->sub);
+	char key[16];
+	size_t i, seen = 0;
+
+	assert_non_null(st);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "o/%04zu", i);
+		assert_int_equal(treg_store_put_cell(st, key, "x", 1), 0);
+	}
+	assert_int_equal(treg_store_commit(st), 0);
+
+	assert_int_equal(treg_store_foreach_cell(st, count_cb, &seen), 0);
+
+	assert_int_equal(seen, 1000);
+	treg_store_close(st);
+}
+
 /* Stores a verdict of offering "o" for cell at registry position
  * order, as judging does. */
 static void
@@ -1402,6 +1437,7 @@ main(void)
 		T(test_treg_store_get_text_bad_digest),
 		T(test_treg_store_get_cell_round_trip),
 		T(test_treg_store_foreach_cell_key_order),
+		T(test_treg_store_foreach_cell_many_batches),
 		T(test_treg_crawl_each_stored_registry_order),
 		T(test_treg_store_foreach_cell_early_stop),
 		T(test_treg_store_foreach_cell_callback_writes),
