@@ -141,7 +141,9 @@ int	treg_store_get_cell(struct treg_store *st, const char *key,
 	    char **datap, size_t *lenp);
 
 /* Calls fn for each cell record in key order until fn returns non-zero
- * (that value is returned).  Returns 0 or a negative errno. */
+ * (that value is returned).  Records are read a batch at a time, so a
+ * record fn writes or deletes ahead of the walk may or may not be seen.
+ * Returns 0 or a negative errno. */
 int	treg_store_foreach_cell(struct treg_store *st,
 	    int (*fn)(void *arg, const char *key, const char *data,
 	    size_t len), void *arg);
