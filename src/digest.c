@@ -3,12 +3,18 @@
  * SHA-256 through OpenSSL's EVP interface, and a 64-bit simhash over word
  * shingles.  The SHA-256 implementation is fetched from the provider once
  * and shared by every context; OpenSSL errors are logged here and become
- * -EIO, so no caller sees an OpenSSL code.
+ * -EIO, so no caller sees an OpenSSL code.  A spilled body is mapped
+ * here for the hash and, through the same helper, for the compressors
+ * in store and warc.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -149,13 +155,98 @@ treg_sha256_unhex(const char *hex, unsigned char *raw)
 	return 0;
 }
 
+/*
+ * With room around the body, an anonymous reservation holds the whole
+ * span and the file is mapped over its middle (MAP_FIXED), page-aligned
+ * as file offset 0 must be: `before` ends where the first page starts,
+ * and `after` falls in the last page's tail past the end of the file or
+ * in the reservation's last page.  Either way only those few pages are
+ * copied on write; the body's pages stay the page cache's own.
+ */
+int
+treg_digest_map_file(FILE *fp, size_t len, size_t before, size_t after,
+    struct treg_digest_map *m)
+{
+	unsigned char *base, *body;
+	size_t page, lead, size;
+	struct stat sb;
+	int fd, rc;
+
+	memset(m, 0, sizeof(*m));
+	if (len == 0 || len > TREG_DIGEST_MAP_MAX ||
+	    before > TREG_DIGEST_MAP_MAX || after > TREG_DIGEST_MAP_MAX)
+		return -EFBIG;
+	/* Bytes still in the stdio buffer are not in the file yet. */
+	if (fflush(fp) != 0)
+		return -EIO;
+	fd = fileno(fp);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size < (uint64_t)len)
+		return -EIO;
+
+	if (before == 0 && after == 0) {
+		base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (base == MAP_FAILED)
+			return -errno;
+		m->data = base;
+		m->base = base;
+		m->size = len;
+		return 0;
+	}
+
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	lead = (before + page - 1) / page * page;
+	size = lead + (len + after + page - 1) / page * page;
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	body = mmap(base + lead, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_FIXED, fd, 0);
+	if (body == MAP_FAILED) {
+		rc = -errno;
+		munmap(base, size);
+		return rc;
+	}
+	m->data = body - before;
+	m->base = base;
+	m->size = size;
+	return 0;
+}
+
+void
+treg_digest_unmap_file(struct treg_digest_map *m)
+{
+	if (m->base != NULL)
+		munmap(m->base, m->size);
+	memset(m, 0, sizeof(*m));
+}
+
 int
 treg_sha256_file(FILE *fp, size_t len, unsigned char *raw)
 {
+	struct treg_digest_map m;
 	struct treg_sha256 *ctx;
 	char chunk[65536];
+	unsigned int got = 0;
+	const EVP_MD *md;
 	size_t n;
 	int rc;
+
+	/* One call over the mapping spares a copy of every byte through
+	 * the stdio buffer and the chunk. */
+	if (treg_digest_map_file(fp, len, 0, 0, &m) == 0) {
+		md = sha256_method();
+		rc = md != NULL ? 0 : -EIO;
+		if (rc == 0 && (EVP_Digest(m.data, len, raw, &got, md,
+		    NULL) != 1 || got != TREG_SHA256_LEN)) {
+			log_err("digest", "EVP_Digest failed err=%s",
+			    ERR_error_string(ERR_get_error(), NULL));
+			rc = -EIO;
+		}
+		treg_digest_unmap_file(&m);
+		return rc;
+	}
 
 	ctx = treg_sha256_new();
 	if (ctx == NULL)

@@ -43,10 +43,44 @@ int	treg_sha256_hex_of(const void *data, size_t len, char *hex);
  * 0, or -EINVAL unless hex is exactly that many lowercase digits. */
 int	treg_sha256_unhex(const char *hex, unsigned char *raw);
 
-/* SHA-256 of the first len bytes of fp, read from its start in chunks
- * (a large body never whole in memory), into raw.  Returns 0, -EIO
- * when fp holds fewer bytes or cannot be read, or -ENOMEM. */
+/* SHA-256 of the first len bytes of fp into raw: on a mapping of the
+ * file (treg_digest_map_file()), or read from its start in chunks when
+ * it cannot be mapped, so a large body is never whole in the heap.
+ * Returns 0, -EIO when fp holds fewer bytes or cannot be read, or
+ * -ENOMEM. */
 int	treg_sha256_file(FILE *fp, size_t len, unsigned char *raw);
+
+/* Largest file treg_digest_map_file() maps; a larger one is streamed.
+ * Above the default max_body (10 MiB), so that only a raised limit
+ * streams: a mapped body adds its size to the RSS while it is mapped. */
+#define TREG_DIGEST_MAP_MAX	((size_t)16 << 20)
+
+/*
+ * A spilled body seen in place.  data points at `before` writable bytes,
+ * then the file's first len bytes, then `after` writable bytes, so one-
+ * shot compressors and hashes take a record around the body without
+ * copying it to the heap.  The mapping is private: writes never reach
+ * the file.  Treat the other fields as private.
+ */
+struct treg_digest_map {
+	unsigned char	*data;
+	void		*base;		/* what munmap() takes */
+	size_t		 size;
+};
+
+/*
+ * Maps the first len bytes of fp (flushed first) with the room asked
+ * for around them, into *m.  The file must not shrink while mapped (a
+ * spill file is ours and unlinked).  Returns 0, -EFBIG when len is 0
+ * or over TREG_DIGEST_MAP_MAX, -EIO when fp holds fewer bytes or is not
+ * a regular file, or another negative errno from mmap(); on an error
+ * the caller reads fp instead.  Nothing is logged.
+ */
+int	treg_digest_map_file(FILE *fp, size_t len, size_t before,
+	    size_t after, struct treg_digest_map *m);
+
+/* Undoes treg_digest_map_file(); a zeroed or failed *m does nothing. */
+void	treg_digest_unmap_file(struct treg_digest_map *m);
 
 /*
  * Streaming simhash.  Words are fed one at a time (already normalised);

@@ -1548,19 +1548,30 @@ out:
 	return rc;
 }
 
+/* A body the size of most spilled pages is compressed in one call on a
+ * mapping of the file, as cheap as one held in memory; only a larger
+ * one, or a file that cannot be mapped, streams. */
 int
 treg_store_put_text_file(struct treg_store *st, const char *digest,
     FILE *fp, size_t len)
 {
 	struct store_text_arg a;
+	struct treg_digest_map m;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	memset(&m, 0, sizeof(m));
 	if (treg_sha256_unhex(digest, a.raw) != 0)
 		return -EINVAL;
-	rc = text_encode_file(st, fp, len, &a);
+	if (treg_digest_map_file(fp, len, 0, 0, &m) == 0) {
+		a.text = (const char *)m.data;
+		a.len = len;
+		rc = 0;
+	} else
+		rc = text_encode_file(st, fp, len, &a);
 	if (rc == 0)
 		rc = store_write(st, store_put_text_op, &a);
+	treg_digest_unmap_file(&m);
 	free(a.rec);
 	return rc;
 }

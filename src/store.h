@@ -121,10 +121,11 @@ unsigned int treg_store_batch_writes(const struct treg_store *st);
 int	treg_store_put_text(struct treg_store *st, const char *digest,
 	    const char *text, size_t len);
 
-/* As treg_store_put_text() for len bytes read from fp's start, streamed
- * through the compressor so a large body is never whole in memory: only
- * its compressed form is.  Returns 0 or a negative errno (-EIO when fp
- * holds fewer than len bytes). */
+/* As treg_store_put_text() for the first len bytes of fp, compressed
+ * from a mapping of the file (treg_digest_map_file()) or, when it cannot
+ * be mapped, streamed through the compressor, so a large body is never
+ * whole in the heap: only its compressed form is.  Returns 0 or a
+ * negative errno (-EIO when fp holds fewer than len bytes). */
 int	treg_store_put_text_file(struct treg_store *st, const char *digest,
 	    FILE *fp, size_t len);
 

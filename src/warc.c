@@ -262,11 +262,11 @@ warc_deflate(z_stream *z, const void *in, size_t len, int flush,
 
 /*
  * The record's head, then len bytes of fp, then the trailer, as one
- * gzip member in *outp (malloc'd).  zlib, not libdeflate: only zlib
- * compresses a stream, and a body this large is spilled to a file so
- * as not to be whole in memory.  XXX: the member itself is built in
- * memory before its one write, so a body that does not compress still
- * costs about its size.
+ * gzip member in *outp (malloc'd), for a spilled body that cannot be
+ * mapped.  zlib, not libdeflate: only zlib compresses a stream, and a
+ * body this large is spilled to a file so as not to be whole in memory.
+ * XXX: the member itself is built in memory before its one write, so a
+ * body that does not compress still costs about its size.
  */
 static int
 warc_gzip_file(const struct treg_buf *head, FILE *fp, size_t len,
@@ -312,6 +312,31 @@ warc_gzip_file(const struct treg_buf *head, FILE *fp, size_t len,
 out:
 	deflateEnd(&z);
 	free(out);
+	return rc;
+}
+
+/*
+ * A spilled payload: the record's head and trailer are laid around a
+ * mapping of the file and the whole is compressed in one call, as a
+ * payload in memory is (zlib's stream costs about twice libdeflate's
+ * one call, and these bodies are more than half the bytes crawled).
+ * Only a body too large to map, or a file that cannot be mapped,
+ * streams through zlib.
+ */
+static int
+warc_gzip_spilled(const struct treg_buf *head, FILE *fp, size_t len,
+    unsigned char **outp, size_t *outlenp)
+{
+	struct treg_digest_map m;
+	int rc;
+
+	if (treg_digest_map_file(fp, len, head->len, 4, &m) < 0)
+		return warc_gzip_file(head, fp, len, outp, outlenp);
+	memcpy(m.data, head->data, head->len);
+	memcpy(m.data + head->len + len, "\r\n\r\n", 4);
+	rc = warc_gzip((const char *)m.data, head->len + len + 4, outp,
+	    outlenp);
+	treg_digest_unmap_file(&m);
 	return rc;
 }
 
@@ -390,8 +415,8 @@ treg_warc_append(const char *dir, const struct treg_warc_response *r)
 
 	rc = warc_record(r, &rec);
 	if (rc == 0 && r->payload_fp != NULL)
-		rc = warc_gzip_file(&rec, r->payload_fp, r->payload_len, &gz,
-		    &gzlen);
+		rc = warc_gzip_spilled(&rec, r->payload_fp, r->payload_len,
+		    &gz, &gzlen);
 	else if (rc == 0)
 		rc = warc_gzip(rec.data, rec.len, &gz, &gzlen);
 	if (rc < 0)

@@ -296,6 +296,55 @@ test_treg_simhash_add_text_counts_as_normalize(void **state)
 	assert_int_equal(words, 8);
 }
 
+/*
+ * Words of every length from one byte to several groups of eight, in
+ * both cases, with digits, accented letters, marks and punctuation, and
+ * texts cut at every length, so words end both well inside the buffer
+ * and within eight bytes of its end: treg_simhash_add_text() must agree
+ * with the words of treg_normalize_next_word() fed one by one.
+ */
+static void
+test_treg_simhash_add_text_equals_word_by_word(void **state)
+{
+	static const char *const pieces[] = {
+		"a", "Zy", "x9", "Terms", "policy", "PROVIDER", "retention",
+		"confidentiality", "0123456789", "Subprocessors2024Q3",
+		"caf\xc3\xa9", "\xc3\xa9t\xc3\xa9", "e\xcc\x81tude",
+		"na\xc3\xafveDataProcessingAddendum", " ", "  ", "\n", ", ",
+		"'s ", "-", "\xe2\x80\x94", "\xe6\x97\xa5\xe6\x9c\xac",
+	};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	struct treg_simhash a, b;
+	char text[2048];
+	size_t len, cut, pos, start, wlen, words, want;
+	uint32_t seed = 17;
+	int round;
+
+	for (round = 0; round < 40; round++) {
+		len = 0;
+		while (len < sizeof(text) - 64)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+			    "%s", pieces[next_rand(&seed) % npieces]);
+		for (cut = len - 80; cut <= len; cut++) {
+			treg_simhash_init(&a);
+			treg_simhash_init(&b);
+			pos = 0;
+			want = 0;
+
+			words = treg_simhash_add_text(&a, text, cut);
+			while (treg_normalize_next_word(text, cut, &pos, &start,
+			    &wlen)) {
+				treg_simhash_add_word(&b, text + start, wlen);
+				want++;
+			}
+
+			assert_int_equal(words, want);
+			assert_int_equal(treg_simhash_value(&a),
+			    treg_simhash_value(&b));
+		}
+	}
+}
+
 /* Past 255 shingles the byte lanes are folded into the totals; the value
  * must not depend on when that happened. */
 static void
@@ -362,6 +411,101 @@ test_treg_sha256_unhex_and_file(void **state)
 	fclose(fp);
 }
 
+/* A file of len pseudo-random bytes, left in fp's stdio buffer as far
+ * as it still is, and the same bytes in *datap (malloc'd). */
+static FILE *
+make_file(size_t len, uint32_t seed, unsigned char **datap)
+{
+	unsigned char *data;
+	FILE *fp;
+	size_t i;
+
+	data = malloc(len > 0 ? len : 1);
+	assert_non_null(data);
+	for (i = 0; i < len; i++)
+		data[i] = (unsigned char)next_rand(&seed);
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	*datap = data;
+	return fp;
+}
+
+static void
+test_treg_digest_map_file_room_around_body(void **state)
+{
+	/* Ends on a page, in a page's tail with room for the four bytes
+	 * after, and two bytes short of a page so they straddle it. */
+	static const size_t lens[] = { 4096, 8192 + 100, 3 * 4096 - 2, 1 };
+	struct treg_digest_map m;
+	unsigned char *data, back[3 * 4096];
+	size_t i, len;
+	FILE *fp;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		fp = make_file(len, (uint32_t)i + 7, &data);
+
+		assert_int_equal(treg_digest_map_file(fp, len, 700, 4, &m), 0);
+		memset(m.data, 'H', 700);
+		memcpy(m.data + 700 + len, "\r\n\r\n", 4);
+
+		assert_memory_equal(m.data + 700, data, len);
+		assert_memory_equal(m.data + 700 + len, "\r\n\r\n", 4);
+		treg_digest_unmap_file(&m);
+		assert_null(m.base);
+		/* The writes around the body never reach the file. */
+		rewind(fp);
+		assert_int_equal(fread(back, 1, sizeof(back), fp), len);
+		assert_memory_equal(back, data, len);
+		fclose(fp);
+		free(data);
+	}
+}
+
+static void
+test_treg_digest_map_file_refused(void **state)
+{
+	struct treg_digest_map m;
+	unsigned char *data;
+	FILE *fp;
+
+	fp = make_file(100, 3, &data);
+
+	assert_int_equal(treg_digest_map_file(fp, 0, 0, 0, &m), -EFBIG);
+	assert_int_equal(treg_digest_map_file(fp, 101, 0, 0, &m), -EIO);
+	assert_int_equal(treg_digest_map_file(fp, TREG_DIGEST_MAP_MAX + 1,
+	    0, 0, &m), -EFBIG);
+
+	assert_null(m.base);
+	treg_digest_unmap_file(&m);
+	fclose(fp);
+	free(data);
+}
+
+static void
+test_treg_sha256_file_mapped_and_streamed_agree(void **state)
+{
+	/* Mapped, then one byte over the mapping bound: streamed. */
+	static const size_t lens[] = { 300001, TREG_DIGEST_MAP_MAX + 1 };
+	unsigned char raw[TREG_SHA256_LEN], *data;
+	char want[TREG_SHA256_HEXLEN + 1], got[TREG_SHA256_HEXLEN + 1];
+	size_t i;
+	FILE *fp;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		fp = make_file(lens[i], 11, &data);
+		assert_int_equal(treg_sha256_hex_of(data, lens[i], want), 0);
+
+		assert_int_equal(treg_sha256_file(fp, lens[i], raw), 0);
+
+		treg_sha256_hex(raw, got);
+		assert_string_equal(got, want);
+		fclose(fp);
+		free(data);
+	}
+}
+
 int
 main(void)
 {
@@ -384,7 +528,13 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_simhash_value_streamed_equals_whole),
 		cmocka_unit_test(test_treg_simhash_distance_counts_bits),
+		cmocka_unit_test(
+		    test_treg_simhash_add_text_equals_word_by_word),
 		cmocka_unit_test(test_treg_sha256_unhex_and_file),
+		cmocka_unit_test(test_treg_digest_map_file_room_around_body),
+		cmocka_unit_test(test_treg_digest_map_file_refused),
+		cmocka_unit_test(
+		    test_treg_sha256_file_mapped_and_streamed_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

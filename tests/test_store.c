@@ -1194,6 +1194,115 @@ test_treg_store_put_text_file_round_trip(void **state)
 	treg_store_close(st);
 }
 
+/* A copy of the text record of hex digest, read past the store (which
+ * must be closed); *lenp is its length. */
+static unsigned char *
+raw_text_record(const char *dir, const char *digest, size_t *lenp)
+{
+	MDB_env *env = raw_open(dir);
+	unsigned char raw[TREG_SHA256_LEN], *rec;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val key, val;
+
+	assert_int_equal(treg_sha256_unhex(digest, raw), 0);
+	key.mv_data = raw;
+	key.mv_size = sizeof(raw);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "text", 0, &dbi), 0);
+	assert_int_equal(mdb_get(txn, dbi, &key, &val), 0);
+	rec = malloc(val.mv_size);
+	assert_non_null(rec);
+	memcpy(rec, val.mv_data, val.mv_size);
+	*lenp = val.mv_size;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rec;
+}
+
+/*
+ * A spilled body (still partly in the stdio buffer) is compressed from a
+ * mapping into the very record its bytes from memory make, compressed
+ * or, when they do not shrink, raw; past the mapping bound it streams
+ * and still reads back whole.
+ */
+static void
+test_treg_store_put_text_file_same_record_as_memory(void **state)
+{
+	static const char *const digests[2][2] = {
+		{ DIGEST_A, DIGEST_B },
+		{ "00112233445566778899aabbccddeeff"
+		  "00112233445566778899aabbccddeeff",
+		  "ffeeddccbbaa99887766554433221100"
+		  "ffeeddccbbaa99887766554433221100" },
+	};
+	static const char big[] =
+	    "0000000000000000000000000000000000000000000000000000000000000001";
+	struct fixture *f = *state;
+	struct treg_store *st;
+	unsigned char *rec_mem, *rec_file;
+	size_t len, i, mem_len, file_len, got_len = 0;
+	unsigned int seed = 5;
+	char *body, *got = NULL;
+	int round;
+	FILE *fp;
+
+	for (round = 0; round < 2; round++) {
+		len = round == 0 ? 300001 : 70000;
+		body = malloc(len);
+		assert_non_null(body);
+		for (i = 0; i < len; i++)
+			body[i] = round == 0 ?
+			    "<li>spilled page</li>\n"[i % 22] :
+			    (char)(rand_r(&seed) & 0xff);
+		fp = tmpfile();
+		assert_non_null(fp);
+		assert_int_equal(fwrite(body, 1, len, fp), len);
+		st = treg_store_open(f->sub);
+		assert_non_null(st);
+
+		assert_int_equal(treg_store_put_text(st, digests[round][0],
+		    body, len), 0);
+		assert_int_equal(treg_store_put_text_file(st,
+		    digests[round][1], fp, len), 0);
+		assert_int_equal(treg_store_commit(st), 0);
+		treg_store_close(st);
+
+		rec_mem = raw_text_record(f->sub, digests[round][0], &mem_len);
+		rec_file = raw_text_record(f->sub, digests[round][1],
+		    &file_len);
+		assert_int_equal(file_len, mem_len);
+		assert_memory_equal(rec_file, rec_mem, mem_len);
+		/* Method 2 (zstd) for the page, 0 (raw) for the noise. */
+		assert_int_equal(rec_file[1], round == 0 ? 2 : 0);
+		free(rec_mem);
+		free(rec_file);
+		fclose(fp);
+		free(body);
+	}
+
+	len = TREG_DIGEST_MAP_MAX + 1;
+	body = malloc(len);
+	assert_non_null(body);
+	for (i = 0; i < len; i++)
+		body[i] = "<p>over the bound</p>\n"[i % 22];
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fwrite(body, 1, len, fp), len);
+	st = treg_store_open(f->sub);
+	assert_non_null(st);
+
+	assert_int_equal(treg_store_put_text_file(st, big, fp, len), 0);
+
+	assert_int_equal(treg_store_get_text(st, big, &got, &got_len), 0);
+	assert_int_equal(got_len, len);
+	assert_memory_equal(got, body, len);
+	free(got);
+	fclose(fp);
+	free(body);
+	treg_store_close(st);
+}
+
 static void
 test_treg_store_get_text_zlib_record(void **state)
 {
@@ -1450,6 +1559,7 @@ main(void)
 		T(test_treg_store_get_url_corrupt_record),
 		T(test_treg_store_get_text_corrupt_record),
 		T(test_treg_store_put_text_file_round_trip),
+		T(test_treg_store_put_text_file_same_record_as_memory),
 		T(test_treg_store_get_text_zlib_record),
 		T(test_treg_store_get_text_damaged_length),
 		T(test_treg_store_get_url_corrupt_urlid),

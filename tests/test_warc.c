@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
+#include "digest.h"
 #include "warc.h"
 
 #define DATE	INT64_C(1783296000)	/* 2026-07-06T00:00:00Z */
@@ -184,6 +186,116 @@ test_warc_append_payload_from_file(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Inflates every gzip member of the file at path, each on its own, and
+ * returns how many there are; each must hold one whole record, ending
+ * with the record trailer.
+ */
+static size_t
+gzip_members(const char *path)
+{
+	static unsigned char out[1 << 16];
+	unsigned char *in, tail[4];
+	size_t len, pos = 0, members = 0, outlen;
+	struct stat sb;
+	z_stream z;
+	FILE *f;
+	int zrc;
+
+	assert_int_equal(stat(path, &sb), 0);
+	len = (size_t)sb.st_size;
+	in = malloc(len);
+	assert_non_null(in);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(in, 1, len, f), len);
+	fclose(f);
+
+	while (pos < len) {
+		memset(&z, 0, sizeof(z));
+		assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+		z.next_in = in + pos;
+		z.avail_in = (uInt)(len - pos);
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zrc = inflate(&z, Z_NO_FLUSH);
+			assert_true(zrc == Z_OK || zrc == Z_STREAM_END);
+			outlen = sizeof(out) - z.avail_out;
+			if (outlen >= 4)
+				memcpy(tail, out + outlen - 4, 4);
+		} while (zrc != Z_STREAM_END);
+		assert_memory_equal(tail, "\r\n\r\n", 4);
+		pos = len - z.avail_in;
+		inflateEnd(&z);
+		members++;
+	}
+	free(in);
+	return members;
+}
+
+/*
+ * A spilled body is compressed from a mapping with the record laid
+ * around it; the body ending on a page, in a page's tail, or two bytes
+ * short of one puts the trailer in each place the mapping can hold it.
+ * Past the mapping bound the body streams through zlib instead.  Every
+ * way reads back as the same body from memory does, one member each.
+ */
+static void
+test_warc_append_spilled_same_as_memory(void **state)
+{
+	static const size_t lens[] = {
+		65536, 300000, 3 * 4096 - 2, TREG_DIGEST_MAP_MAX + 3,
+	};
+	char dir[] = "/tmp/treg-warc-XXXXXX";
+	char path[256], *body;
+	struct seen s = { 0 };
+	size_t n = 0, i, j, len;
+	FILE *fp;
+	struct treg_warc_response r = {
+		.target_uri = "https://example.test/spilled", .date = DATE,
+		.http_head = "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
+	};
+
+	r.http_head_len = strlen(r.http_head);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/2026-07-06.warc.gz", dir);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		body = malloc(len);
+		assert_non_null(body);
+		for (j = 0; j < len; j++)
+			body[j] = (char)("<p>spilled body</p>\n"[j % 20] +
+			    (j / 4093) % 3);
+		fp = tmpfile();
+		assert_non_null(fp);
+		assert_int_equal(fwrite(body, 1, len, fp), len);
+		r.payload_len = len;
+		r.payload = NULL;
+		r.payload_fp = fp;
+
+		assert_int_equal(treg_warc_append(dir, &r), 0);
+		r.payload = body;
+		r.payload_fp = NULL;
+		assert_int_equal(treg_warc_append(dir, &r), 0);
+
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(s.len[0], len);
+		assert_memory_equal(s.body[0], body, len);
+		assert_string_equal(s.block[0], s.block[1]);
+		assert_int_equal(s.len[1], len);
+		assert_memory_equal(s.body[1], body, len);
+		assert_int_equal(gzip_members(path), 2);
+		seen_free(&s);
+		fclose(fp);
+		free(body);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void
 test_warc_append_failed_write_cut_off(void **state)
 {
@@ -343,6 +455,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_warc_append_read_back_record_by_record),
 		cmocka_unit_test(test_warc_append_payload_from_file),
+		cmocka_unit_test(test_warc_append_spilled_same_as_memory),
 		cmocka_unit_test(test_warc_append_failed_write_cut_off),
 		cmocka_unit_test(test_warc_append_one_gzip_member_per_record),
 		cmocka_unit_test(test_warc_read_corpus_samples),
