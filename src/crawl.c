@@ -1682,7 +1682,10 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	if (rc < 0) {
 		log_err("crawl", "judging failed: err=%s", strerror(-rc));
 		treg_store_abort(st);
-		return rc;
+		/* -EIO says some cells failed and the rest were judged:
+		 * a store that failed for good with EIO judged too few
+		 * for a report to be filed. */
+		return rc == -EIO ? -ECANCELED : rc;
 	}
 	return failed ? -EIO : 0;
 }
@@ -1924,7 +1927,26 @@ crawl_stored_cb(void *arg, const char *key, const char *data, size_t len)
 	return 0;
 }
 
-/* Registry order; cells of unknown position after, by key. */
+/*
+ * Keys "OFFERING/CELL" by offering, then cell.  Not strcmp() of the
+ * keys: "openai-api/x" sorts before "openai/x" ('-' < '/') where the
+ * offering "openai" sorts first.  An offering id is a slug, without '/'.
+ */
+static int
+crawl_key_cmp(const char *x, const char *y)
+{
+	size_t xn = strcspn(x, "/"), yn = strcspn(y, "/");
+	int c;
+
+	c = memcmp(x, y, xn < yn ? xn : yn);
+	if (c != 0 || xn != yn)
+		return c != 0 ? c : xn < yn ? -1 : 1;
+	return strcmp(x + xn, y + yn);
+}
+
+/* Registry order; cells of unknown position after, by offering and
+ * cell.  Verdicts of cells gone from the registry keep their old
+ * positions, so positions repeat. */
 static int
 crawl_stored_cmp(const void *a, const void *b)
 {
@@ -1934,7 +1956,7 @@ crawl_stored_cmp(const void *a, const void *b)
 
 	if (xo != yo)
 		return xo < yo ? -1 : 1;
-	return strcmp(x->key, y->key);
+	return crawl_key_cmp(x->key, y->key);
 }
 
 /* Reads the verdict stored under key and hands it to each. */

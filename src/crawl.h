@@ -44,7 +44,9 @@ typedef int (*treg_crawl_verdict_fn)(void *arg,
  * each verdict and hands it to each(arg, v) in registry order; v is
  * freed on return.  Returns 0; -EIO when some cells could not be judged
  * or stored (each logged) and the others' verdicts were handed on all
- * the same; or another negative errno (each's included).
+ * the same; or another negative errno (each's included; a failure that
+ * stops the judging with EIO is -ECANCELED, so as not to read as the
+ * partial -EIO).
  */
 int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	    const struct treg_offering *const *offerings, size_t n,

@@ -576,6 +576,16 @@ report_health_json(const struct treg_report_health *h)
 	return o;
 }
 
+/* The errno of the stdio call that just failed (or, when the caller
+ * cleared errno first, of the write that set a stream's error flag), or
+ * -EIO without one: "No space left on device" tells an operator what to
+ * do. */
+static int
+report_io_error(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 /*
  * Writes j (whose reference it takes) as jansson's two-space indented
  * form, every line after the first indent spaces further in, so that
@@ -1323,6 +1333,14 @@ static const enum treg_report_format report_spool_fmt[SPOOL_N] = {
 	[SPOOL_ATOM] = TREG_REPORT_ATOM,
 };
 
+/* File name extensions, also the formats' names in messages. */
+static const char *const report_ext[] = {
+	[TREG_REPORT_TEXT] = "txt",
+	[TREG_REPORT_JSON] = "json",
+	[TREG_REPORT_HTML] = "html",
+	[TREG_REPORT_ATOM] = "atom",
+};
+
 /* A flagged cell: where its text and HTML forms lie in their spools,
  * and what orders them. */
 struct report_flag {
@@ -1347,6 +1365,8 @@ struct report_fail {
 struct treg_report {
 	unsigned formats;	/* TREG_REPORT_BIT of each one built */
 	time_t	 generated;
+	char	*spool_dir;	/* NULL: tmpfile()'s */
+	unsigned spool_failed;	/* formats whose spool write failed */
 	FILE	*spool[SPOOL_N];	/* NULL for formats not built */
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
@@ -1411,15 +1431,17 @@ report_spool_open(const char *dir, int *errp)
 }
 
 /* Copies len bytes of the spool f from at (len SIZE_MAX: to its end) to
- * out.  Returns 0 or -EIO. */
+ * out.  Returns 0, the errno of a spool that cannot be flushed (a full
+ * disk) or -EIO. */
 static int
 report_copy(FILE *out, FILE *f, off_t at, size_t len)
 {
 	char buf[65536];
 	size_t want, got;
 
+	errno = 0;
 	if (fflush(f) == EOF || fseeko(f, at, SEEK_SET) < 0)
-		return -EIO;
+		return report_io_error();
 	while (len > 0) {
 		want = len < sizeof(buf) ? len : sizeof(buf);
 		got = fread(buf, 1, want, f);
@@ -1431,6 +1453,19 @@ report_copy(FILE *out, FILE *f, off_t at, size_t len)
 			len -= got;
 	}
 	return ferror(f) || (len != SIZE_MAX && len > 0) ? -EIO : 0;
+}
+
+static char *
+report_strdup0(const char *s, int *err)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*err = -ENOMEM;
+	return d;
 }
 
 int
@@ -1449,6 +1484,7 @@ treg_report_begin(struct treg_report **rp, unsigned formats,
 		return -ENOMEM;
 	r->formats = formats;
 	r->generated = generated;
+	r->spool_dir = report_strdup0(spool_dir, &rc);
 	for (i = 0; i < SPOOL_N && rc == 0; i++) {
 		if (formats & TREG_REPORT_BIT(report_spool_fmt[i]))
 			r->spool[i] = report_spool_open(spool_dir, &rc);
@@ -1513,17 +1549,14 @@ report_urls_add(struct treg_report *r, const char *url)
 	return 0;
 }
 
-static char *
-report_strdup0(const char *s, int *err)
+static void
+report_fail_clear(struct report_fail *f)
 {
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	d = strdup(s);
-	if (d == NULL)
-		*err = -ENOMEM;
-	return d;
+	free(f->url);
+	free(f->error);
+	free(f->detail);
+	free(f->offering);
+	free(f->cell);
 }
 
 static int
@@ -1531,14 +1564,18 @@ report_fail_add(struct treg_report *r, const struct treg_verdict *v,
     const struct treg_evidence *e)
 {
 	struct report_fail *f, *grown;
+	size_t cap;
 	int err = 0;
 
+	/* The capacity grows only with the array: a caller may go on
+	 * adding after an -ENOMEM. */
 	if (r->nfails == r->capfails) {
-		r->capfails = r->capfails ? r->capfails * 2 : 16;
-		grown = realloc(r->fails, r->capfails * sizeof(*grown));
+		cap = r->capfails ? r->capfails * 2 : 16;
+		grown = realloc(r->fails, cap * sizeof(*grown));
 		if (grown == NULL)
 			return -ENOMEM;
 		r->fails = grown;
+		r->capfails = cap;
 	}
 	f = &r->fails[r->nfails];
 	memset(f, 0, sizeof(*f));
@@ -1549,8 +1586,13 @@ report_fail_add(struct treg_report *r, const struct treg_verdict *v,
 	f->offering = report_strdup0(v->offering, &err);
 	f->cell = report_strdup0(v->cell, &err);
 	f->seq = r->n;
+	/* A half-copied entry would be sorted by its missing URL. */
+	if (err < 0) {
+		report_fail_clear(f);
+		return err;
+	}
 	r->nfails++;
-	return err;
+	return 0;
 }
 
 /* The fetched URLs of v and its failed ones, which the text and HTML
@@ -1577,14 +1619,16 @@ static struct report_flag *
 report_flag_add(struct treg_report *r, const struct treg_verdict *v)
 {
 	struct report_flag *f, *grown;
+	size_t cap;
 	int err = 0;
 
 	if (r->nflags == r->capflags) {
-		r->capflags = r->capflags ? r->capflags * 2 : 64;
-		grown = realloc(r->flags, r->capflags * sizeof(*grown));
+		cap = r->capflags ? r->capflags * 2 : 64;
+		grown = realloc(r->flags, cap * sizeof(*grown));
 		if (grown == NULL)
 			return NULL;
 		r->flags = grown;
+		r->capflags = cap;
 	}
 	f = &r->flags[r->nflags];
 	memset(f, 0, sizeof(*f));
@@ -1686,6 +1730,35 @@ report_render(struct treg_report *r, const struct treg_verdict *v,
 		    r->spool[SPOOL_ATOM], v, r->generated));
 }
 
+/*
+ * A spool write that failed (a full disk) fails its format at once, with
+ * the errno the failed write left (errno was cleared before rendering),
+ * and says where: otherwise it would only surface as a bare -EIO when
+ * the document is assembled, blamed on the report file.
+ */
+static void
+report_spools_check(struct treg_report *r)
+{
+	enum treg_report_format fmt;
+	int rc = report_io_error();
+	size_t i;
+
+	for (i = 0; i < SPOOL_N; i++) {
+		fmt = report_spool_fmt[i];
+		if (r->spool[i] == NULL || !ferror(r->spool[i]) ||
+		    (r->spool_failed & TREG_REPORT_BIT(fmt)) != 0)
+			continue;
+		r->spool_failed |= TREG_REPORT_BIT(fmt);
+		/* A bare -EIO the render returned is this failure. */
+		if (r->err[fmt] == -EIO)
+			r->err[fmt] = rc;
+		report_failed(r, fmt, rc);
+		log_err("report", "cannot spool the %s report dir=%s err=%s",
+		    report_ext[fmt], r->spool_dir != NULL ? r->spool_dir :
+		    P_tmpdir, strerror(-r->err[fmt]));
+	}
+}
+
 int
 treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 {
@@ -1708,7 +1781,9 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 		return rc;
 	}
 
+	errno = 0;
 	report_render(r, v, flag);
+	report_spools_check(r);
 	if ((unsigned)v->state < TREG_NSTATES)
 		r->count[v->state]++;
 	r->attention += flag != NULL;
@@ -1736,17 +1811,13 @@ treg_report_free(struct treg_report *r)
 			fclose(r->spool[i]);
 	for (i = 0; i < r->nflags; i++)
 		free(r->flags[i].verified);
-	for (i = 0; i < r->nfails; i++) {
-		free(r->fails[i].url);
-		free(r->fails[i].error);
-		free(r->fails[i].detail);
-		free(r->fails[i].offering);
-		free(r->fails[i].cell);
-	}
+	for (i = 0; i < r->nfails; i++)
+		report_fail_clear(&r->fails[i]);
 	free(r->flags);
 	free(r->fails);
 	free(r->urls);
 	free(r->json_offering);
+	free(r->spool_dir);
 	free(r);
 }
 
@@ -2159,13 +2230,6 @@ treg_report_write(FILE *out, enum treg_report_format fmt,
 }
 
 /* ---- Report files ---- */
-
-static const char *const report_ext[] = {
-	[TREG_REPORT_TEXT] = "txt",
-	[TREG_REPORT_JSON] = "json",
-	[TREG_REPORT_HTML] = "html",
-	[TREG_REPORT_ATOM] = "atom",
-};
 
 /* Writes the report to a temporary file in dir and renames it to path. */
 static int

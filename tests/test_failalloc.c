@@ -7,12 +7,15 @@
  * LeakSanitizer and "make check-valgrind" catch leaks).  Also the store's
  * full map and report writes to a full disk.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -534,6 +537,219 @@ test_report_write_files_failure_keeps_latest(void **state)
 	rm_tree(dir);
 }
 
+/* Cells for the report builder: NBUILD of two offerings that alternate
+ * every few cells, most flagged with a failed fetch (past the first
+ * growth of the flagged and failed arrays), some fresh, one no-source,
+ * some never verified. */
+#define NBUILD	72
+
+struct build_arg {
+	struct treg_verdict v[NBUILD];
+	size_t	 n;		/* cells added */
+	unsigned formats;
+	char	 dir[64];
+};
+
+static void
+build_verdicts(struct treg_verdict *v)
+{
+	char s[64];
+	size_t i;
+
+	for (i = 0; i < NBUILD; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].offering = strdup(i / 5 % 2 ? "o-b" : "o");
+		snprintf(s, sizeof(s), "c%zu", i);
+		v[i].cell = strdup(s);
+		v[i].verified = i % 7 == 0 ? NULL : strdup(i % 3 ?
+		    "2026-11-01" : "2026-01-01");
+		v[i].state = i % 9 == 0 ? TREG_STATE_FRESH : i == 1 ?
+		    TREG_STATE_NO_SOURCE : TREG_STATE_DEAD;
+		v[i].flags = TREG_STATE_BIT(v[i].state);
+		v[i].since = 1796428800 - (int64_t)i;
+		v[i].judged = 1796428800;
+		v[i].order = (uint32_t)i + 1;
+		v[i].nreasons = 1;
+		v[i].reasons = calloc(1, sizeof(char *));
+		snprintf(s, sizeof(s), "https://h%zu.test/: fetch failed",
+		    i % 20);
+		v[i].reasons[0] = strdup(s);
+		v[i].nev = 1;
+		v[i].ev = calloc(1, sizeof(*v[i].ev));
+		assert_non_null(v[i].ev);
+		snprintf(s, sizeof(s), "https://h%zu.test/", i % 20);
+		v[i].ev[0].url = strdup(s);
+		v[i].ev[0].fetch_url = strdup(s);
+		v[i].ev[0].fetched = 1;
+		v[i].ev[0].at = 1796428800;
+		if (v[i].state == TREG_STATE_DEAD) {
+			v[i].ev[0].error = strdup("connect");
+			v[i].ev[0].detail = strdup("refused");
+			v[i].ev[0].failures = 3;
+		} else
+			v[i].ev[0].status = 200;
+	}
+}
+
+/*
+ * The whole life of a report: begin, every cell added (going on after
+ * an add fails, which the contract allows), each format finished to
+ * /dev/null and to files, free.  Returns the first error.
+ */
+static int
+build_op(void *arg)
+{
+	struct build_arg *b = arg;
+	struct treg_report_health h = { 20, 17, 1234 };
+	struct treg_report *r = NULL;
+	FILE *out = NULL;
+	size_t i;
+	int rc, first = 0, fmt;
+
+	rc = treg_report_begin(&r, b->formats, b->dir, 1796428800);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < b->n; i++) {
+		rc = treg_report_add(r, &b->v[i]);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	out = fopen("/dev/null", "w");
+	if (out == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		if ((b->formats & TREG_REPORT_BIT(fmt)) == 0)
+			continue;
+		rc = treg_report_finish(r, (enum treg_report_format)fmt, out,
+		    fmt % 2 ? &h : NULL);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	rc = treg_report_finish_files(r, b->dir, &h);
+	if (rc < 0 && first == 0)
+		first = rc;
+	rc = first;
+
+out:
+	if (out != NULL)
+		fclose(out);
+	treg_report_free(r);
+	return rc;
+}
+
+static void
+test_report_begin_add_finish_every_alloc_failing(void **state)
+{
+	struct build_arg b;
+	size_t i;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	build_verdicts(b.v);
+	snprintf(b.dir, sizeof(b.dir), "/tmp/test_failalloc.XXXXXX");
+	assert_non_null(mkdtemp(b.dir));
+
+	/* Every format over a few cells; then, for the growth of the
+	 * flagged and failed arrays, every cell in the cheaper forms. */
+	b.n = 12;
+	b.formats = TREG_REPORT_ALL;
+	print_message("report builder: %lu allocations\n",
+	    every_failure(build_op, &b));
+	b.n = NBUILD;
+	b.formats = TREG_REPORT_BIT(TREG_REPORT_TEXT) |
+	    TREG_REPORT_BIT(TREG_REPORT_ATOM);
+	print_message("report builder, text and Atom: %lu allocations\n",
+	    every_failure(build_op, &b));
+
+	for (i = 0; i < NBUILD; i++)
+		treg_verdict_cleanup(&b.v[i]);
+	rm_tree(b.dir);
+}
+
+/*
+ * Builds the report of the cells in dir with files limited to limit
+ * bytes (a full disk, for the spools and the report files alike) in a
+ * child, which exits with finish_files' errno.
+ */
+static int
+build_limited(struct build_arg *b, rlim_t limit)
+{
+	struct treg_report *r = NULL;
+	struct rlimit rl = { limit, limit };
+	size_t i;
+	pid_t pid;
+	int status, rc;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(100);
+		rc = treg_report_begin(&r, TREG_REPORT_ALL, b->dir,
+		    1796428800 + 86400);
+		for (i = 0; i < NBUILD && rc == 0; i++)
+			rc = treg_report_add(r, &b->v[i]);
+		if (rc == 0)
+			rc = treg_report_finish_files(r, b->dir, NULL);
+		treg_report_free(r);
+		_exit(rc < 0 ? -rc : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A spool that cannot grow (EFBIG here, ENOSPC on a full disk) fails
+ * its format with that error, not a bare EIO blamed on the report file;
+ * the formats whose spools fit are still filed, and the failed one's
+ * latest report stays as it was.
+ */
+static void
+test_report_finish_files_spool_full_keeps_latest(void **state)
+{
+	struct build_arg b;
+	char *before, *after, path[128];
+	size_t blen, alen, i;
+	struct stat sb;
+	int rc;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	build_verdicts(b.v);
+	snprintf(b.dir, sizeof(b.dir), "/tmp/test_failalloc.XXXXXX");
+	assert_non_null(mkdtemp(b.dir));
+	b.n = NBUILD;
+	b.formats = TREG_REPORT_ALL;
+	assert_int_equal(build_op(&b), 0);
+	before = report_latest(b.dir, &blen);
+	assert_non_null(before);
+	/* The JSON form outgrows the limit; the text form fits. */
+	assert_true(blen > 40000);
+
+	rc = build_limited(&b, 40000);
+
+	assert_int_equal(rc, EFBIG);
+	after = report_latest(b.dir, &alen);
+	assert_non_null(after);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	snprintf(path, sizeof(path), "%s/reports/report-2026-12-06.txt",
+	    b.dir);
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(path, sizeof(path), "%s/reports/report-2026-12-06.json",
+	    b.dir);
+	assert_int_equal(stat(path, &sb), -1);
+	free(before);
+	free(after);
+	for (i = 0; i < NBUILD; i++)
+		treg_verdict_cleanup(&b.v[i]);
+	rm_tree(b.dir);
+}
+
 int
 main(void)
 {
@@ -548,6 +764,10 @@ main(void)
 		cmocka_unit_test(test_report_write_full_disk_fails),
 		cmocka_unit_test(
 		    test_report_write_files_failure_keeps_latest),
+		cmocka_unit_test(
+		    test_report_begin_add_finish_every_alloc_failing),
+		cmocka_unit_test(
+		    test_report_finish_files_spool_full_keeps_latest),
 	};
 
 	/* A hang under injected failure must fail the suite, not stall it. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +26,11 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "config.h"
+#include "crawl.h"
+#include "registry.h"
 #include "report.h"
+#include "store.h"
 
 #define DAY	86400
 #define FIXTURE	TREG_TESTDATA "/report/verdict-v1.json"
@@ -1350,6 +1355,127 @@ test_report_write_all_dated_and_latest(void **state)
 	cleanup_n(v, 4);
 }
 
+static int
+rm_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void
+rm_tree(const char *dir)
+{
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Stores the verdict of offering/cell at registry position order. */
+static void
+store_verdict(struct treg_store *st, const char *offering,
+    const char *cell_key, uint32_t order)
+{
+	struct treg_verdict v;
+	char key[64], *json = NULL;
+
+	cell(&v, offering, cell_key, "2026-12-01", 0);
+	v.order = order;
+	assert_int_equal(treg_report_verdict_to_json(&v, &json), 0);
+	snprintf(key, sizeof(key), "%s/%s", offering, cell_key);
+	assert_int_equal(treg_store_put_cell(st, key, json, strlen(json)), 0);
+	free(json);
+	treg_verdict_cleanup(&v);
+}
+
+static int
+append_cell_cb(void *arg, const struct treg_verdict *v)
+{
+	strcat(arg, v->offering);
+	strcat(arg, "/");
+	strcat(arg, v->cell);
+	strcat(arg, " ");
+	return 0;
+}
+
+/*
+ * Verdicts of cells gone from the registry keep their positions, so
+ * positions repeat; ties go by offering, then cell, as the reports
+ * always listed them: "openai" before "openai-api" although the key
+ * "openai-api/x" sorts before "openai/x".
+ */
+static void
+test_treg_crawl_each_stored_ties_by_offering(void **state)
+{
+	char dir[] = "/tmp/treg-report-XXXXXX", order[256] = "";
+	struct treg_store *st;
+	size_t n = 0;
+	int rc;
+
+	assert_non_null(mkdtemp(dir));
+	st = treg_store_open(dir);
+	assert_non_null(st);
+	store_verdict(st, "openai-api", "soc2", 1);
+	store_verdict(st, "openai", "soc2", 1);
+	store_verdict(st, "openai", "iso", 2);
+	store_verdict(st, "a.b", "x", 0);
+	store_verdict(st, "a", "x", 0);
+	assert_int_equal(treg_store_commit(st), 0);
+
+	rc = treg_crawl_each_stored(st, append_cell_cb, order, &n);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(order, "openai/soc2 openai-api/soc2 openai/iso "
+	    "a/x a.b/x ");
+	treg_store_close(st);
+	rm_tree(dir);
+}
+
+static int
+fail_eio_cb(void *arg, const struct treg_verdict *v)
+{
+	(*(size_t *)arg)++;
+	return -EIO;
+}
+
+/*
+ * A failure that stops the judging must not read as -EIO, which says
+ * the other cells were judged and may be reported (--once would file a
+ * report of the few cells judged before it as latest.*).
+ */
+static void
+test_treg_crawl_judge_stopped_by_eio_not_partial(void **state)
+{
+	static const char json[] = "{\"name\":\"t\",\"offerings\":[{\"id\":"
+	    "\"o\",\"name\":\"O\",\"developer\":\"D\",\"platform\":\"P\","
+	    "\"category\":\"first_party\",\"sort_order\":1,\"dimensions\":"
+	    "{\"soc2_type2\":{\"value\":\"unclear\",\"confidence\":\"low\","
+	    "\"verified\":\"2026-12-01\",\"notes\":\"n\",\"source\":null,"
+	    "\"archived\":null}}}]}";
+	const struct treg_offering *off[1];
+	char dir[] = "/tmp/treg-report-XXXXXX", *err = NULL;
+	struct treg_registry *reg = NULL;
+	struct treg_config *cfg;
+	struct treg_store *st;
+	size_t calls = 0;
+	int rc;
+
+	assert_int_equal(treg_registry_load_buffer("r.json", json,
+	    sizeof(json) - 1, &reg, &err), 0);
+	off[0] = &reg->offerings[0];
+	cfg = treg_config_new_default();
+	assert_non_null(cfg);
+	assert_non_null(mkdtemp(dir));
+	st = treg_store_open(dir);
+	assert_non_null(st);
+
+	rc = treg_crawl_judge(cfg, st, off, 1, now(), fail_eio_cb, &calls);
+
+	assert_int_equal(calls, 1);
+	assert_int_equal(rc, -ECANCELED);
+	treg_store_close(st);
+	rm_tree(dir);
+	treg_config_free(cfg);
+	treg_registry_free(reg);
+}
+
 int
 main(void)
 {
@@ -1368,7 +1494,8 @@ main(void)
 		cmocka_unit_test(test_report_write_json_invalid_utf8_repaired),
 		cmocka_unit_test(test_report_write_json_valid_utf8_kept),
 		cmocka_unit_test(test_report_verdict_to_json_round_trip),
-		cmocka_unit_test(test_report_verdict_state_reads_state_and_since),
+		cmocka_unit_test(
+		    test_report_verdict_state_reads_state_and_since),
 		cmocka_unit_test(test_report_verdict_to_json_round_trip_sparse),
 		cmocka_unit_test(test_report_verdict_to_json_time_out_of_range),
 		cmocka_unit_test(test_report_verdict_to_json_time_before_epoch),
@@ -1391,6 +1518,9 @@ main(void)
 		cmocka_unit_test(
 		    test_report_verdict_to_json_round_trips_region_and_diff),
 		cmocka_unit_test(test_report_write_all_dated_and_latest),
+		cmocka_unit_test(test_treg_crawl_each_stored_ties_by_offering),
+		cmocka_unit_test(
+		    test_treg_crawl_judge_stopped_by_eio_not_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
