@@ -71,6 +71,15 @@ struct treg_extract_result {
 struct treg_extract;
 
 /*
+ * Readies libxml2 and the tables extraction shares, so that extractions
+ * may then run on several threads at once, each on its own treg_extract
+ * (a PDF's are read one at a time, pdf.h).  Call it on the main thread
+ * before any other thread extracts.  Returns 0 or a negative errno
+ * (logged).
+ */
+int	treg_extract_init(void);
+
+/*
  * Starts an extraction for a body with the given Content-Type header value
  * (may be NULL: sniffed from the first bytes).  max_text caps the text
  * kept in the result.  Returns NULL on allocation failure (logged).
