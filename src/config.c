@@ -99,6 +99,7 @@ static const struct config_key config_keys[] = {
 	{ "", "dead_after_failures", CONFIG_LONG,
 	    OFF(dead_after_failures), 0, 1 },
 	{ "", "dead_after_hours", CONFIG_LONG, OFF(dead_after_hours), 0, 0 },
+	{ "", "extract_threads", CONFIG_LONG, OFF(extract_threads), 0, 0 },
 	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1 },
 	{ "", "region_context", CONFIG_LONG, OFF(region_context), 0, 0 },
 	{ "", "history_days", CONFIG_LONG, OFF(history_days), 0, 1 },
@@ -168,6 +169,18 @@ config_default_registry(void)
 	return strdup(TREG_DATADIR "/registry.json");
 }
 
+/* Extraction threads: one per online CPU, at most four (past that the
+ * event loop's own thread is the limit). */
+static long
+config_default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n < 4 ? n : 4;
+}
+
 static int
 config_make_user_agent(struct treg_config *cfg)
 {
@@ -220,6 +233,7 @@ treg_config_new_default(void)
 	cfg->retry_backoff_ms = 1000;
 	cfg->dead_after_failures = 3;
 	cfg->dead_after_hours = 48;
+	cfg->extract_threads = config_default_threads();
 	cfg->review_after_days = 90;
 	cfg->region_context = 2;
 	cfg->history_days = 400;
@@ -443,6 +457,11 @@ config_set(struct config_parse *p, const struct config_key *key,
 			    key->type == CONFIG_SIZE ? "size" :
 			    key->type == CONFIG_SECONDS ? "duration" :
 			    "number", key->min);
+		if (key->offset == offsetof(struct treg_config,
+		    extract_threads) && n > TREG_CONFIG_MAX_THREADS)
+			return config_error(p, "%s: \"%s\" is more than %d "
+			    "threads", key->name, value,
+			    TREG_CONFIG_MAX_THREADS);
 		if (key->type == CONFIG_SIZE && key->offset !=
 		    offsetof(struct treg_config, low_speed_limit))
 			*(size_t *)field = (size_t)n;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define TREG_CONFIG_MAX_LIST    64      /* resolve / allow_address entries */
+#define TREG_CONFIG_MAX_THREADS 64      /* extract_threads */
 
 struct treg_config {
 	char    *path;          /* file read, or NULL for built-in defaults */
@@ -40,6 +41,8 @@ struct treg_config {
 	long     retry_backoff_ms;      /* first retry's backoff, doubling */
 	long     dead_after_failures;   /* flap damping: consecutive ... */
 	long     dead_after_hours;      /* ... spread over at least this */
+	long     extract_threads;       /* worker threads extracting text;
+					 * 0: on the event loop's thread */
 
 	/* [report] */
 	long     review_after_days;     /* verified older than this: stale */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One crawl: the distinct evidence URLs of a set of offerings fetched once
- * each on one event loop, their bodies extracted as they stream, every
- * result stored as an observation (with its text, by digest), and then
- * each cell judged from what the store holds.  The one-shot mode and the
- * daemon both go through here.
+ * each on one event loop, their bodies extracted as they stream (or on
+ * worker threads once fetched: extract_threads), every result stored as
+ * an observation (with its text, by digest), and then each cell judged
+ * from what the store holds.  The one-shot mode and the daemon both go
+ * through here.
  */
 #ifndef TREG_CRAWL_H
 #define TREG_CRAWL_H
@@ -112,8 +113,9 @@ size_t	treg_crawl_running(const struct treg_crawl *c);
  * transfers are abandoned by treg_crawl_free(). */
 struct treg_fetch *treg_crawl_fetcher(struct treg_crawl *c);
 
-/* Abandons every transfer (ended_cb sees abandoned set), commits what was
- * stored, and frees c; NULL does nothing. */
+/* Abandons every transfer, and every body a worker still extracts
+ * (ended_cb sees abandoned set), commits what was stored, and frees c;
+ * NULL does nothing. */
 void	treg_crawl_free(struct treg_crawl *c);
 
 /*

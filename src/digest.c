@@ -30,8 +30,9 @@ struct treg_sha256 {
 
 /*
  * Fetching an algorithm walks the provider tables and takes locks; doing
- * it once, not per page, matters at crawl rates.  The daemon digests from
- * one thread, and the fetched method lives until exit.
+ * it once, not per page, matters at crawl rates.  It is fetched on the
+ * main thread (treg_digest_init()) before extraction threads start, and
+ * lives until exit.
  */
 static EVP_MD *sha256_md;
 
@@ -302,8 +303,8 @@ mix64(uint64_t x)
 #define WORD_MUL	UINT64_C(0x9e3779b97f4a7c15)
 
 /*
- * Filled on first use; the daemon hashes from one thread, and a race
- * between two first callers would only write the same values twice.
+ * Filled on first use, which treg_digest_init() makes happen on the main
+ * thread before extraction threads start; they only read them.
  * simhash_spread[b] has byte j set to bit j of b.  simhash_fold[c] is
  * the ASCII byte c lowered, or 0 when c does not belong in a word, so
  * "Terms" and "terms" hash alike.  Other scripts keep their case:
@@ -332,6 +333,13 @@ simhash_tables(void)
 			simhash_fold[b] = (unsigned char)b;
 	}
 	simhash_ready = 1;
+}
+
+int
+treg_digest_init(void)
+{
+	simhash_tables();
+	return sha256_method() != NULL ? 0 : -EIO;
 }
 
 /*

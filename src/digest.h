@@ -18,6 +18,15 @@
 
 struct treg_sha256;
 
+/*
+ * Fetches SHA-256's method and fills the simhash tables, which are
+ * otherwise made at first use.  Call it once on the main thread before
+ * other threads hash (extract.h's treg_extract_init() does); afterwards
+ * every function here may run on several threads at once, each on its
+ * own contexts.  Returns 0, or -EIO when OpenSSL has no SHA-256 (logged).
+ */
+int	treg_digest_init(void);
+
 /* Returns a new SHA-256 context, or NULL (logged). */
 struct treg_sha256 *treg_sha256_new(void);
 

@@ -1045,14 +1045,17 @@ scratch_flush(struct treg_extract *ex)
 	return rc;
 }
 
-/* Queues decoded bytes; long runs skip the copy when nothing is queued,
- * so valid UTF-8 reaches the parser as it came. */
+/* Queues decoded bytes; long runs skip the copy, so valid UTF-8 reaches
+ * the parser as it came.  What is queued goes first: a long run that
+ * overtook it moved a decoded character after the run, and only when the
+ * body's chunks were large enough to hold such a run. */
 static int
 scratch_put(struct treg_extract *ex, const char *s, size_t n)
 {
 	int rc;
 
-	if (ex->scratch_len + n > SCRATCH_LEN) {
+	if (ex->scratch_len > 0 && (ex->scratch_len + n > SCRATCH_LEN ||
+	    n >= SCRATCH_LEN / 2)) {
 		rc = scratch_flush(ex);
 		if (rc < 0)
 			return rc;
@@ -1783,6 +1786,16 @@ start(struct treg_extract *ex)
 }
 
 /* The API. */
+
+int
+treg_extract_init(void)
+{
+	/* libxml2 2.9 sets up its locks and per-thread state here; it
+	 * must happen once, before a second thread parses. */
+	xmlInitParser();
+	treg_normalize_init();
+	return treg_digest_init();
+}
 
 int
 treg_extract_selector_valid(const char *sel)

@@ -22,7 +22,7 @@
  * are then re-derived from the kept raw bodies (baseline.h) instead of
  * being reported as evidence changes.
  */
-#define TREG_EXTRACT_RULES_VERSION	2
+#define TREG_EXTRACT_RULES_VERSION	3
 
 enum treg_text_kind {
 	TREG_TEXT_HTML,
@@ -69,6 +69,15 @@ struct treg_extract_result {
 						 * controls */
 
 struct treg_extract;
+
+/*
+ * Readies libxml2 and the tables extraction shares, so that extractions
+ * may then run on several threads at once, each on its own treg_extract
+ * (a PDF's are read one at a time, pdf.h).  Call it on the main thread
+ * before any other thread extracts.  Returns 0 or a negative errno
+ * (logged).
+ */
+int	treg_extract_init(void);
 
 /*
  * Starts an extraction for a body with the given Content-Type header value

@@ -2348,3 +2348,101 @@ treg_fetch_free(struct treg_fetch *f)
 	free(f);
 	curl_global_cleanup();
 }
+
+/* ---- results kept past their callback -------------------------------- */
+
+/* Copies s into *dstp (NULL stays NULL).  Returns 0 or -ENOMEM. */
+static int
+result_dup(const char **dstp, const char *s)
+{
+	*dstp = NULL;
+	if (s == NULL)
+		return 0;
+	*dstp = strdup(s);
+	return *dstp != NULL ? 0 : -ENOMEM;
+}
+
+static int
+result_copy_hops(struct treg_fetch_result *dst,
+    const struct treg_fetch_result *src)
+{
+	struct treg_fetch_hop *hops;
+	size_t i;
+
+	dst->hops = NULL;
+	dst->nhops = 0;
+	if (src->nhops == 0)
+		return 0;
+	hops = calloc(src->nhops, sizeof(*hops));
+	if (hops == NULL)
+		return -ENOMEM;
+	dst->hops = hops;
+	dst->nhops = src->nhops;
+	for (i = 0; i < src->nhops; i++) {
+		hops[i].status = src->hops[i].status;
+		hops[i].url = src->hops[i].url != NULL ?
+		    strdup(src->hops[i].url) : NULL;
+		hops[i].location = src->hops[i].location != NULL ?
+		    strdup(src->hops[i].location) : NULL;
+		if ((src->hops[i].url != NULL && hops[i].url == NULL) ||
+		    (src->hops[i].location != NULL &&
+		    hops[i].location == NULL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+treg_fetch_result_copy(struct treg_fetch_result *dst,
+    const struct treg_fetch_result *src)
+{
+	char *head = NULL;
+	int rc = 0;
+
+	*dst = *src;
+	dst->body_head = NULL;
+	dst->body_head_len = 0;
+	dst->raw_headers = NULL;
+	rc |= result_dup(&dst->url, src->url);
+	rc |= result_dup(&dst->error_detail, src->error_detail);
+	rc |= result_dup(&dst->final_url, src->final_url);
+	rc |= result_dup(&dst->content_type, src->content_type);
+	rc |= result_dup(&dst->etag, src->etag);
+	rc |= result_dup(&dst->last_modified, src->last_modified);
+	rc |= result_dup(&dst->memento_datetime, src->memento_datetime);
+	rc |= result_dup(&dst->refresh_url, src->refresh_url);
+	rc |= result_copy_hops(dst, src);
+	if (src->raw_headers != NULL) {
+		head = malloc(src->raw_headers_len + 1);
+		if (head != NULL) {
+			memcpy(head, src->raw_headers, src->raw_headers_len);
+			head[src->raw_headers_len] = '\0';
+		}
+		dst->raw_headers = head;
+		if (head == NULL)
+			rc = -ENOMEM;
+	}
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+void
+treg_fetch_result_cleanup(struct treg_fetch_result *res)
+{
+	size_t i;
+
+	free((void *)res->url);
+	free((void *)res->error_detail);
+	free((void *)res->final_url);
+	free((void *)res->content_type);
+	free((void *)res->etag);
+	free((void *)res->last_modified);
+	free((void *)res->memento_datetime);
+	free((void *)res->refresh_url);
+	free((void *)res->raw_headers);
+	for (i = 0; i < res->nhops; i++) {
+		free(res->hops[i].url);
+		free(res->hops[i].location);
+	}
+	free((void *)res->hops);
+	memset(res, 0, sizeof(*res));
+}

@@ -174,6 +174,19 @@ size_t	treg_fetch_pending(const struct treg_fetch *f);
 void	treg_fetch_free(struct treg_fetch *f);
 
 /*
+ * Copies a result for use after its callback: *dst owns copies of every
+ * string and of the hops, and is released with treg_fetch_result_cleanup()
+ * (also after a failed copy).  body_head is not copied (NULL, length 0).
+ * Returns 0 or -ENOMEM.
+ */
+int	treg_fetch_result_copy(struct treg_fetch_result *dst,
+	    const struct treg_fetch_result *src);
+
+/* Frees what a copy made by treg_fetch_result_copy() owns and zeroes it;
+ * never call it on a result the fetcher handed to a callback. */
+void	treg_fetch_result_cleanup(struct treg_fetch_result *res);
+
+/*
  * Returns 1 when a connection to addr may be made under cfg: public
  * unicast addresses, and those listed in allow_address; 0 for loopback,
  * private, link-local, unique-local, multicast, unspecified, metadata and

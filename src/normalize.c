@@ -47,8 +47,8 @@ struct norm_state {
 };
 
 /*
- * Filled on first use.  The daemon normalises from one thread, and a race
- * between two first callers would only write the same values twice.
+ * Filled on first use, which treg_normalize_init() makes happen on the
+ * main thread before extraction threads start; they only read them.
  */
 static unsigned char ascii_class[128];
 static unsigned char ascii_word[128];
@@ -72,6 +72,12 @@ tables_init(void)
 		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 	}
 	tables_ready = 1;
+}
+
+void
+treg_normalize_init(void)
+{
+	tables_init();
 }
 
 /*

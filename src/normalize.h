@@ -12,6 +12,11 @@
 
 #include "buf.h"
 
+/* Fills the character tables, which are otherwise made at first use.
+ * Call it once on the main thread before other threads normalise
+ * (extract.h's treg_extract_init() does). */
+void	treg_normalize_init(void);
+
 /*
  * Appends the evidence form of in[0..len) to out: invalid sequences
  * replaced by U+FFFD, Unicode NFC, invisible characters (zero-width

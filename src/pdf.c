@@ -11,6 +11,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,13 @@ struct pdf_api {
 
 static struct pdf_api pdf_api;
 static int pdf_state;		/* 0: not tried, 1: loaded, -1: missing */
+
+/*
+ * One PDF at a time, whatever the thread: the two above are filled at the
+ * first PDF, and poppler-glib makes its global parameters at its first
+ * document, neither under a lock.  PDFs are few; the wait costs little.
+ */
+static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* dlsym's object pointer into a function pointer, the way POSIX says. */
 static int
@@ -120,8 +128,8 @@ pdf_page_text(PopplerDocument *doc, int i, struct treg_buf *out)
 	return rc;
 }
 
-int
-treg_pdf_text(const char *data, size_t len, char **textp, size_t *lenp)
+static int
+pdf_text(const char *data, size_t len, char **textp, size_t *lenp)
 {
 	const struct pdf_api *a = &pdf_api;
 	PopplerDocument *doc = NULL;
@@ -164,5 +172,16 @@ out:
 		a->object_unref(doc);
 	a->bytes_unref(bytes);
 	treg_buf_cleanup(&out);
+	return rc;
+}
+
+int
+treg_pdf_text(const char *data, size_t len, char **textp, size_t *lenp)
+{
+	int rc;
+
+	pthread_mutex_lock(&pdf_lock);
+	rc = pdf_text(data, len, textp, lenp);
+	pthread_mutex_unlock(&pdf_lock);
 	return rc;
 }

@@ -17,6 +17,7 @@
  * *lenp to its length, and returns 0.  Returns -EINVAL when data is not a
  * PDF poppler can open (damaged, or encrypted with a password),
  * -ENOTSUP when poppler-glib cannot be loaded (logged once), or -ENOMEM.
+ * Safe to call from any thread: calls are serialised.
  */
 int	treg_pdf_text(const char *data, size_t len, char **textp,
 	    size_t *lenp);

@@ -114,6 +114,10 @@ write_config() {
 		# Probes add a request per host; tests/soft404.sh turns
 		# them on where they are the subject.
 		echo "soft404_probe = ${SOFT404_PROBE:-no}"
+		# TREG_EXTRACT_THREADS=0 or 1 runs a script on the inline
+		# path or a single worker; unset, the default applies.
+		[ -n "${TREG_EXTRACT_THREADS:-}" ] &&
+		    echo "extract_threads = $TREG_EXTRACT_THREADS"
 		[ $# -ge 2 ] && printf '%s\n' "$2"
 		echo "[network]"
 		echo "ca_file = $WORK/ca.pem"

@@ -153,14 +153,14 @@ check "--show URL lists the observations" \
     >/dev/null 2>>"$WORK/show.err"
 check "--show of an unknown cell exits 2" test $? -eq 2
 
-# Run 4: the extraction rules version is bumped (built-in 2, staged 3),
+# Run 4: the extraction rules version is bumped (built-in 3, staged 4),
 # as when extract.c changes: stored digests are re-derived from raw bodies,
 # the baselines rewritten for the new rules, and no cell changes state.
 states() { jq -r '.offerings[].cells[] | "\(.id) \(.state)"' "$WORK/$1.json"; }
 check "fixture server restarted" start_fixture "$WORK/routes"
 REGISTRY=$WORK/registry-reverified.json write_config "$WORK/conf" \
     "log_level = info"
-export TREG_TEST_RULES_VERSION=3
+export TREG_TEST_RULES_VERSION=4
 crawl 2026-07-09T00:00:00Z run4
 unset TREG_TEST_RULES_VERSION
 check "run 4: a rules bump changes no cell's state" \
@@ -173,12 +173,12 @@ check "run 4: baselines were re-derived" grep -q 're-derived' \
     "$WORK/run4.err"
 "$TREG_BIN" --config "$WORK/conf" --show acme-api/hipaa_baa \
     >"$WORK/show-run4.txt" 2>>"$WORK/show.err"
-check "run 4: the baseline record carries rules version 3" \
-    grep -Eq '^  2 2026-07-05 .* 3$' "$WORK/show-run4.txt"
+check "run 4: the baseline record carries rules version 4" \
+    grep -Eq '^  2 2026-07-05 .* 4$' "$WORK/show-run4.txt"
 
 # Run 5: with history_days = 1, the old observations go, except the
 # first text and the baselines; every verdict stays as it was.
-TREG_TEST_RULES_VERSION=3
+TREG_TEST_RULES_VERSION=4
 export TREG_TEST_RULES_VERSION
 REGISTRY=$WORK/registry-reverified.json write_config "$WORK/conf" \
     "history_days = 1"

@@ -112,8 +112,8 @@ keep_raw(struct fixture *f)
 	    "text/html", 1 << 20, NULL), 0);
 }
 
-/* Evidence whose baseline is the old text (rules 2, the version built
- * in) and whose latest text is the body as the next rules, 3, make it. */
+/* Evidence whose baseline is the old text (rules 2, an older version
+ * than built in) and whose latest text is the body as rules 3 make it. */
 static void
 evidence(const struct fixture *f, struct treg_evidence *ev)
 {

@@ -74,6 +74,7 @@ test_treg_config_load_defaults_without_file(void **state)
 	assert_int_equal(cfg->retry_backoff_ms, 1000);
 	assert_int_equal(cfg->nresolve, 0);
 	assert_int_equal(cfg->nallow_address, 0);
+	assert_true(cfg->extract_threads >= 1 && cfg->extract_threads <= 4);
 	assert_non_null(strstr(cfg->user_agent, "trustreg-crawl/"));
 	assert_non_null(strstr(cfg->user_agent, "(+https://"));
 	treg_config_free(cfg);
@@ -284,6 +285,30 @@ test_treg_config_load_allow_address_not_literal(void **state)
 }
 
 static void
+test_treg_config_load_extract_threads(void **state)
+{
+	struct treg_config *cfg = NULL;
+	const char *path;
+	int rc;
+
+	path = write_conf("extract_threads = 0\n");
+
+	rc = treg_config_load(path, &cfg, NULL);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(cfg->extract_threads, 0);
+	treg_config_free(cfg);
+	unlink(path);
+}
+
+static void
+test_treg_config_load_too_many_extract_threads(void **state)
+{
+	expect_error("max_text = 1M\nextract_threads = 65\n",
+	    "2: extract_threads: \"65\" is more than 64 threads");
+}
+
+static void
 test_treg_config_load_ca_file_missing(void **state)
 {
 	expect_error("[network]\nca_file = /nonexistent/ca.pem\n",
@@ -392,6 +417,9 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_bad_connect_to),
 		cmocka_unit_test(
 		    test_treg_config_load_allow_address_not_literal),
+		cmocka_unit_test(test_treg_config_load_extract_threads),
+		cmocka_unit_test(
+		    test_treg_config_load_too_many_extract_threads),
 		cmocka_unit_test(test_treg_config_load_ca_file_missing),
 		cmocka_unit_test(test_treg_config_load_directory),
 		cmocka_unit_test(test_treg_config_load_nul_bytes),

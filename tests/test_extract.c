@@ -1107,6 +1107,35 @@ test_treg_extract_feed_long_block_cut_same(void **state)
 	treg_buf_cleanup(&b);
 }
 
+static void
+test_treg_extract_feed_long_run_after_decoded_char(void **state)
+{
+	static const char ctype[] = "text/html; charset=windows-1252";
+	struct treg_buf b;
+	struct treg_extract_result res;
+	size_t i;
+
+	/* Past the first KiB (decoded apart), a character that is
+	 * re-encoded and queued, then a run long enough to be handed
+	 * over in place, in one feed: the run must not overtake it. */
+	treg_buf_init(&b, 0);
+	assert_int_equal(treg_buf_puts(&b, "<p>"), 0);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(treg_buf_puts(&b, " word"), 0);
+	assert_int_equal(treg_buf_puts(&b, " caf\xE9"), 0);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(treg_buf_puts(&b, " word"), 0);
+	assert_int_equal(treg_buf_puts(&b, "</p>"), 0);
+
+	check_chunking(ctype, b.data, b.len);
+	assert_int_equal(treg_extract_buffer(ctype, b.data, b.len, MAX_TEXT,
+	    &res), 0);
+
+	assert_non_null(strstr(res.text, "word caf\xC3\xA9 word"));
+	treg_extract_result_cleanup(&res);
+	treg_buf_cleanup(&b);
+}
+
 /* Unverifiable pages. */
 
 static void
@@ -1326,6 +1355,8 @@ main(void)
 		cmocka_unit_test(test_treg_extract_buffer_deep_nesting),
 		cmocka_unit_test(test_treg_extract_feed_large_page),
 		cmocka_unit_test(test_treg_extract_feed_long_block_cut_same),
+		cmocka_unit_test(
+		    test_treg_extract_feed_long_run_after_decoded_char),
 		cmocka_unit_test(
 		    test_treg_extract_unverifiable_reason_bot_challenge),
 		cmocka_unit_test(
