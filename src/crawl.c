@@ -60,7 +60,7 @@ struct crawl_job {
 	int	 text_rc;
 	int	 text_done;		/* text and text_rc are set */
 	struct treg_fetch_result res;	/* a copy, while a worker has it */
-	time_t	 ended;			/* when the transfer ended */
+	time_t	 ended;		/* when the transfer ended */
 	struct treg_url_state prev;	/* what the store knew before */
 	int	 has_prev;
 	/* The raw body, kept until the transfer ends (only then is it
@@ -85,11 +85,12 @@ struct crawl_job {
 
 /* Extractions in the pool at once per thread, each holding its body (up
  * to CRAWL_BODY_MEM in memory, more in a spill file); past that the loop
- * extracts the next one itself, which also slows the fetching.  XXX: the
- * queued bodies and each worker's malloc arena (which keeps what its
- * thread freed) cost memory: the 10,000-page benchmark peaks at about
- * 57 MiB with two threads against 43-45 MiB extracting inline. */
-#define CRAWL_POOL_JOBS		8
+ * extracts the next one itself, which also slows the fetching.  Two keep
+ * both threads busy; eight kept 6 MiB more bodies for no more speed.
+ * XXX: the queued bodies and the workers' malloc arenas still cost
+ * memory: the 10,000-page benchmark peaks about 3 MiB higher with two
+ * threads than extracting inline. */
+#define CRAWL_POOL_JOBS		2
 
 /* Longest time a completed fetch waits in the open batch, and most
  * writes the batch takes before it is committed sooner. */
@@ -466,14 +467,15 @@ crawl_feed_chunks(struct treg_extract *ex, const char *data, size_t len)
 
 /*
  * Feeds the kept body to the extractor: from memory, or from the spill
- * file, mapped, else read with pread() so that the stream's position,
- * which the archiving uses, is left alone.  Runs on a worker, or on the
- * loop's thread when extraction catches up (crawl_body_catch_up()).
+ * file read with pread() so that the stream's position, which the
+ * archiving uses, is left alone.  Not mapped: every worker mapping a
+ * large body at once counted them all in the resident set (16 MiB more
+ * at the benchmark's peak).  Runs on a worker, or on the loop's thread
+ * when extraction catches up (crawl_body_catch_up()).
  */
 static int
 crawl_body_feed(struct crawl_job *job)
 {
-	struct treg_digest_map m;
 	char chunk[CRAWL_FEED_CHUNK];
 	size_t off;
 	ssize_t got;
@@ -482,12 +484,6 @@ crawl_body_feed(struct crawl_job *job)
 	if (job->spill == NULL)
 		return crawl_feed_chunks(job->extract, job->body.data,
 		    job->body.len);
-	if (treg_digest_map_file(job->spill, job->body_len, 0, 0, &m) == 0) {
-		rc = crawl_feed_chunks(job->extract, (const char *)m.data,
-		    job->body_len);
-		treg_digest_unmap_file(&m);
-		return rc;
-	}
 	if (fflush(job->spill) != 0)
 		return -EIO;
 	for (off = 0; off < job->body_len && rc == 0; off += (size_t)got) {
