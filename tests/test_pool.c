@@ -65,7 +65,7 @@ struct job {
 	unsigned long sum;		/* of 1..input, computed by work */
 	pthread_t worker;		/* who ran work */
 	int	 ran;			/* -1 until done runs */
-	size_t	*pending;		/* done callbacks still to come */
+	size_t	*pending;		/* done callbacks to come */
 	struct event_base *base;
 	struct gate *gate;		/* work waits for it, or NULL */
 	int	 started;		/* work has begun (atomic) */
