@@ -85,12 +85,13 @@ struct crawl_job {
 
 /* Extractions in the pool at once per thread, each holding its body (up
  * to CRAWL_BODY_MEM in memory, more in a spill file); past that the loop
- * extracts the next one itself, which also slows the fetching.  Two keep
- * both threads busy; eight kept 6 MiB more bodies for no more speed.
- * XXX: the queued bodies and the workers' malloc arenas still cost
- * memory: the 10,000-page benchmark peaks about 3 MiB higher with two
- * threads than extracting inline. */
-#define CRAWL_POOL_JOBS		2
+ * extracts the next one itself, which also slows the fetching.  Four
+ * keep two threads busy (two left the loop extracting a tenth slower);
+ * eight held 2-4 MiB more bodies for no more speed.  XXX: the queued
+ * bodies and the workers' malloc arenas still cost memory: the
+ * 10,000-page benchmark peaks a few MiB higher with two threads than
+ * extracting inline. */
+#define CRAWL_POOL_JOBS		4
 
 /* Longest time a completed fetch waits in the open batch, and most
  * writes the batch takes before it is committed sooner. */

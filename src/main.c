@@ -514,6 +514,12 @@ main(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	memset(&ctx, 0, sizeof(ctx));
 	treg_log_set_journal(-1);
+	/* glibc raises its mmap threshold each time a large block is freed,
+	 * after which bodies and parser buffers come from the heap and what
+	 * they leave stays resident.  A fixed trim threshold keeps the
+	 * threshold at its 128 KiB start: a crawl's peak was 3-5 MiB lower
+	 * for no measurable time. */
+	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 
 	if (main_parse_args(argc, argv, &opts) < 0)
 		goto out;
