@@ -1371,11 +1371,10 @@ struct treg_report {
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
-	size_t	 attention;
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
-	struct report_flag *flags;
+	struct report_flag *flags;	/* one per cell needing attention */
 	size_t	 nflags, capflags;
 	struct report_fail *fails;
 	size_t	 nfails, capfails;
@@ -1559,24 +1558,39 @@ report_fail_clear(struct report_fail *f)
 	free(f->cell);
 }
 
+/*
+ * The array of n elements of size bytes, holding *capp, with room for
+ * one more: doubled when full, from first.  NULL when it cannot grow;
+ * the capacity grows only with the array, so a caller may go on adding
+ * after an -ENOMEM.
+ */
+static void *
+report_room(void *array, size_t *capp, size_t n, size_t size, size_t first)
+{
+	void *grown;
+	size_t cap;
+
+	if (n < *capp)
+		return array;
+	cap = *capp != 0 ? *capp * 2 : first;
+	grown = realloc(array, cap * size);
+	if (grown != NULL)
+		*capp = cap;
+	return grown;
+}
+
 static int
 report_fail_add(struct treg_report *r, const struct treg_verdict *v,
     const struct treg_evidence *e)
 {
 	struct report_fail *f, *grown;
-	size_t cap;
 	int err = 0;
 
-	/* The capacity grows only with the array: a caller may go on
-	 * adding after an -ENOMEM. */
-	if (r->nfails == r->capfails) {
-		cap = r->capfails ? r->capfails * 2 : 16;
-		grown = realloc(r->fails, cap * sizeof(*grown));
-		if (grown == NULL)
-			return -ENOMEM;
-		r->fails = grown;
-		r->capfails = cap;
-	}
+	grown = report_room(r->fails, &r->capfails, r->nfails,
+	    sizeof(*r->fails), 16);
+	if (grown == NULL)
+		return -ENOMEM;
+	r->fails = grown;
 	f = &r->fails[r->nfails];
 	memset(f, 0, sizeof(*f));
 	f->url = report_strdup0(e->fetch_url, &err);
@@ -1619,17 +1633,13 @@ static struct report_flag *
 report_flag_add(struct treg_report *r, const struct treg_verdict *v)
 {
 	struct report_flag *f, *grown;
-	size_t cap;
 	int err = 0;
 
-	if (r->nflags == r->capflags) {
-		cap = r->capflags ? r->capflags * 2 : 64;
-		grown = realloc(r->flags, cap * sizeof(*grown));
-		if (grown == NULL)
-			return NULL;
-		r->flags = grown;
-		r->capflags = cap;
-	}
+	grown = report_room(r->flags, &r->capflags, r->nflags,
+	    sizeof(*r->flags), 64);
+	if (grown == NULL)
+		return NULL;
+	r->flags = grown;
 	f = &r->flags[r->nflags];
 	memset(f, 0, sizeof(*f));
 	f->verified = report_strdup0(v->verified, &err);
@@ -1786,7 +1796,6 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 	report_spools_check(r);
 	if ((unsigned)v->state < TREG_NSTATES)
 		r->count[v->state]++;
-	r->attention += flag != NULL;
 	if (v->judged > r->judged)
 		r->judged = v->judged;
 	r->n++;
@@ -1796,7 +1805,7 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 size_t
 treg_report_attention(const struct treg_report *r)
 {
-	return r->attention;
+	return r->nflags;
 }
 
 void
@@ -1844,7 +1853,7 @@ report_write_json(struct treg_report *r, FILE *out,
 	if (rc == 0) {
 		fputs(",\n  \"summary\": ", out);
 		rc = report_json_put(out, report_summary_json(r->count, r->n,
-		    r->attention), 2);
+		    r->nflags), 2);
 	}
 	if (rc == 0) {
 		fputs(",\n  \"offerings\": [", out);
@@ -2030,7 +2039,7 @@ report_write_text(struct treg_report *r, FILE *out,
 	if (rc < 0)
 		return rc;
 
-	fprintf(out, "Needs attention (%zu)\n\n", r->attention);
+	fprintf(out, "Needs attention (%zu)\n\n", r->nflags);
 	report_flags_sort(r);
 	rc = report_put_flagged(r, out, r->spool[SPOOL_TEXT_FLAGGED], 0,
 	    TREG_NSTATES);
@@ -2093,7 +2102,7 @@ report_write_html(struct treg_report *r, FILE *out,
 	    "<div class=\"meta\">generated %s%s%s &#183; %zu cells &#183; "
 	    "%zu need a maintainer</div>\n<ul class=\"counts\">\n",
 	    iso, report_css, iso, judged[0] != '\0' ?
-	    " &#183; verdicts judged at " : "", judged, r->n, r->attention);
+	    " &#183; verdicts judged at " : "", judged, r->n, r->nflags);
 	for (s = 0; s < TREG_NSTATES; s++)
 		fprintf(out, "<li><b>%zu</b><span class=\"badge b-%s\">%s"
 		    "</span></li>\n", r->count[s],
@@ -2109,8 +2118,8 @@ report_write_html(struct treg_report *r, FILE *out,
 		    r->nurls, r->nurls == 1 ? "" : "s", r->nurls == 1 ?
 		    "its" : "their");
 	fprintf(out, "</header>\n<main>\n<h2>Needs attention (%zu)"
-	    "</h2>\n", r->attention);
-	if (r->attention == 0)
+	    "</h2>\n", r->nflags);
+	if (r->nflags == 0)
 		fputs("<p>Nothing needs a maintainer today.</p>\n", out);
 
 	/* Grouped by what the cells need, most urgent first; within a
