@@ -1741,6 +1741,8 @@ static int
 load_finish(struct load *ld, const char *name, int rc,
     struct treg_registry **regp)
 {
+	size_t i;
+
 	strset_cleanup(&ld->ids);
 	if (rc < 0) {
 		if (ld->errp != NULL && *ld->errp == NULL)
@@ -1752,6 +1754,8 @@ load_finish(struct load *ld, const char *name, int rc,
 	if (ld->reg->noffer > 1)
 		qsort(ld->reg->offerings, ld->reg->noffer,
 		    sizeof(*ld->reg->offerings), cmp_offerings);
+	for (i = 0; i < ld->reg->noffer && !ld->reg->indexed; i++)
+		ld->reg->ncells += ld->reg->offerings[i].ncells;
 	*regp = ld->reg;
 	return 0;
 }
@@ -1801,6 +1805,27 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return load_finish(&ld, path, rc, regp);
+}
+
+int
+treg_registry_index(const char *path, struct treg_registry **regp,
+    char **errp)
+{
+	/* XXX: loads whole for now. */
+	return treg_registry_load(path, regp, errp);
+}
+
+int
+treg_registry_read_offering(const struct treg_registry *reg,
+    const struct treg_offering *off, struct treg_registry **onep,
+    char **errp)
+{
+	*onep = NULL;
+	if (errp != NULL)
+		*errp = NULL;
+	if (!reg->indexed || off == NULL)
+		return -EINVAL;
+	return -ENOSYS;
 }
 
 int

@@ -63,6 +63,13 @@ struct treg_offering {
 	struct treg_cell *cells;	/* in treg_cell_keys order */
 	size_t	 ncells;
 	char	*file;		/* the file it came from */
+
+	/* Where its JSON lies in that file, for
+	 * treg_registry_read_offering(); set in an index only. */
+	size_t	 file_index;	/* among the registry's files */
+	size_t	 position;	/* in the file's "offerings" */
+	size_t	 offset;	/* of its first byte */
+	size_t	 length;	/* in bytes */
 };
 
 struct treg_registry_pool;
@@ -72,6 +79,11 @@ struct treg_registry {
 	char	*generated;	/* may be NULL */
 	struct treg_offering *offerings;	/* sorted by sort_order, id */
 	size_t	 noffer;
+	size_t	 ncells;	/* of all the offerings */
+
+	/* Set by treg_registry_index(): each offering holds its id, file,
+	 * sort order and place only, no cells (ncells 0). */
+	int	 indexed;
 
 	/* Where the loader keeps its offerings' strings; NULL in a
 	 * registry its caller zeroed, which has none. */
@@ -88,6 +100,29 @@ struct treg_registry {
  * "FILE: offerings[3].dimensions.hipaa_baa.verified: message" for content.
  */
 int	treg_registry_load(const char *path, struct treg_registry **regp,
+	    char **errp);
+
+/*
+ * As treg_registry_load() on a path, and every offering is checked just
+ * the same, but the registry keeps of each only what treg_registry_find()
+ * and the order need, and where it lies: a registry of 100,000 URLs held
+ * 80 MiB of cells for the whole of a crawl that reads them twice.  The
+ * file is read a window at a time, never whole.  Read each offering's
+ * cells with treg_registry_read_offering().
+ */
+int	treg_registry_index(const char *path, struct treg_registry **regp,
+	    char **errp);
+
+/*
+ * Reads the offering off of the index reg again from its file into *onep,
+ * a new registry holding only it (whole, cells and all), which the caller
+ * frees with treg_registry_free().  Returns 0; -ESTALE when the file is no
+ * longer the one indexed (its size, time or inode changed), -EINVAL when
+ * reg is not an index, or another negative errno; *errp as for
+ * treg_registry_load().
+ */
+int	treg_registry_read_offering(const struct treg_registry *reg,
+	    const struct treg_offering *off, struct treg_registry **onep,
 	    char **errp);
 
 /* As treg_registry_load() on bytes in memory; name is used in messages. */
