@@ -245,6 +245,9 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 			ctx->reg = calloc(1, sizeof(*ctx->reg));
 			return ctx->reg != NULL ? 0 : -ENOMEM;
 		}
+	} else if (o->mode == MODE_CHECK) {
+		/* Checked just the same, without holding the cells. */
+		rc = treg_registry_index(ctx->cfg->registry, &ctx->reg, &err);
 	} else {
 		rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
 	}
@@ -469,10 +472,8 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 static int
 main_check(struct main_ctx *ctx)
 {
-	size_t i, ncells = 0;
+	size_t ncells = ctx->reg->ncells;
 
-	for (i = 0; i < ctx->reg->noffer; i++)
-		ncells += ctx->reg->offerings[i].ncells;
 	printf("configuration %s: ok\n", ctx->cfg->path != NULL ?
 	    ctx->cfg->path : "(built-in defaults)");
 	printf("registry %s: ok, %zu offering%s, %zu cells\n",

@@ -35,6 +35,14 @@
  * count afresh, so the loader checks the whole file's nesting itself. */
 #define JSON_MAX_DEPTH		2048
 
+/* How much of a file the loader reads at a time: an export of 100,000
+ * URLs is 76 MB, which a load held whole next to what it built. */
+#define WINDOW_BYTES		(256UL * 1024)
+
+/* How far past a value's end its parse may look, as jansson's reader
+ * peeks a little ahead of the token it ends. */
+#define VALUE_SLACK		64
+
 /* The string pool's block size; a longer string gets a block of its own. */
 #define POOL_BLOCK		(64UL * 1024)
 
@@ -93,6 +101,21 @@ struct pool_block {
 struct treg_registry_pool {
 	struct pool_block	*blocks;	/* the one filled first */
 	struct strset		 interned;
+
+	/* An index's files, to read an offering again from the same
+	 * bytes (or to see that they changed). */
+	struct registry_file	*files;
+	size_t			 nfiles;
+};
+
+/* A file an index was made from, as it was then. */
+struct registry_file {
+	char		*path;		/* in the pool */
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	json_t		*questions;	/* its "dimensions", or NULL */
 };
 
 /* State of one load, which may span the files of a directory. */
@@ -102,8 +125,17 @@ struct load {
 	struct strset            ids;           /* of reg's offerings */
 	size_t                   cap;           /* offerings allocated */
 	const char		*file;		/* file being read */
-	const char              *data;          /* its bytes */
-	size_t                   len;
+	size_t                   len;           /* its length */
+	/* Its bytes from win_off on: all of them in memory; a window of
+	 * them for a file (fd), read by window(). */
+	const char              *data;
+	size_t                   win_off;
+	size_t                   win_len;
+	int                      fd;            /* -1: all in data */
+	char                    *win;           /* the window's storage */
+	size_t                   win_cap;
+	int                      read_err;      /* the window's failure */
+	int                      index;         /* treg_registry_index() */
 	size_t                   off_start;     /* its "offerings" '[', or 0 */
 	json_t                  *questions;     /* its "dimensions", or NULL */
 	json_t                  *off_extract;   /* the offering's "extract" */
@@ -341,6 +373,7 @@ static void
 pool_cleanup(struct treg_registry_pool *p)
 {
 	struct pool_block *b, *next;
+	size_t i;
 
 	for (b = p->blocks; b != NULL; b = next) {
 		next = b->next;
@@ -348,6 +381,11 @@ pool_cleanup(struct treg_registry_pool *p)
 	}
 	strset_cleanup(&p->interned);
 	p->blocks = NULL;
+	for (i = 0; i < p->nfiles; i++)
+		json_decref(p->files[i].questions);
+	free(p->files);
+	p->files = NULL;
+	p->nfiles = 0;
 }
 
 /* Allocates an empty registry with a string pool and points *poolp at
@@ -1127,9 +1165,67 @@ reserve_offering(struct load *ld)
 	return 0;
 }
 
-/* Adds offerings[idx] of the file, read from v. */
+/*
+ * Checks offerings[idx] of the file, read from v, as parse_offering()
+ * does, but keeps in off only what an index holds, with the length bytes
+ * at offset it came from.  Its strings go to a pool of its own, dropped
+ * with its cells.
+ */
 static int
-add_offering(struct load *ld, size_t idx, json_t *v)
+index_offering(struct load *ld, size_t idx, json_t *v,
+    struct treg_offering *off, size_t offset, size_t length)
+{
+	struct treg_registry_pool scratch, *kept = ld->pool;
+	char *id = NULL, *file = NULL;
+	size_t ncells;
+	long sort_order;
+	int rc;
+
+	memset(&scratch, 0, sizeof(scratch));
+	ld->pool = &scratch;
+	rc = parse_offering(ld, idx, v, off);
+	ld->pool = kept;
+	/* Only a file walked value by value gives an offering's place, and
+	 * one the walk cannot follow is not JSON (load_whole()): this is
+	 * for what jansson might accept all the same. */
+	if (rc == 0 && length == 0)
+		rc = report(ld->errp, -EINVAL,
+		    "%s: offerings[%zu]: cannot be indexed", ld->file, idx);
+	if (rc == 0) {
+		id = pool_copy(kept, off->id);
+		file = pool_intern(kept, ld->file);
+		if (id == NULL || file == NULL)
+			rc = -ENOMEM;
+	}
+	/* The set of ids held the scratch copy: it now holds the kept one
+	 * (same string, same slot). */
+	if (rc == 0)
+		ld->ids.slots[strset_slot(&ld->ids, off->id)] = id;
+
+	ncells = off->ncells;
+	sort_order = off->sort_order;
+	offering_free(off);
+	memset(off, 0, sizeof(*off));
+	pool_cleanup(&scratch);
+	if (rc < 0)
+		return rc;
+
+	off->id = id;
+	off->file = file;
+	off->sort_order = sort_order;
+	off->file_index = kept->nfiles - 1;
+	off->position = idx;
+	off->offset = offset;
+	off->length = length;
+	ld->reg->ncells += ncells;
+	return 0;
+}
+
+/* Adds offerings[idx] of the file, read from v, which lies in the length
+ * bytes at offset (0 and 0 when it came from a whole-file parse). */
+static int
+add_offering(struct load *ld, size_t idx, json_t *v, size_t offset,
+    size_t length)
 {
 	struct treg_offering *off;
 	int rc;
@@ -1142,15 +1238,82 @@ add_offering(struct load *ld, size_t idx, json_t *v)
 	 * a failure leaves half-built is freed with the registry. */
 	off = &ld->reg->offerings[ld->reg->noffer++];
 	memset(off, 0, sizeof(*off));
+	if (ld->index)
+		return index_offering(ld, idx, v, off, offset, length);
 	return parse_offering(ld, idx, v, off);
 }
 
-static size_t
-skip_space(const struct load *ld, size_t pos)
+/*
+ * Makes the need bytes at pos (fewer at the end of the file) readable at
+ * ld->data + (pos - ld->win_off), reading them from the file when they
+ * are not.  Returns 0, or a negative errno, kept in ld->read_err for the
+ * message: -ESTALE when the file shrank under the load.
+ */
+static int
+window(struct load *ld, size_t pos, size_t need)
 {
-	while (pos < ld->len && (ld->data[pos] == ' ' ||
-	    ld->data[pos] == '\t' || ld->data[pos] == '\n' ||
-	    ld->data[pos] == '\r'))
+	size_t size, got = 0;
+	ssize_t n;
+	char *grown;
+
+	if (pos > ld->len)
+		pos = ld->len;
+	if (need > ld->len - pos)
+		need = ld->len - pos;
+	if (pos >= ld->win_off && pos - ld->win_off + need <= ld->win_len)
+		return 0;
+	if (ld->read_err != 0)
+		return ld->read_err;
+	if (ld->fd < 0)
+		return ld->read_err = -EIO;
+
+	size = need > WINDOW_BYTES ? need : WINDOW_BYTES;
+	if (size > ld->len - pos)
+		size = ld->len - pos;
+	if (size > ld->win_cap) {
+		grown = realloc(ld->win, size);
+		if (grown == NULL)
+			return ld->read_err = -ENOMEM;
+		ld->win = grown;
+		ld->win_cap = size;
+	}
+	ld->win_len = 0;
+	while (got < size) {
+		n = pread(ld->fd, ld->win + got, size - got,
+		    (off_t)(pos + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ld->read_err = n < 0 ? -errno : -ESTALE;
+		got += (size_t)n;
+	}
+	ld->data = ld->win;
+	ld->win_off = pos;
+	ld->win_len = size;
+	return 0;
+}
+
+/* The byte at pos, or -1 past the end (or when it cannot be read). */
+static inline int
+byte_at(struct load *ld, size_t pos)
+{
+	if (pos >= ld->len)
+		return -1;
+	if (pos - ld->win_off >= ld->win_len && window(ld, pos, 1) < 0)
+		return -1;
+	return (unsigned char)ld->data[pos - ld->win_off];
+}
+
+static int
+is_json_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t
+skip_space(struct load *ld, size_t pos)
+{
+	while (is_json_space(byte_at(ld, pos)))
 		pos++;
 	return pos;
 }
@@ -1174,7 +1337,7 @@ static int
 json_failed(struct load *ld, size_t base, json_error_t *jerr)
 {
 	int line = jerr->line, column = jerr->column, rc;
-	int base_line = 1, base_column = 0;
+	int base_line = 1, base_column = 0, c;
 	size_t i;
 
 	/* jansson leaves jerr's code (and text) unset when it runs out of
@@ -1184,10 +1347,11 @@ json_failed(struct load *ld, size_t base, json_error_t *jerr)
 	    jerr->text[0] == '\0' ? -ENOMEM : -EINVAL;
 
 	for (i = 0; i < base && line >= 1; i++) {
-		if (ld->data[i] == '\n') {
+		c = byte_at(ld, i);
+		if (c == '\n') {
 			base_line++;
 			base_column = 0;
-		} else if (((unsigned char)ld->data[i] & 0xc0) != 0x80) {
+		} else if ((c & 0xc0) != 0x80) {
 			base_column++;
 		}
 	}
@@ -1201,18 +1365,64 @@ json_failed(struct load *ld, size_t base, json_error_t *jerr)
 	    jerr->text);
 }
 
+static int	scan_value(struct load *ld, size_t pos, int depth,
+		    size_t *endp);
+
 /*
- * Parses the JSON value at *pos, which may be followed by more of the
- * file, into *vp and moves *pos past it.  Returns 0, or what
- * json_failed() does.
+ * Finds where the value at pos, inside depth arrays or objects, ends:
+ * after its closing bracket or quote, or at the byte that ends a number
+ * or a literal.  Returns 0, or -EAGAIN when it does not end well.
  */
 static int
-parse_value_at(struct load *ld, size_t *pos, size_t flags, json_t **vp)
+value_end(struct load *ld, size_t pos, int depth, size_t *endp)
+{
+	size_t i;
+	int c;
+
+	c = byte_at(ld, pos);
+	if (c == '[' || c == '{')
+		return scan_value(ld, pos, depth, endp);
+	if (c == '"') {
+		for (i = pos + 1; (c = byte_at(ld, i)) != '"'; i++) {
+			if (c < 0)
+				return -EAGAIN;
+			if (c == '\\')
+				i++;
+		}
+		*endp = i + 1;
+		return 0;
+	}
+	for (i = pos; (c = byte_at(ld, i)) >= 0 && !is_json_space(c) &&
+	    c != ',' && c != ']' && c != '}' && c != ':'; i++)
+		;
+	*endp = i;
+	return 0;
+}
+
+/*
+ * Parses the JSON value at *pos, inside depth arrays or objects and
+ * followed by more of the file, into *vp and moves *pos past it.  Only
+ * the value (and a few bytes after it) is read: when it does not end
+ * well, a window's worth, where jansson finds what is wrong as it would
+ * in the whole file.  Returns 0, or what json_failed() does.
+ */
+static int
+parse_value_at(struct load *ld, size_t *pos, int depth, size_t flags,
+    json_t **vp)
 {
 	json_error_t jerr;
+	size_t end, span;
+
+	if (value_end(ld, *pos, depth, &end) == 0)
+		span = end - *pos + VALUE_SLACK;
+	else
+		span = WINDOW_BYTES;
+	if (window(ld, *pos, span) < 0)
+		return -EAGAIN;
+	span = ld->win_off + ld->win_len - *pos;
 
 	memset(&jerr, 0, sizeof(jerr));
-	*vp = json_loadb(ld->data + *pos, ld->len - *pos,
+	*vp = json_loadb(ld->data + (*pos - ld->win_off), span,
 	    flags | JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
 	if (*vp == NULL)
 		return json_failed(ld, *pos, &jerr);
@@ -1225,37 +1435,37 @@ parse_value_at(struct load *ld, size_t *pos, size_t flags, json_t **vp)
  * others, by matching brackets outside strings; a parse of a value on
  * its own could not see how deep the whole file nests.  Sets *endp past
  * the closing bracket and returns 0, or returns -EAGAIN when the brackets
- * do not match or nest deeper than jansson allows: the file is then not
- * valid JSON, and only a parse of all of it gives jansson's message.
+ * do not match, nest deeper than jansson allows or hold a NUL byte: the
+ * file is then not valid JSON, and only a parse of all of it gives
+ * jansson's message (or load_whole()'s, for the NUL).
  */
 static int
 scan_value(struct load *ld, size_t pos, int depth, size_t *endp)
 {
 	unsigned char braces[JSON_MAX_DEPTH / 8 + 1] = { 0 };
-	const char *d = ld->data;
-	int level = 0, brace;
+	int level = 0, brace, c;
 	size_t i;
 
-	for (i = pos; i < ld->len; i++) {
-		if (d[i] == '"') {
-			for (i++; i < ld->len && d[i] != '"'; i++) {
-				if (d[i] == '\\')
+	for (i = pos; (c = byte_at(ld, i)) > 0; i++) {
+		if (c == '"') {
+			for (i++; (c = byte_at(ld, i)) > 0 && c != '"'; i++) {
+				if (c == '\\')
 					i++;
 			}
-			if (i >= ld->len)
+			if (c <= 0)
 				break;
-		} else if (d[i] == '[' || d[i] == '{') {
+		} else if (c == '[' || c == '{') {
 			if (depth + level + 1 > JSON_MAX_DEPTH)
 				return -EAGAIN;
-			if (d[i] == '{')
+			if (c == '{')
 				braces[level / 8] |= 1u << (level % 8);
 			else
 				braces[level / 8] &= ~(1u << (level % 8));
 			level++;
-		} else if (d[i] == ']' || d[i] == '}') {
+		} else if (c == ']' || c == '}') {
 			brace = level > 0 &&
 			    (braces[(level - 1) / 8] >> ((level - 1) % 8) & 1);
-			if (level == 0 || brace != (d[i] == '}'))
+			if (level == 0 || brace != (c == '}'))
 				return -EAGAIN;
 			if (--level == 0) {
 				*endp = i + 1;
@@ -1272,11 +1482,11 @@ static int
 stream_offerings(struct load *ld, int rc)
 {
 	json_t *v;
-	size_t pos, i;
+	size_t pos, start, i;
 	int err;
 
 	pos = skip_space(ld, ld->off_start + 1);
-	if (ld->data[pos] == ']')
+	if (byte_at(ld, pos) == ']')
 		return rc;
 
 	/*
@@ -1285,17 +1495,18 @@ stream_offerings(struct load *ld, int rc)
 	 * that bad JSON further on is what is reported, as it was.
 	 */
 	for (i = 0;; i++) {
-		err = parse_value_at(ld, &pos, JSON_REJECT_DUPLICATES, &v);
+		start = pos;
+		err = parse_value_at(ld, &pos, 2, JSON_REJECT_DUPLICATES, &v);
 		if (err < 0)
 			return err;
 		if (rc == 0)
-			rc = add_offering(ld, i, v);
+			rc = add_offering(ld, i, v, start, pos - start);
 		json_decref(v);
 
 		pos = skip_space(ld, pos);
-		if (pos < ld->len && ld->data[pos] == ']')
+		if (byte_at(ld, pos) == ']')
 			return rc;
-		if (pos >= ld->len || ld->data[pos] != ',')
+		if (byte_at(ld, pos) != ',')
 			return -EAGAIN;
 		pos = skip_space(ld, pos + 1);
 	}
@@ -1322,6 +1533,10 @@ load_root(struct load *ld, json_t *root)
 		rc = check_top_string(ld, root, "disclaimer", NULL);
 	if (rc == 0)
 		rc = check_questions(ld, root);
+	/* An index reads its offerings again with the same questions. */
+	if (rc == 0 && ld->index && ld->pool->nfiles > 0)
+		ld->pool->files[ld->pool->nfiles - 1].questions =
+		    json_incref(ld->questions);
 	if (ld->off_start != 0)
 		return stream_offerings(ld, rc);
 	if (rc < 0)
@@ -1333,7 +1548,7 @@ load_root(struct load *ld, json_t *root)
 	if (!json_is_array(offs))
 		return fail(ld, NULL, "offerings", NULL, "not an array");
 	json_array_foreach(offs, i, v) {
-		rc = add_offering(ld, i, v);
+		rc = add_offering(ld, i, v, 0, 0);
 		if (rc < 0)
 			return rc;
 	}
@@ -1370,36 +1585,35 @@ walk_member(struct load *ld, json_t *root, size_t *pos)
 	json_t *key = NULL, *v = NULL;
 	const char *name;
 	size_t end = 0;
-	int rc;
+	int rc, c;
 
-	if (*pos >= ld->len || ld->data[*pos] != '"')
+	if (byte_at(ld, *pos) != '"')
 		return -EAGAIN;
-	rc = parse_value_at(ld, pos, 0, &key);
+	rc = parse_value_at(ld, pos, 1, 0, &key);
 	if (rc < 0)
 		goto out;
 	name = json_string_value(key);
 	*pos = skip_space(ld, *pos);
 	if (strlen(name) != json_string_length(key) ||
-	    json_object_get(root, name) != NULL || *pos >= ld->len ||
-	    ld->data[*pos] != ':') {
+	    json_object_get(root, name) != NULL ||
+	    byte_at(ld, *pos) != ':') {
 		rc = -EAGAIN;
 		goto out;
 	}
 
 	*pos = skip_space(ld, *pos + 1);
-	if (*pos < ld->len && (ld->data[*pos] == '[' ||
-	    ld->data[*pos] == '{')) {
+	c = byte_at(ld, *pos);
+	if (c == '[' || c == '{') {
 		rc = scan_value(ld, *pos, 1, &end);
 		if (rc < 0)
 			goto out;
 	}
-	if (strcmp(name, "offerings") == 0 && *pos < ld->len &&
-	    ld->data[*pos] == '[') {
+	if (strcmp(name, "offerings") == 0 && c == '[') {
 		ld->off_start = *pos;
 		*pos = end;
 		v = json_null();
 	} else {
-		rc = parse_value_at(ld, pos, JSON_REJECT_DUPLICATES, &v);
+		rc = parse_value_at(ld, pos, 1, JSON_REJECT_DUPLICATES, &v);
 		if (rc < 0)
 			goto out;
 		if (!is_top_field(name)) {
@@ -1425,7 +1639,7 @@ walk_top(struct load *ld, json_t *root, size_t pos)
 	int rc;
 
 	pos = skip_space(ld, pos + 1);
-	if (pos < ld->len && ld->data[pos] == '}')
+	if (byte_at(ld, pos) == '}')
 		return skip_space(ld, pos + 1) == ld->len ? 0 : -EAGAIN;
 
 	for (;;) {
@@ -1439,13 +1653,37 @@ walk_top(struct load *ld, json_t *root, size_t pos)
 			return rc;
 
 		pos = skip_space(ld, pos);
-		if (pos < ld->len && ld->data[pos] == '}')
+		if (byte_at(ld, pos) == '}')
 			break;
-		if (pos >= ld->len || ld->data[pos] != ',')
+		if (byte_at(ld, pos) != ',')
 			return -EAGAIN;
 		pos = skip_space(ld, pos + 1);
 	}
 	return skip_space(ld, pos + 1) == ld->len ? 0 : -EAGAIN;
+}
+
+/* A reader of the whole file for jansson, through the window. */
+struct whole_reader {
+	struct load	*ld;
+	size_t		 pos;
+};
+
+static size_t
+whole_read_cb(void *buf, size_t size, void *arg)
+{
+	struct whole_reader *r = arg;
+	struct load *ld = r->ld;
+	size_t n = ld->len - r->pos;
+
+	if (n > size)
+		n = size;
+	if (n == 0)
+		return 0;
+	if (window(ld, r->pos, n) < 0)
+		return (size_t)-1;
+	memcpy(buf, ld->data + (r->pos - ld->win_off), n);
+	r->pos += n;
+	return n;
 }
 
 /* Loads the file from one tree of all of it: how bad JSON is reported, in
@@ -1453,14 +1691,34 @@ walk_top(struct load *ld, json_t *root, size_t pos)
 static int
 load_whole(struct load *ld)
 {
+	struct whole_reader reader = { ld, 0 };
 	json_error_t jerr;
 	json_t *root;
+	size_t nul;
 	int rc;
 
 	memset(&jerr, 0, sizeof(jerr));
-	root = json_loadb(ld->data, ld->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (ld->fd < 0)
+		root = json_loadb(ld->data, ld->len, JSON_REJECT_DUPLICATES,
+		    &jerr);
+	else
+		root = json_load_callback(whole_read_cb, &reader,
+		    JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return json_failed(ld, 0, &jerr);
+	/* jansson reads a NUL byte as the end of some tokens and skips it
+	 * after others; a file holding one is not JSON text. */
+	for (nul = 0; nul < ld->len && byte_at(ld, nul) != 0; nul++)
+		;
+	if (nul < ld->len) {
+		json_decref(root);
+		memset(&jerr, 0, sizeof(jerr));
+		jerr.line = 1;
+		jerr.column = 1;
+		snprintf(jerr.text, sizeof(jerr.text), "NUL byte (not JSON "
+		    "text)");
+		return json_failed(ld, nul, &jerr);
+	}
 
 	ld->off_start = 0;
 	rc = load_root(ld, root);
@@ -1470,20 +1728,13 @@ load_whole(struct load *ld)
 }
 
 static int
-is_blank(const char *data, size_t len)
+is_blank(struct load *ld)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' &&
-		    data[i] != '\r')
-			return 0;
-	}
-	return 1;
+	return skip_space(ld, 0) >= ld->len;
 }
 
 /*
- * Loads the file in ld->data: the top-level object member by member, the
+ * Loads the file in ld: the top-level object member by member, the
  * offerings one at a time, so no tree of the whole file is ever built.
  * What the walk cannot follow is bad JSON, which a parse of the whole file
  * then reports exactly as before.
@@ -1497,12 +1748,12 @@ load_json(struct load *ld)
 
 	ld->questions = NULL;
 	ld->off_start = 0;
-	if (is_blank(ld->data, ld->len))
+	if (is_blank(ld))
 		return report(ld->errp, -EINVAL,
 		    "%s: empty file (expected a JSON object)", ld->file);
 
 	pos = skip_space(ld, 0);
-	if (ld->data[pos] != '{')
+	if (byte_at(ld, pos) != '{')
 		return load_whole(ld);
 	root = json_object();
 	if (root == NULL)
@@ -1540,57 +1791,78 @@ load_json(struct load *ld)
 static int
 load_buffer(struct load *ld, const char *data, size_t len)
 {
+	ld->fd = -1;
 	ld->data = data;
 	ld->len = len;
+	ld->win_off = 0;
+	ld->win_len = len;
 	return load_json(ld);
 }
 
+/* Remembers the file an index is being made from, with its "dimensions"
+ * (set later, by load_root()). */
+static int
+note_file(struct load *ld, const char *file, const struct stat *st)
+{
+	struct treg_registry_pool *p = ld->pool;
+	struct registry_file *grown, *f;
+
+	grown = realloc(p->files, (p->nfiles + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -ENOMEM;
+	p->files = grown;
+	f = &p->files[p->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = pool_copy(p, file);
+	if (f->path == NULL)
+		return -ENOMEM;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+	p->nfiles++;
+	return 0;
+}
+
 /*
- * Reads the regular file open on fd, which the caller keeps and has
- * fstat'ed into st, and loads it under the name file.  It is read, not
- * mapped: a file truncated in place while mapped would kill the process
- * with SIGBUS, where a short read is only a truncated JSON document.
- * The text is held for the load only; the parse never holds the whole
- * document's tree.
+ * Loads the regular file open on fd, which the caller keeps and has
+ * fstat'ed into st, under the name file.  It is read a window at a time
+ * with pread(), so a large export is never held whole; not mapped, since
+ * a file truncated in place while mapped would kill the process with
+ * SIGBUS, where a short read is only a file that changed.
  */
 static int
 load_fd(struct load *ld, int fd, const char *file, const struct stat *st)
 {
-	struct treg_buf b;
-	char chunk[65536];
-	ssize_t n;
-	int err, rc = 0;
+	int rc;
 
 	ld->file = file;
 	if (st->st_size > (off_t)REGISTRY_MAX_BYTES)
 		return report(ld->errp, -EFBIG,
 		    "%s: larger than %lu MiB, not a registry export",
 		    file, REGISTRY_MAX_BYTES >> 20);
-	treg_buf_init(&b, REGISTRY_MAX_BYTES);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = errno;
-			rc = report(ld->errp, -err, "%s: read: %s", file,
-			    strerror(err));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		rc = treg_buf_append(&b, chunk, (size_t)n);
-		if (rc == -E2BIG)
-			rc = report(ld->errp, -EFBIG,
-			    "%s: larger than %lu MiB, not a registry export",
-			    file, REGISTRY_MAX_BYTES >> 20);
-		if (rc < 0)
-			goto out;
-	}
-	rc = load_buffer(ld, b.data != NULL ? b.data : "", b.len);
+	if (ld->index && (rc = note_file(ld, file, st)) < 0)
+		return rc;
 
-out:
-	treg_buf_cleanup(&b);
+	ld->fd = fd;
+	ld->len = (size_t)st->st_size;
+	ld->data = NULL;
+	ld->win_off = 0;
+	ld->win_len = 0;
+	ld->read_err = 0;
+	rc = load_json(ld);
+	/* What could not be read is why the rest looked wrong. */
+	if (ld->read_err == -ESTALE)
+		rc = report(ld->errp, -ESTALE, "%s: changed while being read",
+		    file);
+	else if (ld->read_err < 0)
+		rc = report(ld->errp, ld->read_err, "%s: read: %s", file,
+		    strerror(-ld->read_err));
+	free(ld->win);
+	ld->win = NULL;
+	ld->win_cap = 0;
+	ld->win_len = 0;
+	ld->fd = -1;
 	return rc;
 }
 
@@ -1760,8 +2032,9 @@ load_finish(struct load *ld, const char *name, int rc,
 	return 0;
 }
 
-int
-treg_registry_load(const char *path, struct treg_registry **regp,
+/* Loads, or indexes, the registry at path. */
+static int
+registry_open(const char *path, int index, struct treg_registry **regp,
     char **errp)
 {
 	struct load ld;
@@ -1771,16 +2044,20 @@ treg_registry_load(const char *path, struct treg_registry **regp,
 	*regp = NULL;
 	if (errp != NULL)
 		*errp = NULL;
+	/* A bundle is read into memory whole anyway: it loads whole. */
 	if (treg_bundle_is_bundle(path))
 		return treg_bundle_load(path, regp, errp);
 	memset(&ld, 0, sizeof(ld));
 	ld.errp = errp;
 	ld.file = path;
+	ld.fd = -1;
+	ld.index = index;
 	ld.reg = registry_new(&ld.pool);
 	if (ld.reg == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	ld.reg->indexed = index;
 
 	/* One descriptor for the check and the read, so what is checked is
 	 * what is read; O_NONBLOCK keeps a FIFO from hanging the open. */
@@ -1808,11 +2085,45 @@ out:
 }
 
 int
+treg_registry_load(const char *path, struct treg_registry **regp,
+    char **errp)
+{
+	return registry_open(path, 0, regp, errp);
+}
+
+int
 treg_registry_index(const char *path, struct treg_registry **regp,
     char **errp)
 {
-	/* XXX: loads whole for now. */
-	return treg_registry_load(path, regp, errp);
+	return registry_open(path, 1, regp, errp);
+}
+
+/* Whether the file open as st is still the one f records. */
+static int
+is_same_file(const struct registry_file *f, const struct stat *st)
+{
+	return f->dev == st->st_dev && f->ino == st->st_ino &&
+	    f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+	    f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* Reads the len bytes at offset of the file open on fd into buf; -ESTALE
+ * when the file ends before them. */
+static int
+read_at(int fd, char *buf, size_t len, size_t offset)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, (off_t)(offset + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ESTALE;
+		got += (size_t)n;
+	}
+	return 0;
 }
 
 int
@@ -1820,12 +2131,73 @@ treg_registry_read_offering(const struct treg_registry *reg,
     const struct treg_offering *off, struct treg_registry **onep,
     char **errp)
 {
+	const struct registry_file *f;
+	struct load ld;
+	struct stat st;
+	json_error_t jerr;
+	json_t *v = NULL;
+	char *buf = NULL;
+	int fd = -1, rc;
+
 	*onep = NULL;
 	if (errp != NULL)
 		*errp = NULL;
-	if (!reg->indexed || off == NULL)
+	if (!reg->indexed || reg->pool == NULL ||
+	    off->file_index >= reg->pool->nfiles)
 		return -EINVAL;
-	return -ENOSYS;
+	f = &reg->pool->files[off->file_index];
+	memset(&ld, 0, sizeof(ld));
+	ld.errp = errp;
+	ld.file = f->path;
+	ld.fd = -1;
+	ld.reg = registry_new(&ld.pool);
+	if (ld.reg == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = -errno;
+		report(errp, rc, "%s: open: %s", f->path, strerror(-rc));
+		goto out;
+	}
+	if (!is_same_file(f, &st))
+		rc = -ESTALE;
+	else if ((buf = malloc(off->length)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = read_at(fd, buf, off->length, off->offset);
+	if (rc == 0) {
+		memset(&jerr, 0, sizeof(jerr));
+		v = json_loadb(buf, off->length, JSON_REJECT_DUPLICATES, &jerr);
+		if (v == NULL)
+			rc = json_error_code(&jerr) ==
+			    json_error_out_of_memory ? -ENOMEM : -ESTALE;
+	}
+	if (rc == 0) {
+		ld.data = buf;
+		ld.len = off->length;
+		ld.win_len = off->length;
+		ld.questions = f->questions;
+		rc = add_offering(&ld, off->position, v, 0, 0);
+	}
+	if (rc == 0 && strcmp(ld.reg->offerings[0].id, off->id) != 0)
+		rc = -ESTALE;
+	/* The index checked every byte of it: any difference now is a
+	 * file that changed since, whatever it looks like. */
+	if (rc == -ESTALE || rc == -EINVAL)
+		rc = report(errp, -ESTALE, "%s: changed since the registry "
+		    "was read (offering \"%s\"); run again", f->path, off->id);
+	else if (rc < 0 && rc != -ENOMEM)
+		report(errp, rc, "%s: read: %s", f->path, strerror(-rc));
+
+out:
+	json_decref(v);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return load_finish(&ld, f->path, rc, onep);
 }
 
 int

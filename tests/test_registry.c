@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -879,6 +880,371 @@ test_treg_registry_load_large_file(void **state)
 	free(path);
 }
 
+/*
+ * Writes a registry of n offerings, each with several kinds of cell, the
+ * questions after the offerings, and over a megabyte long for n of 2000:
+ * several of the loader's read windows.  At offering bad (when below n)
+ * the text from the last "verified" date of it is replaced by bad_tail.
+ */
+static char *
+write_big(int n, int bad, const char *bad_tail)
+{
+	char *path;
+	FILE *f;
+	int i;
+
+	path = write_temp("{\"name\": \"Big\", \"offerings\": [\n", 0, "", "");
+	f = fopen(path, "a");
+	assert_non_null(f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"id\": \"off-%05d\", "
+		    "\"name\": \"Offering %d\", "
+		    "\"developer\": \"Dev %d\", \"platform\": \"P\", "
+		    "\"category\": \"first_party\", "
+		    "\"model_family\": null, \"summary\": "
+		    "\"Summary of %d with \\u00e9 and \\\"q\\\"\", "
+		    "\"sort_order\": %d, "
+		    "\"extract\": {\"drop\": [\"nav\"]}, "
+		    "\"dimensions\": {"
+		    "\"soc2_type2\": {\"value\": \"yes_public\", "
+		    "\"confidence\": \"high\", "
+		    "\"verified\": \"2026-07-05\", "
+		    "\"notes\": \"It says "
+		    "\\\"we hold a current SOC 2 report\\\" "
+		    "today.\", \"source\": \"https://e%d.example/trust\", "
+		    "\"archived\": "
+		    "\"https://web.archive.org/web/20260705000000/"
+		    "https://e%d.example/trust\", "
+		    "\"tier\": \"enterprise\", "
+		    "\"retention_days\": %d},\n"
+		    "\"hipaa_baa\": {\"value\": \"unclear\", \"confidence\": "
+		    "\"low\", \"quotes\": [\"a quotation given on its own\"], "
+		    "\"extract\": {\"keep\": [\"main\"], \"drop\": [\".ad\"]}, "
+		    "\"source\": null, ",
+		    i > 0 ? "," : "", i, i, i % 7, i, (i * 37) % 1000, i, i,
+		    i % 90);
+		if (i == bad)
+			fputs(bad_tail, f);
+		else
+			fputs("\"verified\": \"2026-08-01\"}}}\n", f);
+	}
+	fputs("], \"dimensions\": {\"soc2_type2\": \"Is there a report?\", "
+	    "\"hipaa_baa\": \"Is a BAA signed?\"}}\n", f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Reads path's bytes into a malloc'd buffer. */
+static char *
+read_whole(const char *path, size_t *lenp)
+{
+	char *data;
+	FILE *f;
+	long len;
+
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len >= 0);
+	rewind(f);
+	data = malloc((size_t)len + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	*lenp = (size_t)len;
+	return data;
+}
+
+static void
+assert_same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void
+assert_same_list(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_string_equal(a[i], b[i]);
+}
+
+/* Checks two offerings hold the same data, cells and all. */
+static void
+assert_same_offering(const struct treg_offering *a,
+    const struct treg_offering *b)
+{
+	const struct treg_cell *x, *y;
+	size_t i, j;
+
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->name, b->name);
+	assert_same_string(a->developer, b->developer);
+	assert_same_string(a->platform, b->platform);
+	assert_same_string(a->category, b->category);
+	assert_same_string(a->model_family, b->model_family);
+	assert_same_string(a->summary, b->summary);
+	assert_int_equal(a->sort_order, b->sort_order);
+	assert_string_equal(a->file, b->file);
+	assert_int_equal(a->ncells, b->ncells);
+	for (i = 0; i < a->ncells; i++) {
+		x = &a->cells[i];
+		y = &b->cells[i];
+		assert_string_equal(x->key, y->key);
+		assert_same_string(x->question, y->question);
+		assert_string_equal(x->value, y->value);
+		assert_string_equal(x->confidence, y->confidence);
+		assert_string_equal(x->verified, y->verified);
+		assert_int_equal(x->verified_at, y->verified_at);
+		assert_same_string(x->notes, y->notes);
+		assert_same_string(x->source, y->source);
+		assert_same_string(x->archived, y->archived);
+		assert_same_list(x->quotes, x->nquotes, y->quotes,
+		    y->nquotes);
+		assert_same_list(x->keep, x->nkeep, y->keep, y->nkeep);
+		assert_same_list(x->drop, x->ndrop, y->drop, y->ndrop);
+		assert_int_equal(x->nattrs, y->nattrs);
+		for (j = 0; j < x->nattrs; j++) {
+			assert_string_equal(x->attrs[j].key, y->attrs[j].key);
+			assert_string_equal(x->attrs[j].value,
+			    y->attrs[j].value);
+		}
+	}
+}
+
+static void
+test_treg_registry_index_reads_offerings_again(void **state)
+{
+	struct treg_registry *whole = NULL, *index = NULL, *one = NULL;
+	char *path, *err = NULL;
+	size_t i, ncells = 0;
+	int rc;
+
+	path = write_big(2000, -1, NULL);
+	assert_int_equal(treg_registry_load(path, &whole, &err), 0);
+
+	rc = treg_registry_index(path, &index, &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_true(index->indexed);
+	assert_false(whole->indexed);
+	assert_string_equal(index->name, "Big");
+	assert_int_equal(index->noffer, whole->noffer);
+	assert_int_equal(index->ncells, whole->ncells);
+	assert_int_equal(index->ncells, 4000);
+	for (i = 0; i < whole->noffer; i++) {
+		assert_string_equal(index->offerings[i].id,
+		    whole->offerings[i].id);
+		assert_int_equal(index->offerings[i].ncells, 0);
+		assert_null(index->offerings[i].cells);
+		ncells += whole->offerings[i].ncells;
+		rc = treg_registry_read_offering(index, &index->offerings[i],
+		    &one, &err);
+		assert_int_equal(rc, 0);
+		assert_null(err);
+		assert_int_equal(one->noffer, 1);
+		assert_same_offering(&one->offerings[0],
+		    &whole->offerings[i]);
+		treg_registry_free(one);
+		one = NULL;
+	}
+	assert_int_equal(ncells, whole->ncells);
+	assert_ptr_equal(treg_registry_find(index, "off-01999"),
+	    &index->offerings[treg_registry_find(whole, "off-01999") -
+	    whole->offerings]);
+	treg_registry_free(index);
+	treg_registry_free(whole);
+	unlink(path);
+	free(path);
+}
+
+/* The file read a window at a time and the same bytes in memory load
+ * alike, and fail alike with the same line and column. */
+static void
+expect_file_as_buffer(const char *path, int rc_want)
+{
+	struct treg_registry *from_file = NULL, *from_buf = NULL;
+	char *data, *file_err = NULL, *buf_err = NULL, *index_err = NULL;
+	struct treg_registry *index = NULL;
+	size_t len, i;
+
+	data = read_whole(path, &len);
+
+	assert_int_equal(treg_registry_load(path, &from_file, &file_err),
+	    rc_want);
+	assert_int_equal(treg_registry_load_buffer(path, data, len,
+	    &from_buf, &buf_err), rc_want);
+	assert_int_equal(treg_registry_index(path, &index, &index_err),
+	    rc_want);
+
+	if (rc_want < 0) {
+		assert_non_null(file_err);
+		assert_string_equal(file_err, buf_err);
+		assert_string_equal(index_err, buf_err);
+	} else {
+		assert_int_equal(from_file->noffer, from_buf->noffer);
+		for (i = 0; i < from_file->noffer; i++)
+			assert_same_offering(&from_file->offerings[i],
+			    &from_buf->offerings[i]);
+	}
+	treg_registry_free(from_file);
+	treg_registry_free(from_buf);
+	treg_registry_free(index);
+	free(file_err);
+	free(buf_err);
+	free(index_err);
+	free(data);
+}
+
+static void
+test_treg_registry_load_windows_as_buffer(void **state)
+{
+	static const char *const tails[] = {
+		/* content: a bad date, far into the file */
+		"\"verified\": \"2026-13-01\"}}}\n",
+		/* syntax: a missing comma */
+		"\"verified\": \"2026-08-01\"}} {}}\n",
+		/* an unterminated string that runs to the end */
+		"\"verified\": \"2026-08-01}}}\n",
+		/* a bad literal */
+		"\"verified\": nul}}}\n",
+		/* a bad escape */
+		"\"verified\": \"2026\\q-08-01\"}}}\n",
+	};
+	char *path;
+	size_t i;
+
+	path = write_big(2000, -1, NULL);
+	expect_file_as_buffer(path, 0);
+	unlink(path);
+	free(path);
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		path = write_big(2000, 1900, tails[i]);
+		expect_file_as_buffer(path, -EINVAL);
+		unlink(path);
+		free(path);
+	}
+}
+
+static void
+test_treg_registry_index_directory(void **state)
+{
+	struct treg_registry *index = NULL, *one = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_index(FIXTURE("dir-ok"), &index, &err);
+
+	assert_int_equal(rc, 0);
+	assert_int_equal(index->noffer, 3);
+	assert_int_equal(index->ncells, 3);
+	assert_string_equal(index->offerings[2].id, "beta");
+	assert_string_equal(index->offerings[2].file,
+	    FIXTURE("dir-ok/20-second.json"));
+	assert_int_not_equal(index->offerings[0].file_index,
+	    index->offerings[2].file_index);
+	/* Each offering comes back with its own file's questions. */
+	assert_int_equal(treg_registry_read_offering(index,
+	    &index->offerings[0], &one, &err), 0);
+	assert_string_equal(one->offerings[0].cells[0].question,
+	    "Question from the first file?");
+	treg_registry_free(one);
+	assert_int_equal(treg_registry_read_offering(index,
+	    &index->offerings[2], &one, &err), 0);
+	assert_null(one->offerings[0].cells[0].question);
+	assert_int_equal(one->offerings[0].sort_order, LONG_MAX);
+	treg_registry_free(one);
+	treg_registry_free(index);
+}
+
+static void
+test_treg_registry_read_offering_changed_file(void **state)
+{
+	struct treg_registry *index = NULL, *one = NULL;
+	struct timespec times[2] = { { 0, 0 }, { 1000000000, 0 } };
+	char *path, *err = NULL, *want, *data;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	path = write_big(3, -1, NULL);
+	assert_int_equal(treg_registry_index(path, &index, &err), 0);
+	/* Same length, other bytes, another time: rewritten in place. */
+	data = read_whole(path, &len);
+	data[strstr(data, "off-00001") - data + 4] = '9';
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	want = malloc(strlen(path) + 128);
+	assert_non_null(want);
+	snprintf(want, strlen(path) + 128, "%s: changed since the registry "
+	    "was read (offering \"off-00001\"); run again", path);
+
+	rc = treg_registry_read_offering(index, &index->offerings[1], &one,
+	    &err);
+
+	assert_int_equal(rc, -ESTALE);
+	assert_null(one);
+	assert_string_equal(err, want);
+	free(err);
+	err = NULL;
+	/* Shorter now: still the same answer, never a crash. */
+	assert_int_equal(truncate(path, 100), 0);
+	assert_int_equal(treg_registry_read_offering(index,
+	    &index->offerings[2], &one, &err), -ESTALE);
+	free(err);
+	free(want);
+	free(data);
+	treg_registry_free(index);
+	unlink(path);
+	free(path);
+}
+
+/* A NUL byte is no JSON, wherever it is: jansson alone accepts some. */
+static void
+test_treg_registry_load_buffer_nul_byte(void **state)
+{
+	static const char text[] = "{\"offerings\": [{\"id\": \"a\", "
+	    "\"name\": \"A\", \"dimensions\": {}, \"x\": null\0}]}";
+	struct treg_registry *reg = NULL;
+	char *err = NULL;
+	int rc;
+
+	rc = treg_registry_load_buffer("buf", text, sizeof(text) - 1, &reg,
+	    &err);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_null(reg);
+	assert_string_equal(err, "buf:1:68: NUL byte (not JSON text)");
+	free(err);
+}
+
+static void
+test_treg_registry_read_offering_not_index(void **state)
+{
+	struct treg_registry *reg = NULL, *one = NULL;
+	char *err = NULL;
+
+	assert_int_equal(treg_registry_load(FIXTURE("dir-ok"), &reg, &err),
+	    0);
+
+	assert_int_equal(treg_registry_read_offering(reg, &reg->offerings[0],
+	    &one, &err), -EINVAL);
+
+	assert_null(one);
+	treg_registry_free(reg);
+}
+
 static void
 test_treg_registry_free_null(void **state)
 {
@@ -1035,6 +1401,14 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_registry_load_buffer_syntax_beats_content),
 		cmocka_unit_test(test_treg_registry_load_large_file),
+		cmocka_unit_test(
+		    test_treg_registry_index_reads_offerings_again),
+		cmocka_unit_test(test_treg_registry_load_windows_as_buffer),
+		cmocka_unit_test(test_treg_registry_index_directory),
+		cmocka_unit_test(
+		    test_treg_registry_read_offering_changed_file),
+		cmocka_unit_test(test_treg_registry_read_offering_not_index),
+		cmocka_unit_test(test_treg_registry_load_buffer_nul_byte),
 		cmocka_unit_test(test_treg_registry_free_null),
 		cmocka_unit_test(test_treg_registry_quotes_from_notes_ascii),
 		cmocka_unit_test(
