@@ -802,7 +802,7 @@ baseline_set_compact(struct baseline_set *s)
 {
 	size_t i, kept = 0;
 
-	if (s->sorted)
+	if (s->sorted || s->n == 0)
 		return;
 	qsort(s->d, s->n, sizeof(*s->d), baseline_cmp_digest);
 	for (i = 0; i < s->n; i++) {
