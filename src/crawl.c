@@ -12,8 +12,10 @@
  * everything back from the store, so a one-shot run and the daemon judge
  * alike.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,112 +123,414 @@ struct crawl {
 	 * when not known (no selectors apply). */
 	const struct treg_offering *const *offerings;
 	size_t	 noffer;
-	/* Who cites each URL, sorted by URL, built on first use: a
-	 * registry with thousands of cells made the walk over all of them
-	 * for every URL the largest cost of a crawl. */
-	struct crawl_cite *cites;
-	size_t	 ncites;
-	int	 cites_built;
+	/* The URLs crawled with their selectors: a one-shot crawl's from
+	 * the start, the daemon's crawler's built on first use. */
+	struct treg_crawl_urlset *urlset;
 	/* Origins whose soft-404 probe this crawler has queued. */
 	char	**probed;
 	size_t	 nprobed;
 };
 
-/* One cell citing one URL, as fetched (an archive in its raw form). */
-struct crawl_cite {
-	const char *url;
-	char    *owned;                 /* url when malloc'd, else NULL */
-	const struct treg_cell *cell;
-	size_t   seq;                   /* registry order among equals */
+/*
+ * The URL set.  Every string is copied into blocks of CRAWL_BLOCK bytes,
+ * all freed at once: a malloc'd string per citation cost 366,663 of them
+ * for a registry of 100,000 URLs, most of them repeats sorted out only at
+ * the end.  Here a URL already seen is found by its hash as the cells
+ * are read, so each one is kept once.
+ */
+#define CRAWL_BLOCK		(64 * 1024)
+
+struct crawl_block {
+	struct crawl_block *next;
+	size_t	 used;
+	size_t	 size;		/* bytes after the header */
 };
 
-static int
-crawl_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* One citing cell's selector lists, copied into the blocks. */
+struct crawl_sel {
+	const char *const *keep;
+	size_t	 nkeep;
+	const char *const *drop;
+	size_t	 ndrop;
+};
 
-struct crawl_urls {
-	char	**urls;
+/* A link in a URL's chain of citing cells that have selectors. */
+struct crawl_cite {
+	struct crawl_cite *next;
+	const struct crawl_sel *sel;
+};
+
+struct crawl_url {
+	const char *url;
+	struct crawl_cite *first;	/* in registry order */
+	struct crawl_cite *last;
+	int	 whole;		/* a citing cell keeps it all */
+};
+
+struct treg_crawl_urlset {
+	struct crawl_block *blocks;	/* the newest first */
+	struct crawl_url *urls;
 	size_t	 n;
 	size_t	 cap;
+	/* Until sorted: each URL's index + 1 at its hash, 0 when free,
+	 * in a table at most half full. */
+	uint32_t *slots;
+	size_t	 nslots;		/* a power of two */
+	/* The lists copied last: cells of one offering mostly share its
+	 * "extract", so the next cell's are likely the same. */
+	const struct crawl_sel *last_sel;
+	int	 sorted;
 };
 
-/* Takes ownership of url (which may be NULL after a failed strdup). */
-static int
-crawl_urls_push(struct crawl_urls *set, char *url)
-{
-	char **grown;
+#define CRAWL_ALIGN	sizeof(void *)
 
-	if (url == NULL)
-		return -ENOMEM;
-	if (set->n == set->cap) {
-		set->cap = set->cap ? set->cap * 2 : 32;
-		grown = realloc(set->urls, set->cap * sizeof(*grown));
-		if (grown == NULL) {
-			free(url);
-			return -ENOMEM;
+/* len bytes from the set's blocks, aligned for a pointer when align. */
+static void *
+crawl_urlset_alloc(struct treg_crawl_urlset *set, size_t len, int align)
+{
+	struct crawl_block *b = set->blocks;
+	size_t at = 0, size;
+
+	if (b != NULL) {
+		at = align ? (b->used + CRAWL_ALIGN - 1) & ~(CRAWL_ALIGN - 1) :
+		    b->used;
+		if (at <= b->size && len <= b->size - at) {
+			b->used = at + len;
+			return (char *)(b + 1) + at;
 		}
-		set->urls = grown;
 	}
-	set->urls[set->n++] = url;
+	size = len > CRAWL_BLOCK ? len : CRAWL_BLOCK;
+	b = malloc(sizeof(*b) + size);
+	if (b == NULL)
+		return NULL;
+	b->next = set->blocks;
+	b->used = len;
+	b->size = size;
+	set->blocks = b;
+	return b + 1;
+}
+
+static const char *
+crawl_urlset_strdup(struct treg_crawl_urlset *set, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy;
+
+	copy = crawl_urlset_alloc(set, len, 0);
+	if (copy != NULL)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+/* FNV-1a. */
+static uint32_t
+crawl_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot where url is, or the free one where it would go. */
+static size_t
+crawl_urlset_slot(const struct treg_crawl_urlset *set, const char *url)
+{
+	size_t mask = set->nslots - 1, i = crawl_hash(url) & mask;
+
+	while (set->slots[i] != 0 &&
+	    strcmp(set->urls[set->slots[i] - 1].url, url) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Doubles the hash table and the array of URLs ahead of need. */
+static int
+crawl_urlset_grow(struct treg_crawl_urlset *set)
+{
+	struct crawl_url *urls;
+	uint32_t *old = set->slots;
+	size_t i;
+
+	if (set->n == set->cap) {
+		if (set->cap >= UINT32_MAX / 2)
+			return -ENOMEM;
+		urls = realloc(set->urls, 2 * set->cap * sizeof(*urls));
+		if (urls == NULL)
+			return -ENOMEM;
+		set->urls = urls;
+		set->cap *= 2;
+	}
+	if (2 * (set->n + 1) <= set->nslots)
+		return 0;
+	set->slots = calloc(2 * set->nslots, sizeof(*set->slots));
+	if (set->slots == NULL) {
+		set->slots = old;
+		return -ENOMEM;
+	}
+	set->nslots *= 2;
+	for (i = 0; i < set->n; i++)
+		set->slots[crawl_urlset_slot(set, set->urls[i].url)] =
+		    (uint32_t)i + 1;
+	free(old);
 	return 0;
 }
 
-static void
-crawl_urls_cleanup(struct crawl_urls *set)
+/* The set's entry for url, added when new. */
+static struct crawl_url *
+crawl_urlset_intern(struct treg_crawl_urlset *set, const char *url)
+{
+	struct crawl_url *u;
+	size_t i;
+
+	i = crawl_urlset_slot(set, url);
+	if (set->slots[i] != 0)
+		return &set->urls[set->slots[i] - 1];
+	if (crawl_urlset_grow(set) < 0)
+		return NULL;
+	i = crawl_urlset_slot(set, url);
+	u = &set->urls[set->n];
+	memset(u, 0, sizeof(*u));
+	u->url = crawl_urlset_strdup(set, url);
+	if (u->url == NULL)
+		return NULL;
+	set->slots[i] = (uint32_t)++set->n;
+	return u;
+}
+
+static int
+crawl_list_equal(const char *const *a, size_t na, char *const *b, size_t nb)
 {
 	size_t i;
 
-	for (i = 0; i < set->n; i++)
-		free(set->urls[i]);
-	free(set->urls);
-	memset(set, 0, sizeof(*set));
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
 }
 
-/* Sorts the set and drops repeats, so each URL is fetched once. */
-static void
-crawl_urls_unique(struct crawl_urls *set)
+/* A copy of list in the set's blocks, or NULL. */
+static const char *const *
+crawl_urlset_list(struct treg_crawl_urlset *set, char *const *list,
+    size_t n)
 {
-	size_t i, kept = 0;
+	const char **copy;
+	size_t i;
 
-	if (set->n == 0)
-		return;
-	qsort(set->urls, set->n, sizeof(*set->urls), crawl_cmp_str);
-	for (i = 0; i < set->n; i++) {
-		if (kept > 0 && strcmp(set->urls[kept - 1], set->urls[i]) == 0)
-			free(set->urls[i]);
-		else
-			set->urls[kept++] = set->urls[i];
+	copy = crawl_urlset_alloc(set, n * sizeof(*copy), 1);
+	for (i = 0; copy != NULL && i < n; i++) {
+		copy[i] = crawl_urlset_strdup(set, list[i]);
+		if (copy[i] == NULL)
+			copy = NULL;
 	}
-	set->n = kept;
+	return copy;
 }
 
-/* The distinct URLs to fetch for the offerings, archives in raw form. */
+/* The cell's selector lists as the set keeps them, shared with the cell
+ * before when they are the same. */
+static const struct crawl_sel *
+crawl_urlset_sel(struct treg_crawl_urlset *set, const struct treg_cell *cell)
+{
+	const struct crawl_sel *last = set->last_sel;
+	struct crawl_sel *sel;
+
+	if (last != NULL &&
+	    crawl_list_equal(last->keep, last->nkeep, cell->keep,
+	    cell->nkeep) &&
+	    crawl_list_equal(last->drop, last->ndrop, cell->drop, cell->ndrop))
+		return last;
+	sel = crawl_urlset_alloc(set, sizeof(*sel), 1);
+	if (sel == NULL)
+		return NULL;
+	memset(sel, 0, sizeof(*sel));
+	sel->nkeep = cell->nkeep;
+	sel->ndrop = cell->ndrop;
+	if (cell->nkeep > 0)
+		sel->keep = crawl_urlset_list(set, cell->keep, cell->nkeep);
+	if (cell->ndrop > 0)
+		sel->drop = crawl_urlset_list(set, cell->drop, cell->ndrop);
+	if ((cell->nkeep > 0 && sel->keep == NULL) ||
+	    (cell->ndrop > 0 && sel->drop == NULL))
+		return NULL;
+	set->last_sel = sel;
+	return sel;
+}
+
+/* Notes that cell cites url. */
 static int
-crawl_collect_urls(const struct treg_offering *const *offerings, size_t n,
-    struct crawl_urls *set)
+crawl_urlset_cite(struct treg_crawl_urlset *set, const char *url,
+    const struct treg_cell *cell)
+{
+	struct crawl_url *u;
+	struct crawl_cite *cite;
+
+	u = crawl_urlset_intern(set, url);
+	if (u == NULL)
+		return -ENOMEM;
+	if (cell->nkeep == 0)
+		u->whole = 1;
+	if (cell->nkeep == 0 && cell->ndrop == 0)
+		return 0;
+	cite = crawl_urlset_alloc(set, sizeof(*cite), 1);
+	if (cite == NULL)
+		return -ENOMEM;
+	cite->next = NULL;
+	cite->sel = crawl_urlset_sel(set, cell);
+	if (cite->sel == NULL)
+		return -ENOMEM;
+	if (u->last != NULL)
+		u->last->next = cite;
+	else
+		u->first = cite;
+	u->last = cite;
+	return 0;
+}
+
+struct treg_crawl_urlset *
+treg_crawl_urlset_new(void)
+{
+	struct treg_crawl_urlset *set;
+
+	set = calloc(1, sizeof(*set));
+	if (set != NULL) {
+		set->cap = 64;
+		set->nslots = 128;
+		set->urls = calloc(set->cap, sizeof(*set->urls));
+		set->slots = calloc(set->nslots, sizeof(*set->slots));
+	}
+	if (set == NULL || set->urls == NULL || set->slots == NULL) {
+		log_err("crawl", "out of memory");
+		treg_crawl_urlset_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+int
+treg_crawl_urlset_add(struct treg_crawl_urlset *set,
+    const struct treg_offering *off)
 {
 	const struct treg_cell *cell;
-	size_t i, j;
+	char *raw;
+	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < n && rc == 0; i++) {
-		for (j = 0; j < offerings[i]->ncells && rc == 0; j++) {
-			cell = &offerings[i]->cells[j];
-			if (cell->source != NULL)
-				rc = crawl_urls_push(set, strdup(cell->source));
-			if (rc == 0 && cell->archived != NULL)
-				rc = crawl_urls_push(set,
-				    treg_fetch_raw_archive_url(cell->archived));
+	assert(!set->sorted);
+	for (i = 0; i < off->ncells && rc == 0; i++) {
+		cell = &off->cells[i];
+		if (cell->source != NULL)
+			rc = crawl_urlset_cite(set, cell->source, cell);
+		if (rc < 0 || cell->archived == NULL)
+			continue;
+		raw = treg_fetch_raw_archive_url(cell->archived);
+		if (raw == NULL)
+			return -ENOMEM;
+		/* A cell citing one URL twice counts once. */
+		if (cell->source == NULL || strcmp(cell->source, raw) != 0)
+			rc = crawl_urlset_cite(set, raw, cell);
+		free(raw);
+	}
+	return rc;
+}
+
+static int
+crawl_url_cmp(const void *a, const void *b)
+{
+	const struct crawl_url *x = a, *y = b;
+
+	return strcmp(x->url, y->url);
+}
+
+void
+treg_crawl_urlset_sort(struct treg_crawl_urlset *set)
+{
+	if (set->sorted)
+		return;
+	qsort(set->urls, set->n, sizeof(*set->urls), crawl_url_cmp);
+	free(set->slots);
+	set->slots = NULL;
+	set->nslots = 0;
+	set->sorted = 1;
+}
+
+size_t
+treg_crawl_urlset_count(const struct treg_crawl_urlset *set)
+{
+	return set->n;
+}
+
+const char *
+treg_crawl_urlset_url(const struct treg_crawl_urlset *set, size_t i)
+{
+	return set->urls[i].url;
+}
+
+int
+treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
+    const char *url, struct treg_extract_select *sel)
+{
+	const struct crawl_url key = { url, NULL, NULL, 0 }, *u;
+	const struct crawl_cite *cite;
+	const char **keep = NULL, **drop = NULL;
+	size_t nkeep = 0, ndrop = 0;
+
+	assert(set->sorted);
+	memset(sel, 0, sizeof(*sel));
+	u = bsearch(&key, set->urls, set->n, sizeof(*set->urls),
+	    crawl_url_cmp);
+	if (u == NULL)
+		return 0;
+	for (cite = u->first; cite != NULL; cite = cite->next) {
+		nkeep += cite->sel->nkeep;
+		ndrop += cite->sel->ndrop;
+	}
+	if (u->whole)
+		nkeep = 0;
+	if (nkeep > 0)
+		keep = malloc(nkeep * sizeof(*keep));
+	if (ndrop > 0)
+		drop = malloc(ndrop * sizeof(*drop));
+	if ((nkeep > 0 && keep == NULL) || (ndrop > 0 && drop == NULL)) {
+		free(keep);
+		free(drop);
+		return -ENOMEM;
+	}
+	sel->keep = keep;
+	sel->nkeep = nkeep;
+	sel->drop = drop;
+	sel->ndrop = ndrop;
+	for (cite = u->first; cite != NULL; cite = cite->next) {
+		if (nkeep > 0 && cite->sel->nkeep > 0) {
+			memcpy(keep, cite->sel->keep,
+			    cite->sel->nkeep * sizeof(*keep));
+			keep += cite->sel->nkeep;
+		}
+		if (cite->sel->ndrop > 0) {
+			memcpy(drop, cite->sel->drop,
+			    cite->sel->ndrop * sizeof(*drop));
+			drop += cite->sel->ndrop;
 		}
 	}
-	if (rc < 0) {
-		crawl_urls_cleanup(set);
-		return rc;
-	}
-	crawl_urls_unique(set);
 	return 0;
+}
+
+void
+treg_crawl_urlset_free(struct treg_crawl_urlset *set)
+{
+	struct crawl_block *b, *next;
+
+	if (set == NULL)
+		return;
+	for (b = set->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(set->urls);
+	free(set->slots);
+	free(set);
 }
 
 static void
@@ -259,150 +563,99 @@ crawl_schedule_commit(struct crawl *c)
 	}
 }
 
-static void
-crawl_cites_free(struct crawl *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->ncites; i++)
-		free(c->cites[i].owned);
-	free(c->cites);
-	c->cites = NULL;
-	c->ncites = 0;
-	c->cites_built = 0;
-}
+/*
+ * An offering lent for a while: the entry itself, or, when the registry
+ * is an index, the whole offering read again from its file and held
+ * until crawl_give_back(), so that no more than one is ever in memory.
+ */
+struct crawl_lent {
+	const struct treg_offering *off;
+	struct treg_registry *one;	/* what was read, or NULL */
+};
 
 static int
-crawl_cmp_cite(const void *a, const void *b)
+crawl_lend(const struct treg_registry *reg,
+    const struct treg_offering *entry, struct crawl_lent *lent)
 {
-	const struct crawl_cite *x = a, *y = b;
-	int d = strcmp(x->url, y->url);
+	char *err = NULL;
+	int rc;
 
-	if (d != 0)
-		return d;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Room was made by the caller. */
-static void
-crawl_cites_add(struct crawl *c, const char *url, char *owned,
-    const struct treg_cell *cell)
-{
-	struct crawl_cite *e = &c->cites[c->ncites];
-
-	e->url = url;
-	e->owned = owned;
-	e->cell = cell;
-	e->seq = c->ncites;
-	c->ncites++;
-}
-
-/* Lists every (URL, cell) citation of the offerings, sorted by URL, each
- * cell once per URL as its source or its raw archived copy. */
-static int
-crawl_cites_build(struct crawl *c)
-{
-	const struct treg_cell *cell;
-	size_t total = 0, i, j;
-	char *raw;
-
-	for (i = 0; i < c->noffer; i++)
-		total += 2 * c->offerings[i]->ncells;
-	c->cites = calloc(total + 1, sizeof(*c->cites));
-	if (c->cites == NULL)
-		return -ENOMEM;
-	for (i = 0; i < c->noffer; i++) {
-		for (j = 0; j < c->offerings[i]->ncells; j++) {
-			cell = &c->offerings[i]->cells[j];
-			if (cell->source != NULL)
-				crawl_cites_add(c, cell->source, NULL, cell);
-			if (cell->archived == NULL)
-				continue;
-			raw = treg_fetch_raw_archive_url(cell->archived);
-			if (raw == NULL) {
-				crawl_cites_free(c);
-				return -ENOMEM;
-			}
-			if (cell->source != NULL &&
-			    strcmp(cell->source, raw) == 0) {
-				free(raw);
-				continue;
-			}
-			crawl_cites_add(c, raw, raw, cell);
-		}
+	lent->off = entry;
+	lent->one = NULL;
+	if (reg == NULL || !reg->indexed)
+		return 0;
+	rc = treg_registry_read_offering(reg, entry, &lent->one, &err);
+	if (rc < 0) {
+		log_err("registry", "offering=%s cannot be read again: %s",
+		    entry->id, err != NULL ? err : strerror(-rc));
+		free(err);
+		treg_registry_free(lent->one);
+		lent->one = NULL;
+		return rc;
 	}
-	qsort(c->cites, c->ncites, sizeof(*c->cites), crawl_cmp_cite);
-	c->cites_built = 1;
+	lent->off = &lent->one->offerings[0];
 	return 0;
 }
 
-static int
-crawl_select_add(const char ***listp, size_t *np, char *const *more,
-    size_t nmore)
+static void
+crawl_give_back(struct crawl_lent *lent)
 {
-	const char **grown;
+	treg_registry_free(lent->one);
+	lent->one = NULL;
+	lent->off = NULL;
+}
 
-	if (nmore == 0)
-		return 0;
-	grown = realloc(*listp, (*np + nmore) * sizeof(*grown));
-	if (grown == NULL)
+/* The URLs of the n offerings, each offering read once, in a new sorted
+ * set. */
+static int
+crawl_collect(const struct treg_registry *reg,
+    const struct treg_offering *const *offerings, size_t n,
+    struct treg_crawl_urlset **setp)
+{
+	struct treg_crawl_urlset *set;
+	struct crawl_lent lent;
+	size_t i;
+	int rc = 0;
+
+	*setp = NULL;
+	set = treg_crawl_urlset_new();
+	if (set == NULL)
 		return -ENOMEM;
-	memcpy(grown + *np, more, nmore * sizeof(*grown));
-	*listp = grown;
-	*np += nmore;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = crawl_lend(reg, offerings[i], &lent);
+		if (rc < 0)
+			break;
+		rc = treg_crawl_urlset_add(set, lent.off);
+		crawl_give_back(&lent);
+	}
+	if (rc < 0) {
+		treg_crawl_urlset_free(set);
+		return rc;
+	}
+	treg_crawl_urlset_sort(set);
+	*setp = set;
 	return 0;
 }
 
 /*
- * The selectors for url.  A URL is fetched and extracted once, however
- * many cells cite it, so when their selectors differ they are merged:
- * what any cell drops is dropped, and the kept part is the union of the
- * cells' keep lists, or the whole page when any citing cell keeps it all.
- * The lists point into the registry; the caller frees sel->keep and
- * sel->drop.
+ * The selectors for url (treg_crawl_urlset_select()).  The daemon's
+ * crawler collects its offerings' URLs on first use: a registry with
+ * thousands of cells made the walk over all of them for every URL the
+ * largest cost of a crawl.  The caller frees sel->keep and sel->drop.
  */
 static int
 crawl_select_for(struct crawl *c, const char *url,
     struct treg_extract_select *sel)
 {
-	const struct treg_cell *cell;
-	const char **keep = NULL, **drop = NULL;
-	size_t lo, hi, mid, nkeep = 0, ndrop = 0;
-	int whole = 0, rc = 0;
+	int rc;
 
 	memset(sel, 0, sizeof(*sel));
-	if (!c->cites_built && (rc = crawl_cites_build(c)) < 0)
-		return rc;
-	/* The first citation of url, then each one after it. */
-	lo = 0;
-	hi = c->ncites;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(c->cites[mid].url, url) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (c->urlset == NULL) {
+		rc = crawl_collect(NULL, c->offerings, c->noffer, &c->urlset);
+		if (rc < 0)
+			return rc;
 	}
-	for (; lo < c->ncites && rc == 0 &&
-	    strcmp(c->cites[lo].url, url) == 0; lo++) {
-		cell = c->cites[lo].cell;
-		if (cell->nkeep == 0)
-			whole = 1;
-		rc = crawl_select_add(&keep, &nkeep, cell->keep, cell->nkeep);
-		if (rc == 0)
-			rc = crawl_select_add(&drop, &ndrop, cell->drop,
-			    cell->ndrop);
-	}
-	if (whole) {
-		free(keep);
-		keep = NULL;
-		nkeep = 0;
-	}
-	sel->keep = keep;
-	sel->nkeep = nkeep;
-	sel->drop = drop;
-	sel->ndrop = ndrop;
-	return rc;
+	return treg_crawl_urlset_select(c->urlset, url, sel);
 }
 
 /* Forgets the raw body kept so far. */
@@ -1543,14 +1796,15 @@ crawl_ms_since(const struct timeval *start)
 
 int
 treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
+    const struct treg_registry *reg,
     const struct treg_offering *const *offerings, size_t n, time_t now,
     struct treg_crawl_stats *stats)
 {
 	struct crawl c;
 	struct treg_fetch *fetch = NULL;
-	struct crawl_urls set = { NULL, 0, 0 };
 	struct timeval start;
-	size_t i;
+	const char *url;
+	size_t i, nurls;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -1563,9 +1817,14 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	c.offerings = offerings;
 	c.noffer = n;
 
-	rc = crawl_collect_urls(offerings, n, &set);
+	/* The URLs and their selectors, read in one pass: an index has
+	 * each offering read from its file again for it. */
+	rc = crawl_collect(reg, offerings, n, &c.urlset);
 	if (rc < 0)
 		goto out;
+	nurls = treg_crawl_urlset_count(c.urlset);
+	log_debug("crawl", "urls=%zu collected ms=%ld", nurls,
+	    crawl_ms_since(&start));
 
 	rc = -ENOMEM;
 	c.base = event_base_new();
@@ -1587,11 +1846,12 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	 */
 	i = 0;
 	for (;;) {
-		for (; i < set.n && c.running < CRAWL_WINDOW; i++) {
-			rc = crawl_start(&c, fetch, set.urls[i]);
+		for (; i < nurls && c.running < CRAWL_WINDOW; i++) {
+			url = treg_crawl_urlset_url(c.urlset, i);
+			rc = crawl_start(&c, fetch, url);
 			if (rc < 0) {
 				log_err("crawl", "url=%s cannot start: "
-				    "err=%s", set.urls[i], strerror(-rc));
+				    "err=%s", url, strerror(-rc));
 				goto out;
 			}
 			stats->urls++;
@@ -1614,9 +1874,8 @@ out:
 		event_free(c.commit_ev);
 	if (c.base != NULL)
 		event_base_free(c.base);
-	crawl_cites_free(&c);
+	treg_crawl_urlset_free(c.urlset);
 	crawl_probed_free(&c);
-	crawl_urls_cleanup(&set);
 	stats->ms = crawl_ms_since(&start);
 	return rc;
 }
@@ -1879,48 +2138,64 @@ out:
 
 #define CRAWL_JUDGE_BATCH	256	/* verdicts a commit */
 
+/* Judges the cells of off for treg_crawl_judge(), counting the verdicts
+ * handed on in *countp and setting *failedp when a cell failed. */
+static int
+crawl_judge_offering(const struct treg_config *cfg, struct treg_store *st,
+    const struct treg_offering *off, time_t now,
+    treg_crawl_verdict_fn each, void *arg, size_t *countp, int *failedp)
+{
+	struct treg_verdict v;
+	size_t j;
+	int rc = 0;
+
+	for (j = 0; j < off->ncells && rc == 0; j++) {
+		memset(&v, 0, sizeof(v));
+		v.order = (uint32_t)*countp + 1;
+		rc = crawl_judge_cell(cfg, st, off, &off->cells[j], now, &v);
+		/* One cell the store refuses (a key it cannot hold) must
+		 * not cost every other cell its verdict.  A judged verdict
+		 * is still reported; a half-built one is dropped.  A store
+		 * that fails for good fails the commit after. */
+		if (rc < 0 && rc != -ENOMEM) {
+			log_err("crawl", "cell=%s/%s judging failed: err=%s",
+			    off->id, off->cells[j].key, strerror(-rc));
+			*failedp = 1;
+			rc = 0;
+		}
+		/* Each verdict is handed on and let go: a run never holds
+		 * them all. */
+		if (rc == 0 && v.judged != 0) {
+			(*countp)++;
+			rc = each(arg, &v);
+			/* Smaller batches keep LMDB's dirty pages few; a
+			 * verdict stands alone, so a later failure that
+			 * loses the rest loses nothing these need. */
+			if (rc == 0 && *countp % CRAWL_JUDGE_BATCH == 0)
+				rc = treg_store_commit(st);
+		}
+		treg_verdict_cleanup(&v);
+	}
+	return rc;
+}
+
 int
 treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
+    const struct treg_registry *reg,
     const struct treg_offering *const *offerings, size_t n, time_t now,
     treg_crawl_verdict_fn each, void *arg)
 {
-	struct treg_verdict v;
-	size_t count = 0, i, j;
+	struct crawl_lent lent;
+	size_t count = 0, i;
 	int rc = 0, failed = 0;
 
 	for (i = 0; i < n && rc == 0; i++) {
-		for (j = 0; j < offerings[i]->ncells && rc == 0; j++) {
-			memset(&v, 0, sizeof(v));
-			v.order = (uint32_t)count + 1;
-			rc = crawl_judge_cell(cfg, st, offerings[i],
-			    &offerings[i]->cells[j], now, &v);
-			/* One cell the store refuses (a key it cannot
-			 * hold) must not cost every other cell its
-			 * verdict.  A judged verdict is still reported;
-			 * a half-built one is dropped.  A store that
-			 * fails for good fails the commit below. */
-			if (rc < 0 && rc != -ENOMEM) {
-				log_err("crawl", "cell=%s/%s judging failed: "
-				    "err=%s", offerings[i]->id,
-				    offerings[i]->cells[j].key,
-				    strerror(-rc));
-				failed = 1;
-				rc = 0;
-			}
-			/* Each verdict is handed on and let go: a run
-			 * never holds them all. */
-			if (rc == 0 && v.judged != 0) {
-				count++;
-				rc = each(arg, &v);
-				/* Smaller batches keep LMDB's dirty pages
-				 * few; a verdict stands alone, so a later
-				 * failure that loses the rest loses
-				 * nothing these need. */
-				if (rc == 0 && count % CRAWL_JUDGE_BATCH == 0)
-					rc = treg_store_commit(st);
-			}
-			treg_verdict_cleanup(&v);
-		}
+		rc = crawl_lend(reg, offerings[i], &lent);
+		if (rc < 0)
+			break;
+		rc = crawl_judge_offering(cfg, st, lent.off, now, each, arg,
+		    &count, &failed);
+		crawl_give_back(&lent);
 	}
 	if (rc == 0)
 		rc = treg_store_commit(st);
@@ -1978,7 +2253,8 @@ void
 treg_crawl_set_offerings(struct treg_crawl *cr,
     const struct treg_offering *const *offerings, size_t n)
 {
-	crawl_cites_free(&cr->c);
+	treg_crawl_urlset_free(cr->c.urlset);
+	cr->c.urlset = NULL;
 	cr->c.offerings = offerings;
 	cr->c.noffer = n;
 }
@@ -2012,7 +2288,7 @@ treg_crawl_free(struct treg_crawl *cr)
 		event_free(cr->c.commit_ev);
 	if (treg_store_commit(cr->c.store) < 0)
 		log_warn("crawl", "last batch lost at shutdown");
-	crawl_cites_free(&cr->c);
+	treg_crawl_urlset_free(cr->c.urlset);
 	crawl_probed_free(&cr->c);
 	free(cr);
 }
@@ -2112,14 +2388,29 @@ int
 treg_crawl_list_urls(const struct treg_offering *const *offerings,
     size_t n, char ***urlsp, size_t *nurlsp)
 {
-	struct crawl_urls set = { NULL, 0, 0 };
+	struct treg_crawl_urlset *set = NULL;
+	char **urls = NULL;
+	size_t i, count = 0;
 	int rc;
 
-	rc = crawl_collect_urls(offerings, n, &set);
+	rc = crawl_collect(NULL, offerings, n, &set);
 	if (rc < 0)
 		return rc;
-	*urlsp = set.urls;
-	*nurlsp = set.n;
+	count = treg_crawl_urlset_count(set);
+	urls = calloc(count + 1, sizeof(*urls));
+	rc = urls != NULL ? 0 : -ENOMEM;
+	for (i = 0; i < count && rc == 0; i++) {
+		urls[i] = strdup(treg_crawl_urlset_url(set, i));
+		if (urls[i] == NULL)
+			rc = -ENOMEM;
+	}
+	treg_crawl_urlset_free(set);
+	if (rc < 0) {
+		treg_crawl_urls_free(urls, count);
+		return rc;
+	}
+	*urlsp = urls;
+	*nurlsp = count;
 	return 0;
 }
 

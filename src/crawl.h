@@ -16,7 +16,9 @@
 #include "verdict.h"
 
 struct treg_config;
+struct treg_extract_select;
 struct treg_offering;
+struct treg_registry;
 struct treg_store;
 
 struct treg_crawl_stats {
@@ -26,12 +28,26 @@ struct treg_crawl_stats {
 };
 
 /*
+ * The offerings of treg_crawl_run() and treg_crawl_judge() are entries
+ * of reg (not owned; it must outlive the call).  When reg is an index
+ * (reg->indexed), each entry holds no cells: the whole offering is read
+ * again from its file with treg_registry_read_offering() when it is
+ * needed, and freed before the next one is read, so no more than one is
+ * ever held.  A read that fails is logged and stops the call with its
+ * errno (-ESTALE: the file changed since it was indexed).  With reg NULL
+ * or not an index, the offerings are used as they are.
+ */
+
+/*
  * Fetches the evidence of the n offerings, stores what it finds, and
- * fills stats.  now stamps the observations.  Returns 0 once every URL
- * has ended (failures are results, not errors), or a negative errno when
- * the crawl itself could not run (store, event loop).
+ * fills stats.  now stamps the observations.  Each offering is read once,
+ * for its URLs and their extraction selectors together.  Returns 0 once
+ * every URL has ended (failures are results, not errors), or a negative
+ * errno when the crawl itself could not run (store, event loop, an
+ * offering that could not be read again).
  */
 int	treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
+	    const struct treg_registry *reg,
 	    const struct treg_offering *const *offerings, size_t n,
 	    time_t now, struct treg_crawl_stats *stats);
 
@@ -50,6 +66,7 @@ typedef int (*treg_crawl_verdict_fn)(void *arg,
  * partial -EIO).
  */
 int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
+	    const struct treg_registry *reg,
 	    const struct treg_offering *const *offerings, size_t n,
 	    time_t now, treg_crawl_verdict_fn each, void *arg);
 
@@ -132,6 +149,51 @@ int	treg_crawl_judge_urls(const struct treg_config *cfg,
 	    char *const *urls, size_t nurls, time_t now,
 	    void (*cb)(void *arg, const struct treg_verdict *prev,
 	    const struct treg_verdict *v), void *arg);
+
+/*
+ * The distinct fetch URLs of a set of offerings (each cell's source and
+ * archived copy, the archive in raw form), each with what its extraction
+ * needs of the cells citing it: whether one of them keeps the whole page,
+ * and copies of the keep and drop selector lists of those that have any.
+ * The strings are kept in large blocks; a hash table finds a URL already
+ * added until the set is sorted.
+ */
+struct treg_crawl_urlset;
+
+/* An empty set, or NULL (logged) when out of memory.  Free with
+ * treg_crawl_urlset_free(). */
+struct treg_crawl_urlset *treg_crawl_urlset_new(void);
+
+/* Adds the URLs that the cells of off cite, with their selectors, in
+ * registry order (off is not kept; nothing points into it).  Only before
+ * treg_crawl_urlset_sort().  Returns 0 or -ENOMEM. */
+int	treg_crawl_urlset_add(struct treg_crawl_urlset *set,
+	    const struct treg_offering *off);
+
+/* Sorts the URLs (strcmp order) and lets the hash table go; the set takes
+ * no more URLs. */
+void	treg_crawl_urlset_sort(struct treg_crawl_urlset *set);
+
+/* The number of distinct URLs, and the i-th (sorted once the set is);
+ * owned by the set. */
+size_t	treg_crawl_urlset_count(const struct treg_crawl_urlset *set);
+const char *treg_crawl_urlset_url(const struct treg_crawl_urlset *set,
+	    size_t i);
+
+/*
+ * The selectors to extract url with, of a sorted set.  A URL is fetched
+ * once however many cells cite it, so theirs are merged: what any citing
+ * cell drops is dropped, and the kept part is the union (in registry
+ * order, repeats kept) of the cells' keep lists, or the whole page when
+ * any citing cell keeps it all.  A URL the set lacks gets none.  The
+ * strings belong to the set; the caller frees sel->keep and sel->drop.
+ * Returns 0 or -ENOMEM.
+ */
+int	treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
+	    const char *url, struct treg_extract_select *sel);
+
+/* Frees the set and its strings; NULL does nothing. */
+void	treg_crawl_urlset_free(struct treg_crawl_urlset *set);
 
 /*
  * The distinct fetch URLs (archives in raw form) of the n offerings, in

@@ -245,8 +245,9 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 			ctx->reg = calloc(1, sizeof(*ctx->reg));
 			return ctx->reg != NULL ? 0 : -ENOMEM;
 		}
-	} else if (o->mode == MODE_CHECK) {
-		/* Checked just the same, without holding the cells. */
+	} else if (o->mode == MODE_CHECK || o->mode == MODE_ONCE) {
+		/* Checked just the same, without holding the cells: a run
+		 * reads each offering again as it needs it. */
 		rc = treg_registry_index(ctx->cfg->registry, &ctx->reg, &err);
 	} else {
 		rc = treg_registry_load(ctx->cfg->registry, &ctx->reg, &err);
@@ -346,7 +347,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "trustreg-crawl: checking %zu offering%s...\n",
 		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
-	rc = treg_crawl_run(ctx->cfg, ctx->store, ctx->selected,
+	rc = treg_crawl_run(ctx->cfg, ctx->store, ctx->reg, ctx->selected,
 	    ctx->nselected, o->now, &stats);
 	if (rc < 0) {
 		log_err("crawl", "crawl failed: err=%s", strerror(-rc));
@@ -364,7 +365,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		    ctx->cfg->state_dir, strerror(-rc));
 		return EXIT_ERROR;
 	}
-	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->selected,
+	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->reg, ctx->selected,
 	    ctx->nselected, o->now, main_add_cb, report);
 	/* Cells that failed are logged; the rest are still reported. */
 	partial = rc == -EIO;

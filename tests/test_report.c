@@ -1466,7 +1466,8 @@ test_treg_crawl_judge_stopped_by_eio_not_partial(void **state)
 	st = treg_store_open(dir);
 	assert_non_null(st);
 
-	rc = treg_crawl_judge(cfg, st, off, 1, now(), fail_eio_cb, &calls);
+	rc = treg_crawl_judge(cfg, st, reg, off, 1, now(), fail_eio_cb,
+	    &calls);
 
 	assert_int_equal(calls, 1);
 	assert_int_equal(rc, -ECANCELED);
