@@ -115,6 +115,9 @@ struct registry_file {
 	ino_t		 ino;
 	off_t		 size;
 	struct timespec	 mtime;
+	/* No one can set it back, as touch -r or cp -p do the mtime of a
+	 * file rewritten in place. */
+	struct timespec	 ctime;
 	json_t		*questions;	/* its "dimensions", or NULL */
 };
 
@@ -1402,9 +1405,9 @@ value_end(struct load *ld, size_t pos, int depth, size_t *endp)
 /*
  * Parses the JSON value at *pos, inside depth arrays or objects and
  * followed by more of the file, into *vp and moves *pos past it.  Only
- * the value (and a few bytes after it) is read: when it does not end
- * well, a window's worth, where jansson finds what is wrong as it would
- * in the whole file.  Returns 0, or what json_failed() does.
+ * the value (and a few bytes after it) is read.  Returns 0, -EAGAIN when
+ * it does not end (or cannot be read), which only a parse of the whole
+ * file reports as it should, or what json_failed() does.
  */
 static int
 parse_value_at(struct load *ld, size_t *pos, int depth, size_t flags,
@@ -1413,10 +1416,12 @@ parse_value_at(struct load *ld, size_t *pos, int depth, size_t flags,
 	json_error_t jerr;
 	size_t end, span;
 
-	if (value_end(ld, *pos, depth, &end) == 0)
-		span = end - *pos + VALUE_SLACK;
-	else
-		span = WINDOW_BYTES;
+	/* A value that does not end runs to the end of the file, where
+	 * jansson would say so: a window of it would have it said at the
+	 * window's end instead. */
+	if (value_end(ld, *pos, depth, &end) < 0)
+		return -EAGAIN;
+	span = end - *pos + VALUE_SLACK;
 	if (window(ld, *pos, span) < 0)
 		return -EAGAIN;
 	span = ld->win_off + ld->win_len - *pos;
@@ -1820,6 +1825,7 @@ note_file(struct load *ld, const char *file, const struct stat *st)
 	f->ino = st->st_ino;
 	f->size = st->st_size;
 	f->mtime = st->st_mtim;
+	f->ctime = st->st_ctim;
 	p->nfiles++;
 	return 0;
 }
@@ -2104,7 +2110,9 @@ is_same_file(const struct registry_file *f, const struct stat *st)
 {
 	return f->dev == st->st_dev && f->ino == st->st_ino &&
 	    f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    f->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	    f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	    f->ctime.tv_sec == st->st_ctim.tv_sec &&
+	    f->ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
 /* Reads the len bytes at offset of the file open on fd into buf; -ESTALE
@@ -2124,6 +2132,33 @@ read_at(int fd, char *buf, size_t len, size_t offset)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * Reports that the file at path changed since the offering id was indexed
+ * from it, after what the load would now refuse in the offering when
+ * *errp holds that ("FILE: offerings[3]...: message"): the cells read
+ * again are checked as the load checks them, and an operator who edited
+ * the file needs to know which one is wrong.  Returns -ESTALE.
+ */
+static int
+read_stale(char **errp, const char *path, const char *id)
+{
+	char *why = NULL;
+	int rc;
+
+	if (errp != NULL) {
+		why = *errp;
+		*errp = NULL;
+	}
+	if (why != NULL)
+		rc = report(errp, -ESTALE, "%s (offering \"%s\" changed since "
+		    "the registry was read; run again)", why, id);
+	else
+		rc = report(errp, -ESTALE, "%s: changed since the registry "
+		    "was read (offering \"%s\"); run again", path, id);
+	free(why);
+	return rc;
 }
 
 int
@@ -2168,6 +2203,12 @@ treg_registry_read_offering(const struct treg_registry *reg,
 		rc = -ENOMEM;
 	else
 		rc = read_at(fd, buf, off->length, off->offset);
+	/* The times tell a rewrite only as finely as the clock they are
+	 * taken from ticks, so the bytes are still checked as the load
+	 * checked them.  jansson lets by a NUL byte after some tokens; the
+	 * load did not. */
+	if (rc == 0 && memchr(buf, '\0', off->length) != NULL)
+		rc = -ESTALE;
 	if (rc == 0) {
 		memset(&jerr, 0, sizeof(jerr));
 		v = json_loadb(buf, off->length, JSON_REJECT_DUPLICATES, &jerr);
@@ -2187,8 +2228,7 @@ treg_registry_read_offering(const struct treg_registry *reg,
 	/* The index checked every byte of it: any difference now is a
 	 * file that changed since, whatever it looks like. */
 	if (rc == -ESTALE || rc == -EINVAL)
-		rc = report(errp, -ESTALE, "%s: changed since the registry "
-		    "was read (offering \"%s\"); run again", f->path, off->id);
+		rc = read_stale(errp, f->path, off->id);
 	else if (rc < 0 && rc != -ENOMEM)
 		report(errp, rc, "%s: read: %s", f->path, strerror(-rc));
 

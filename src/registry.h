@@ -117,9 +117,10 @@ int	treg_registry_index(const char *path, struct treg_registry **regp,
  * Reads the offering off of the index reg again from its file into *onep,
  * a new registry holding only it (whole, cells and all), which the caller
  * frees with treg_registry_free().  Returns 0; -ESTALE when the file is no
- * longer the one indexed (its size, time or inode changed), -EINVAL when
- * reg is not an index, or another negative errno; *errp as for
- * treg_registry_load().
+ * longer the one indexed (its size, times or inode changed, or its bytes
+ * no longer hold that offering as the load would take it: the message
+ * then starts with the load's), -EINVAL when reg is not an index, or
+ * another negative errno; *errp as for treg_registry_load().
  */
 int	treg_registry_read_offering(const struct treg_registry *reg,
 	    const struct treg_offering *off, struct treg_registry **onep,

@@ -1210,6 +1210,117 @@ test_treg_registry_read_offering_changed_file(void **state)
 	free(path);
 }
 
+/*
+ * Puts the n bytes of to where the first n bytes of from lie in the file
+ * at path, keeping its size, inode and modification time, as an edit
+ * followed by touch -r would.
+ */
+static void
+rewrite_in_place(const char *path, const char *from, const char *to,
+    size_t n)
+{
+	struct timespec times[2];
+	struct stat st;
+	char *data, *at;
+	size_t len;
+	int fd;
+
+	assert_int_equal(stat(path, &st), 0);
+	data = read_whole(path, &len);
+	at = memmem(data, len, from, n);
+	assert_non_null(at);
+	memcpy(at, to, n);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, data, len, 0), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	free(data);
+}
+
+/* Rewrites offering 1 of a fresh write_big(3) file behind its index's
+ * back (from and to: n bytes) and reads it again, which must fail. */
+static void
+expect_unseen_edit_stale(const char *from, const char *to, size_t n)
+{
+	struct treg_registry *index = NULL, *one = NULL;
+	char *path, *err = NULL;
+	int rc;
+
+	path = write_big(3, -1, NULL);
+	assert_int_equal(treg_registry_index(path, &index, &err), 0);
+	rewrite_in_place(path, from, to, n);
+
+	rc = treg_registry_read_offering(index, &index->offerings[1], &one,
+	    &err);
+
+	assert_int_equal(rc, -ESTALE);
+	assert_null(one);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "offering \"off-00001\""));
+	assert_non_null(strstr(err, "run again"));
+	/* Whether the times or the bytes gave it away, a message about
+	 * the bytes names what the load would refuse. */
+	if (strstr(err, ": offerings[1].") != NULL)
+		assert_non_null(strstr(err, "dimensions"));
+	free(err);
+	treg_registry_free(index);
+	unlink(path);
+	free(path);
+}
+
+/* Same size, same mtime, same id, a cell the load would refuse: never
+ * judged. */
+static void
+test_treg_registry_read_offering_restored_mtime(void **state)
+{
+	static const char from[] = "\"verified\": \"2026-08-01\"}}}\n,"
+	    "{\"id\": \"off-00002\"";
+	static const char to[] = "\"verified\": \"2026-02-30\"}}}\n,"
+	    "{\"id\": \"off-00002\"";
+
+	expect_unseen_edit_stale(from, to, sizeof(from) - 1);
+}
+
+/* A NUL byte after a literal, which jansson alone lets by. */
+static void
+test_treg_registry_read_offering_nul_byte(void **state)
+{
+	static const char from[] = "\"model_family\": null, \"summary\": "
+	    "\"Summary of 1 ";
+	static const char to[] = "\"model_family\": null\0 \"summary\": "
+	    "\"Summary of 1 ";
+
+	expect_unseen_edit_stale(from, to, sizeof(from) - 1);
+}
+
+/* A string that never ends, longer than a read window: the file, its
+ * bytes in memory and the index all say where the file ends. */
+static void
+test_treg_registry_load_unterminated_past_window(void **state)
+{
+	static const char *const prefixes[] = {
+		"{\"name\": \"",	/* a value */
+		"{\"na",		/* a key */
+		"{\"offerings\": [], \"name\": \"",
+	};
+	char *path, run[101];
+	size_t i;
+
+	memset(run, 'a', sizeof(run) - 1);
+	run[sizeof(run) - 1] = '\0';
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		path = write_temp(prefixes[i], 3000, run, "");
+
+		expect_file_as_buffer(path, -EINVAL);
+
+		unlink(path);
+		free(path);
+	}
+}
+
 /* A NUL byte is no JSON, wherever it is: jansson alone accepts some. */
 static void
 test_treg_registry_load_buffer_nul_byte(void **state)
@@ -1408,6 +1519,11 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_registry_read_offering_changed_file),
 		cmocka_unit_test(test_treg_registry_read_offering_not_index),
+		cmocka_unit_test(
+		    test_treg_registry_read_offering_restored_mtime),
+		cmocka_unit_test(test_treg_registry_read_offering_nul_byte),
+		cmocka_unit_test(
+		    test_treg_registry_load_unterminated_past_window),
 		cmocka_unit_test(test_treg_registry_load_buffer_nul_byte),
 		cmocka_unit_test(test_treg_registry_free_null),
 		cmocka_unit_test(test_treg_registry_quotes_from_notes_ascii),
