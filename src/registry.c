@@ -119,6 +119,10 @@ struct registry_file {
 	 * file rewritten in place. */
 	struct timespec	 ctime;
 	json_t		*questions;	/* its "dimensions", or NULL */
+	/* The file as indexed, kept open: one replaced since (by rename,
+	 * as editors, git and cp to a new file do) is still read as it
+	 * was checked.  -1: reopened by path. */
+	int		 fd;
 };
 
 /* State of one load, which may span the files of a directory. */
@@ -384,8 +388,11 @@ pool_cleanup(struct treg_registry_pool *p)
 	}
 	strset_cleanup(&p->interned);
 	p->blocks = NULL;
-	for (i = 0; i < p->nfiles; i++)
+	for (i = 0; i < p->nfiles; i++) {
 		json_decref(p->files[i].questions);
+		if (p->files[i].fd >= 0)
+			close(p->files[i].fd);
+	}
 	free(p->files);
 	p->files = NULL;
 	p->nfiles = 0;
@@ -1807,7 +1814,7 @@ load_buffer(struct load *ld, const char *data, size_t len)
 /* Remembers the file an index is being made from, with its "dimensions"
  * (set later, by load_root()). */
 static int
-note_file(struct load *ld, const char *file, const struct stat *st)
+note_file(struct load *ld, int fd, const char *file, const struct stat *st)
 {
 	struct treg_registry_pool *p = ld->pool;
 	struct registry_file *grown, *f;
@@ -1818,6 +1825,7 @@ note_file(struct load *ld, const char *file, const struct stat *st)
 	p->files = grown;
 	f = &p->files[p->nfiles];
 	memset(f, 0, sizeof(*f));
+	f->fd = -1;
 	f->path = pool_copy(p, file);
 	if (f->path == NULL)
 		return -ENOMEM;
@@ -1826,6 +1834,8 @@ note_file(struct load *ld, const char *file, const struct stat *st)
 	f->size = st->st_size;
 	f->mtime = st->st_mtim;
 	f->ctime = st->st_ctim;
+	/* Out of descriptors, the file is opened again by name. */
+	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	p->nfiles++;
 	return 0;
 }
@@ -1847,7 +1857,7 @@ load_fd(struct load *ld, int fd, const char *file, const struct stat *st)
 		return report(ld->errp, -EFBIG,
 		    "%s: larger than %lu MiB, not a registry export",
 		    file, REGISTRY_MAX_BYTES >> 20);
-	if (ld->index && (rc = note_file(ld, file, st)) < 0)
+	if (ld->index && (rc = note_file(ld, fd, file, st)) < 0)
 		return rc;
 
 	ld->fd = fd;
@@ -2108,11 +2118,13 @@ treg_registry_index(const char *path, struct treg_registry **regp,
 static int
 is_same_file(const struct registry_file *f, const struct stat *st)
 {
+	/* A file replaced or removed since lost its name, which changed
+	 * its ctime: the bytes kept open are those indexed. */
 	return f->dev == st->st_dev && f->ino == st->st_ino &&
 	    f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-	    f->ctime.tv_sec == st->st_ctim.tv_sec &&
-	    f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+	    f->mtime.tv_nsec == st->st_mtim.tv_nsec && (st->st_nlink == 0 ||
+	    (f->ctime.tv_sec == st->st_ctim.tv_sec &&
+	    f->ctime.tv_nsec == st->st_ctim.tv_nsec));
 }
 
 /* Reads the len bytes at offset of the file open on fd into buf; -ESTALE
@@ -2191,18 +2203,25 @@ treg_registry_read_offering(const struct treg_registry *reg,
 		goto out;
 	}
 
-	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (f->fd >= 0)
+		rc = fstat(f->fd, &st) < 0 ? -errno : 0;
+	else if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+	    fstat(fd, &st) < 0)
 		rc = -errno;
+	else
+		rc = 0;
+	if (rc < 0) {
 		report(errp, rc, "%s: open: %s", f->path, strerror(-rc));
 		goto out;
 	}
+	/* The file kept open can only have been rewritten in place. */
 	if (!is_same_file(f, &st))
 		rc = -ESTALE;
 	else if ((buf = malloc(off->length)) == NULL)
 		rc = -ENOMEM;
 	else
-		rc = read_at(fd, buf, off->length, off->offset);
+		rc = read_at(f->fd >= 0 ? f->fd : fd, buf, off->length,
+		    off->offset);
 	/* The times tell a rewrite only as finely as the clock they are
 	 * taken from ticks, so the bytes are still checked as the load
 	 * checked them.  jansson lets by a NUL byte after some tokens; the

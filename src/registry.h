@@ -116,11 +116,13 @@ int	treg_registry_index(const char *path, struct treg_registry **regp,
 /*
  * Reads the offering off of the index reg again from its file into *onep,
  * a new registry holding only it (whole, cells and all), which the caller
- * frees with treg_registry_free().  Returns 0; -ESTALE when the file is no
- * longer the one indexed (its size, times or inode changed, or its bytes
- * no longer hold that offering as the load would take it: the message
- * then starts with the load's), -EINVAL when reg is not an index, or
- * another negative errno; *errp as for treg_registry_load().
+ * frees with treg_registry_free().  The index keeps its files open, so a
+ * file replaced or removed since is still read as it was indexed.
+ * Returns 0; -ESTALE when the file was rewritten in place (its size or
+ * times changed, or its bytes no longer hold that offering as the load
+ * would take it: the message then starts with the load's), -EINVAL when
+ * reg is not an index, or another negative errno; *errp as for
+ * treg_registry_load().
  */
 int	treg_registry_read_offering(const struct treg_registry *reg,
 	    const struct treg_offering *off, struct treg_registry **onep,

@@ -1340,6 +1340,39 @@ test_treg_registry_load_buffer_nul_byte(void **state)
 	free(err);
 }
 
+/* A file replaced by rename, as editors and git write, or removed, is
+ * still read as it was indexed: the index keeps it open. */
+static void
+test_treg_registry_read_offering_replaced_file(void **state)
+{
+	struct treg_registry *index = NULL, *one = NULL;
+	char *path, *other, *err = NULL;
+	int rc;
+
+	path = write_big(3, -1, NULL);
+	other = write_big(1, 0, "\"verified\": \"2026-99-99\"}}}\n");
+	assert_int_equal(treg_registry_index(path, &index, &err), 0);
+	assert_int_equal(rename(other, path), 0);
+
+	rc = treg_registry_read_offering(index, &index->offerings[2], &one,
+	    &err);
+
+	assert_int_equal(rc, 0);
+	assert_null(err);
+	assert_string_equal(one->offerings[0].id, "off-00002");
+	assert_string_equal(one->offerings[0].cells[1].verified,
+	    "2026-08-01");
+	treg_registry_free(one);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(treg_registry_read_offering(index,
+	    &index->offerings[0], &one, &err), 0);
+	assert_string_equal(one->offerings[0].id, "off-00000");
+	treg_registry_free(one);
+	treg_registry_free(index);
+	free(path);
+	free(other);
+}
+
 static void
 test_treg_registry_read_offering_not_index(void **state)
 {
@@ -1519,6 +1552,8 @@ main(void)
 		cmocka_unit_test(
 		    test_treg_registry_read_offering_changed_file),
 		cmocka_unit_test(test_treg_registry_read_offering_not_index),
+		cmocka_unit_test(
+		    test_treg_registry_read_offering_replaced_file),
 		cmocka_unit_test(
 		    test_treg_registry_read_offering_restored_mtime),
 		cmocka_unit_test(test_treg_registry_read_offering_nul_byte),
