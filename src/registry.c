@@ -43,6 +43,10 @@
  * peeks a little ahead of the token it ends. */
 #define VALUE_SLACK		64
 
+/* How many of an index's files it keeps open (a directory registry has
+ * a few; the rest are opened again by name). */
+#define INDEX_OPEN_MAX		32
+
 /* The string pool's block size; a longer string gets a block of its own. */
 #define POOL_BLOCK		(64UL * 1024)
 
@@ -1834,8 +1838,10 @@ note_file(struct load *ld, int fd, const char *file, const struct stat *st)
 	f->size = st->st_size;
 	f->mtime = st->st_mtim;
 	f->ctime = st->st_ctim;
-	/* Out of descriptors, the file is opened again by name. */
-	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	/* Past a few, or out of descriptors, the files are opened again by
+	 * name: the crawl needs its descriptors for connections. */
+	if (p->nfiles < INDEX_OPEN_MAX)
+		f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	p->nfiles++;
 	return 0;
 }
