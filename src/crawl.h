@@ -137,7 +137,8 @@ void	treg_crawl_free(struct treg_crawl *c);
 
 /*
  * Judges, as treg_crawl_judge() does, only the cells of the n offerings
- * whose source or archive URL is among the nurls fetch URLs (sorted,
+ * (whole ones, as the daemon holds: not an index's entries, which have
+ * no cells to judge) whose source or archive URL is among the nurls fetch URLs (sorted,
  * distinct), and calls cb with each cell's previous verdict (NULL if it
  * had none) and its new one; both are valid only during the call.
  * With nurls 0 it judges the cells that cite no URL at all instead.
@@ -196,8 +197,8 @@ int	treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
 void	treg_crawl_urlset_free(struct treg_crawl_urlset *set);
 
 /*
- * The distinct fetch URLs (archives in raw form) of the n offerings, in
- * a sorted malloc'd array of malloc'd strings; release with
+ * The distinct fetch URLs (archives in raw form) of the n offerings
+ * (whole ones, not an index's entries), in a sorted malloc'd array of malloc'd strings; release with
  * treg_crawl_urls_free().  Returns 0 or a negative errno.
  */
 int	treg_crawl_list_urls(const struct treg_offering *const *offerings,
