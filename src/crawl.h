@@ -138,9 +138,10 @@ void	treg_crawl_free(struct treg_crawl *c);
 /*
  * Judges, as treg_crawl_judge() does, only the cells of the n offerings
  * (whole ones, as the daemon holds: not an index's entries, which have
- * no cells to judge) whose source or archive URL is among the nurls fetch URLs (sorted,
- * distinct), and calls cb with each cell's previous verdict (NULL if it
- * had none) and its new one; both are valid only during the call.
+ * no cells to judge) whose source or archive URL is among the nurls
+ * fetch URLs (sorted, distinct), and calls cb with each cell's previous
+ * verdict (NULL if it had none) and its new one; both are valid only
+ * during the call.
  * With nurls 0 it judges the cells that cite no URL at all instead.
  * Commits.  Returns 0 or a negative errno.
  */
