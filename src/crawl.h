@@ -199,8 +199,9 @@ void	treg_crawl_urlset_free(struct treg_crawl_urlset *set);
 
 /*
  * The distinct fetch URLs (archives in raw form) of the n offerings
- * (whole ones, not an index's entries), in a sorted malloc'd array of malloc'd strings; release with
- * treg_crawl_urls_free().  Returns 0 or a negative errno.
+ * (whole ones, not an index's entries), in a sorted malloc'd array of
+ * malloc'd strings; release with treg_crawl_urls_free().  Returns 0 or
+ * a negative errno.
  */
 int	treg_crawl_list_urls(const struct treg_offering *const *offerings,
 	    size_t n, char ***urlsp, size_t *nurlsp);
