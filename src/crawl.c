@@ -503,12 +503,14 @@ treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
 	sel->drop = drop;
 	sel->ndrop = ndrop;
 	for (cite = u->first; cite != NULL; cite = cite->next) {
-		if (nkeep > 0 && cite->sel->nkeep > 0) {
+		/* Each list holds the sum counted above, so neither runs
+		 * past its end. */
+		if (keep != NULL && cite->sel->nkeep > 0) {
 			memcpy(keep, cite->sel->keep,
 			    cite->sel->nkeep * sizeof(*keep));
 			keep += cite->sel->nkeep;
 		}
-		if (cite->sel->ndrop > 0) {
+		if (drop != NULL && cite->sel->ndrop > 0) {
 			memcpy(drop, cite->sel->drop,
 			    cite->sel->ndrop * sizeof(*drop));
 			drop += cite->sel->ndrop;

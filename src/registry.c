@@ -2195,6 +2195,7 @@ treg_registry_read_offering(const struct treg_registry *reg,
 	*onep = NULL;
 	if (errp != NULL)
 		*errp = NULL;
+	memset(&st, 0, sizeof(st));
 	if (!reg->indexed || reg->pool == NULL ||
 	    off->file_index >= reg->pool->nfiles)
 		return -EINVAL;

@@ -7,6 +7,7 @@
  * both forms, and control characters become '?' in the text form so a
  * report shown on a terminal cannot drive it.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -1305,32 +1306,44 @@ report_atom_entry(FILE *out, const struct treg_verdict *v, time_t generated)
 /*
  * Each verdict is rendered once, as it comes, into the sections it
  * belongs to; the sections are spooled in unlinked temporary files and
- * the documents assembled from them at the end.  Only what headings and
- * orders need stays in memory: counts, the flagged cells' dates and the
- * failed URLs.  So a run of any size never holds every verdict (at
- * 36,000 cells they were 24 MiB, most of the run's peak).
+ * the documents assembled from them at the end.  Only counts and a few
+ * fixed-size words per flagged cell and per failed fetch stay in memory:
+ * the strings they are ordered by (verified dates, failed URLs) and the
+ * rest of each failure's line are spooled too, and mapped back while a
+ * document is assembled.  So a run of any size never holds every verdict
+ * (at 36,000 cells they were 24 MiB, most of the run's peak), nor a copy
+ * of every failure (140 MiB over 366,663 cells on a night without
+ * network).
  */
 enum report_spool_id {
 	SPOOL_JSON,		/* the offerings array's members */
 	SPOOL_TEXT_FLAGGED,	/* whole cells, as they came */
 	SPOOL_TEXT_FRESH,
 	SPOOL_TEXT_NO_SOURCE,
+	SPOOL_TEXT_FAILS,	/* the rest of each failure's line */
 	SPOOL_HTML_FLAGGED,	/* articles, as they came */
 	SPOOL_HTML_FRESH,	/* table rows */
 	SPOOL_HTML_NO_SOURCE,
 	SPOOL_ATOM,		/* entries */
+	SPOOL_KEYS,		/* what the text and HTML orders compare */
 	SPOOL_N
 };
 
-static const enum treg_report_format report_spool_fmt[SPOOL_N] = {
-	[SPOOL_JSON] = TREG_REPORT_JSON,
-	[SPOOL_TEXT_FLAGGED] = TREG_REPORT_TEXT,
-	[SPOOL_TEXT_FRESH] = TREG_REPORT_TEXT,
-	[SPOOL_TEXT_NO_SOURCE] = TREG_REPORT_TEXT,
-	[SPOOL_HTML_FLAGGED] = TREG_REPORT_HTML,
-	[SPOOL_HTML_FRESH] = TREG_REPORT_HTML,
-	[SPOOL_HTML_NO_SOURCE] = TREG_REPORT_HTML,
-	[SPOOL_ATOM] = TREG_REPORT_ATOM,
+#define REPORT_TEXT_HTML	(TREG_REPORT_BIT(TREG_REPORT_TEXT) | \
+	TREG_REPORT_BIT(TREG_REPORT_HTML))
+
+/* The formats each spool serves: a spool that fails fails them. */
+static const unsigned report_spool_formats[SPOOL_N] = {
+	[SPOOL_JSON] = TREG_REPORT_BIT(TREG_REPORT_JSON),
+	[SPOOL_TEXT_FLAGGED] = TREG_REPORT_BIT(TREG_REPORT_TEXT),
+	[SPOOL_TEXT_FRESH] = TREG_REPORT_BIT(TREG_REPORT_TEXT),
+	[SPOOL_TEXT_NO_SOURCE] = TREG_REPORT_BIT(TREG_REPORT_TEXT),
+	[SPOOL_TEXT_FAILS] = TREG_REPORT_BIT(TREG_REPORT_TEXT),
+	[SPOOL_HTML_FLAGGED] = TREG_REPORT_BIT(TREG_REPORT_HTML),
+	[SPOOL_HTML_FRESH] = TREG_REPORT_BIT(TREG_REPORT_HTML),
+	[SPOOL_HTML_NO_SOURCE] = TREG_REPORT_BIT(TREG_REPORT_HTML),
+	[SPOOL_ATOM] = TREG_REPORT_BIT(TREG_REPORT_ATOM),
+	[SPOOL_KEYS] = REPORT_TEXT_HTML,
 };
 
 /* File name extensions, also the formats' names in messages. */
@@ -1341,26 +1354,30 @@ static const char *const report_ext[] = {
 	[TREG_REPORT_ATOM] = "atom",
 };
 
-/* A flagged cell: where its text and HTML forms lie in their spools,
- * and what orders them. */
+/*
+ * A flagged cell, 32 bytes whatever its strings: where its text and HTML
+ * forms start in their spools, and its record in SPOOL_KEYS: the two
+ * forms' lengths (uint64_t each) and its verified date, which orders it.
+ */
 struct report_flag {
-	char	*verified;	/* NULL: unknown, oldest of all */
-	enum treg_state state;
-	size_t	 seq;		/* arrival, for ties */
+	off_t	 key;		/* records follow one another as cells
+				 * come, so this breaks ties */
 	off_t	 at[2];		/* text, HTML */
-	size_t	 len[2];
+	uint8_t	 state;
+	uint8_t	 verified;	/* 0: unknown, oldest of all */
 };
 
-/* One failed evidence URL of one cell, for "Failed fetches". */
+/* One failed evidence URL of one cell, for "Failed fetches", 16 bytes:
+ * the URL as fetched lies in SPOOL_KEYS; the offering, cell, error,
+ * detail and failures in SPOOL_TEXT_FAILS (built with the text form). */
 struct report_fail {
-	char	*url;		/* as fetched */
-	char	*error;
-	char	*detail;	/* or NULL */
-	uint32_t failures;
-	char	*offering;	/* or NULL */
-	char	*cell;		/* or NULL */
-	size_t	 seq;
+	off_t	 url;		/* ascending as failures come */
+	off_t	 at;
 };
+
+/* The orders the last finish left the arrays in. */
+#define REPORT_SORTED_FLAGS	0x1
+#define REPORT_SORTED_FAILS	0x2
 
 struct treg_report {
 	unsigned formats;	/* TREG_REPORT_BIT of each one built */
@@ -1368,6 +1385,8 @@ struct treg_report {
 	char	*spool_dir;	/* NULL: tmpfile()'s */
 	unsigned spool_failed;	/* formats whose spool write failed */
 	FILE	*spool[SPOOL_N];	/* NULL for formats not built */
+	off_t	 keys_len;	/* bytes written to SPOOL_KEYS */
+	off_t	 fails_len;	/* and to SPOOL_TEXT_FAILS */
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
@@ -1378,6 +1397,9 @@ struct treg_report {
 	size_t	 nflags, capflags;
 	struct report_fail *fails;
 	size_t	 nfails, capfails;
+	size_t	 nfailed;	/* URLs among fails, once sorted */
+	unsigned sorted;	/* REPORT_SORTED_* */
+	int	 read_back;	/* a finish moved the spools' positions */
 	/* Hashes of the fetched URLs, an open-addressing set (0: empty
 	 * slot).  XXX: two URLs of one 64-bit hash count once, which
 	 * only the "N URLs" figures would show, and never in practice. */
@@ -1427,6 +1449,20 @@ report_spool_open(const char *dir, int *errp)
 	}
 	free(path);
 	return f;
+}
+
+/* Appends s and its NUL to the spool f, whose length *lenp follows;
+ * returns where s starts.  A failed write stays in the stream's error
+ * flag, for report_spools_check(). */
+static off_t
+report_spool_str(FILE *f, off_t *lenp, const char *s)
+{
+	off_t at = *lenp;
+	size_t n = strlen(s) + 1;
+
+	fwrite(s, 1, n, f);
+	*lenp += (off_t)n;
+	return at;
 }
 
 /* Copies len bytes of the spool f from at (len SIZE_MAX: to its end) to
@@ -1485,7 +1521,7 @@ treg_report_begin(struct treg_report **rp, unsigned formats,
 	r->generated = generated;
 	r->spool_dir = report_strdup0(spool_dir, &rc);
 	for (i = 0; i < SPOOL_N && rc == 0; i++) {
-		if (formats & TREG_REPORT_BIT(report_spool_fmt[i]))
+		if (formats & report_spool_formats[i])
 			r->spool[i] = report_spool_open(spool_dir, &rc);
 	}
 	if (rc < 0) {
@@ -1548,107 +1584,124 @@ report_urls_add(struct treg_report *r, const char *url)
 	return 0;
 }
 
-static void
-report_fail_clear(struct report_fail *f)
-{
-	free(f->url);
-	free(f->error);
-	free(f->detail);
-	free(f->offering);
-	free(f->cell);
-}
-
 /*
  * The array of n elements of size bytes, holding *capp, with room for
- * one more: doubled when full, from first.  NULL when it cannot grow;
+ * more: grown by half (from first) until they fit, half rather than
+ * double so that a large array wastes less.  NULL when it cannot grow;
  * the capacity grows only with the array, so a caller may go on adding
  * after an -ENOMEM.
  */
 static void *
-report_room(void *array, size_t *capp, size_t n, size_t size, size_t first)
+report_room(void *array, size_t *capp, size_t n, size_t more, size_t size,
+    size_t first)
 {
 	void *grown;
-	size_t cap;
+	size_t cap = *capp;
 
-	if (n < *capp)
+	if (more <= cap - n)
 		return array;
-	cap = *capp != 0 ? *capp * 2 : first;
+	while (more > cap - n) {
+		cap = cap != 0 ? cap + cap / 2 : first;
+		if (cap > SIZE_MAX / size)
+			return NULL;
+	}
 	grown = realloc(array, cap * size);
 	if (grown != NULL)
 		*capp = cap;
 	return grown;
 }
 
+/*
+ * Takes what v needs from the allocator: its flag's and failures' room
+ * and its fetched URLs in the set (which the text and HTML forms sum up
+ * at their top, with notes set), all before anything of v is written,
+ * so an -ENOMEM leaves no half-noted cell.
+ */
 static int
-report_fail_add(struct treg_report *r, const struct treg_verdict *v,
-    const struct treg_evidence *e)
-{
-	struct report_fail *f, *grown;
-	int err = 0;
-
-	grown = report_room(r->fails, &r->capfails, r->nfails,
-	    sizeof(*r->fails), 16);
-	if (grown == NULL)
-		return -ENOMEM;
-	r->fails = grown;
-	f = &r->fails[r->nfails];
-	memset(f, 0, sizeof(*f));
-	f->url = report_strdup0(e->fetch_url, &err);
-	f->error = report_strdup0(e->error, &err);
-	f->detail = report_strdup0(e->detail, &err);
-	f->failures = e->failures;
-	f->offering = report_strdup0(v->offering, &err);
-	f->cell = report_strdup0(v->cell, &err);
-	f->seq = r->n;
-	/* A half-copied entry would be sorted by its missing URL. */
-	if (err < 0) {
-		report_fail_clear(f);
-		return err;
-	}
-	r->nfails++;
-	return 0;
-}
-
-/* The fetched URLs of v and its failed ones, which the text and HTML
- * forms sum up at their top. */
-static int
-report_note_fetches(struct treg_report *r, const struct treg_verdict *v)
+report_reserve(struct treg_report *r, const struct treg_verdict *v,
+    int notes)
 {
 	const struct treg_evidence *e;
-	size_t i;
+	size_t i, failed = 0;
+	void *grown;
 	int rc = 0;
 
-	for (i = 0; i < v->nev && rc == 0; i++) {
+	if (treg_verdict_needs_attention(v)) {
+		grown = report_room(r->flags, &r->capflags, r->nflags, 1,
+		    sizeof(*r->flags), 64);
+		if (grown == NULL)
+			return -ENOMEM;
+		r->flags = grown;
+	}
+	for (i = 0; notes && i < v->nev && rc == 0; i++) {
 		e = &v->ev[i];
 		if (!e->fetched || e->fetch_url == NULL)
 			continue;
 		rc = report_urls_add(r, e->fetch_url);
-		if (rc == 0 && report_fetch_failed(e))
-			rc = report_fail_add(r, v, e);
+		failed += report_fetch_failed(e);
+	}
+	if (rc == 0 && failed > 0) {
+		grown = report_room(r->fails, &r->capfails, r->nfails, failed,
+		    sizeof(*r->fails), 16);
+		if (grown == NULL)
+			return -ENOMEM;
+		r->fails = grown;
 	}
 	return rc;
 }
 
-static struct report_flag *
-report_flag_add(struct treg_report *r, const struct treg_verdict *v)
+/* Notes v's failed fetches in the room reserved: each URL in the keys
+ * spool and, for the text form, the rest of its line, with "-" for a
+ * missing offering or cell as the line shows them. */
+static void
+report_note_fails(struct treg_report *r, const struct treg_verdict *v)
 {
-	struct report_flag *f, *grown;
-	int err = 0;
+	const struct treg_evidence *e;
+	struct report_fail *f;
+	FILE *rest = NULL;
+	char num[16];
+	size_t i;
 
-	grown = report_room(r->flags, &r->capflags, r->nflags,
-	    sizeof(*r->flags), 64);
-	if (grown == NULL)
-		return NULL;
-	r->flags = grown;
-	f = &r->flags[r->nflags];
-	memset(f, 0, sizeof(*f));
-	f->verified = report_strdup0(v->verified, &err);
-	if (err < 0)
-		return NULL;
-	f->state = v->state;
-	f->seq = r->n;
-	r->nflags++;
-	return f;
+	if (report_building(r, TREG_REPORT_TEXT))
+		rest = r->spool[SPOOL_TEXT_FAILS];
+	for (i = 0; i < v->nev; i++) {
+		e = &v->ev[i];
+		if (!report_fetch_failed(e))
+			continue;
+		f = &r->fails[r->nfails++];
+		f->url = report_spool_str(r->spool[SPOOL_KEYS], &r->keys_len,
+		    e->fetch_url);
+		f->at = r->fails_len;
+		if (rest == NULL)
+			continue;
+		report_spool_str(rest, &r->fails_len, v->offering != NULL ?
+		    v->offering : "-");
+		report_spool_str(rest, &r->fails_len, v->cell != NULL ?
+		    v->cell : "-");
+		report_spool_str(rest, &r->fails_len, e->error);
+		/* '+' before a detail tells it from none. */
+		fputc(e->detail != NULL ? '+' : '-', rest);
+		r->fails_len++;
+		report_spool_str(rest, &r->fails_len, e->detail != NULL ?
+		    e->detail : "");
+		snprintf(num, sizeof(num), "%" PRIu32, e->failures);
+		report_spool_str(rest, &r->fails_len, num);
+	}
+}
+
+/* Notes a flagged cell's record in the keys spool, once its text and
+ * HTML forms are spooled (len: their lengths). */
+static void
+report_note_flag(struct treg_report *r, const struct treg_verdict *v,
+    struct report_flag *flag, const size_t *len)
+{
+	uint64_t lens[2] = { len[0], len[1] };
+
+	flag->key = r->keys_len;
+	fwrite(lens, sizeof(lens), 1, r->spool[SPOOL_KEYS]);
+	r->keys_len += (off_t)sizeof(lens);
+	report_spool_str(r->spool[SPOOL_KEYS], &r->keys_len,
+	    v->verified != NULL ? v->verified : "");
 }
 
 /* Renders v at the spool's end, noting where it lies in *at and *len. */
@@ -1710,11 +1763,12 @@ report_json_add(struct treg_report *r, const struct treg_verdict *v)
 	return rc;
 }
 
-/* Renders v into the spools of the formats built.  A format that fails
- * keeps its first error and is not written to again. */
+/* Renders v into the spools of the formats built, a flagged cell's text
+ * and HTML forms at flag->at, len long.  A format that fails keeps its
+ * first error and is not written to again. */
 static void
 report_render(struct treg_report *r, const struct treg_verdict *v,
-    struct report_flag *flag)
+    struct report_flag *flag, size_t *len)
 {
 	int quiet = v->state == TREG_STATE_FRESH ? 0 :
 	    v->state == TREG_STATE_NO_SOURCE ? 1 : -1;
@@ -1724,14 +1778,14 @@ report_render(struct treg_report *r, const struct treg_verdict *v,
 	if (report_building(r, TREG_REPORT_TEXT) && flag != NULL)
 		report_failed(r, TREG_REPORT_TEXT, report_spool_cell(
 		    r->spool[SPOOL_TEXT_FLAGGED], v, report_text_flagged,
-		    &flag->at[0], &flag->len[0]));
+		    &flag->at[0], &len[0]));
 	else if (report_building(r, TREG_REPORT_TEXT) && quiet >= 0)
 		report_failed(r, TREG_REPORT_TEXT, report_text_quiet(
 		    r->spool[SPOOL_TEXT_FRESH + quiet], v));
 	if (report_building(r, TREG_REPORT_HTML) && flag != NULL)
 		report_failed(r, TREG_REPORT_HTML, report_spool_cell(
 		    r->spool[SPOOL_HTML_FLAGGED], v, report_html_cell,
-		    &flag->at[1], &flag->len[1]));
+		    &flag->at[1], &len[1]));
 	else if (report_building(r, TREG_REPORT_HTML) && quiet >= 0)
 		report_failed(r, TREG_REPORT_HTML, report_html_row(
 		    r->spool[SPOOL_HTML_FRESH + quiet], v));
@@ -1740,8 +1794,39 @@ report_render(struct treg_report *r, const struct treg_verdict *v,
 		    r->spool[SPOOL_ATOM], v, r->generated));
 }
 
+/* Fails fmt, whose spool write failed with rc, once, saying where. */
+static void
+report_spool_failed(struct treg_report *r, enum treg_report_format fmt,
+    int rc)
+{
+	if ((r->formats & TREG_REPORT_BIT(fmt)) == 0 ||
+	    (r->spool_failed & TREG_REPORT_BIT(fmt)) != 0)
+		return;
+	r->spool_failed |= TREG_REPORT_BIT(fmt);
+	/* A bare -EIO the render returned is this failure. */
+	if (r->err[fmt] == -EIO)
+		r->err[fmt] = rc;
+	report_failed(r, fmt, rc);
+	log_err("report", "cannot spool the %s report dir=%s err=%s",
+	    report_ext[fmt], r->spool_dir != NULL ? r->spool_dir :
+	    P_tmpdir, strerror(-r->err[fmt]));
+}
+
+/* Fails every format spool i serves, with rc. */
+static void
+report_spool_lost(struct treg_report *r, size_t i, int rc)
+{
+	unsigned fmt;
+
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		if (report_spool_formats[i] & TREG_REPORT_BIT(fmt))
+			report_spool_failed(r, (enum treg_report_format)fmt,
+			    rc);
+	}
+}
+
 /*
- * A spool write that failed (a full disk) fails its format at once, with
+ * A spool write that failed (a full disk) fails its formats at once, with
  * the errno the failed write left (errno was cleared before rendering),
  * and says where: otherwise it would only surface as a bare -EIO when
  * the document is assembled, blamed on the report file.
@@ -1749,41 +1834,40 @@ report_render(struct treg_report *r, const struct treg_verdict *v,
 static void
 report_spools_check(struct treg_report *r)
 {
-	enum treg_report_format fmt;
 	int rc = report_io_error();
 	size_t i;
 
 	for (i = 0; i < SPOOL_N; i++) {
-		fmt = report_spool_fmt[i];
-		if (r->spool[i] == NULL || !ferror(r->spool[i]) ||
-		    (r->spool_failed & TREG_REPORT_BIT(fmt)) != 0)
-			continue;
-		r->spool_failed |= TREG_REPORT_BIT(fmt);
-		/* A bare -EIO the render returned is this failure. */
-		if (r->err[fmt] == -EIO)
-			r->err[fmt] = rc;
-		report_failed(r, fmt, rc);
-		log_err("report", "cannot spool the %s report dir=%s err=%s",
-		    report_ext[fmt], r->spool_dir != NULL ? r->spool_dir :
-		    P_tmpdir, strerror(-r->err[fmt]));
+		if (r->spool[i] != NULL && ferror(r->spool[i]))
+			report_spool_lost(r, i, rc);
 	}
+}
+
+/* A finish read the spools back and left each where its reading
+ * stopped, inside a section that the next cell must not overwrite. */
+static void
+report_spools_end(struct treg_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < SPOOL_N && r->read_back; i++) {
+		if (r->spool[i] != NULL && fseeko(r->spool[i], 0,
+		    SEEK_END) < 0)
+			report_spool_lost(r, i, report_io_error());
+	}
+	r->read_back = 0;
 }
 
 int
 treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 {
 	struct report_flag *flag = NULL;
-	size_t i;
-	int rc = 0;
+	size_t i, len[2] = { 0, 0 };
+	int notes, rc;
 
-	if (treg_verdict_needs_attention(v)) {
-		flag = report_flag_add(r, v);
-		if (flag == NULL)
-			rc = -ENOMEM;
-	}
-	if (rc == 0 && (report_building(r, TREG_REPORT_TEXT) ||
-	    report_building(r, TREG_REPORT_HTML)))
-		rc = report_note_fetches(r, v);
+	notes = report_building(r, TREG_REPORT_TEXT) ||
+	    report_building(r, TREG_REPORT_HTML);
+	rc = report_reserve(r, v, notes);
 	/* Without its bookkeeping no form of the report would be true. */
 	if (rc < 0) {
 		for (i = 0; i < TREG_REPORT_NFORMATS; i++)
@@ -1791,8 +1875,23 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 		return rc;
 	}
 
+	report_spools_end(r);
 	errno = 0;
-	report_render(r, v, flag);
+	if (treg_verdict_needs_attention(v)) {
+		flag = &r->flags[r->nflags++];
+		memset(flag, 0, sizeof(*flag));
+		/* Out of range, a state must not wrap into an HTML
+		 * group. */
+		flag->state = (unsigned)v->state < TREG_NSTATES ?
+		    (uint8_t)v->state : UINT8_MAX;
+		flag->verified = v->verified != NULL;
+	}
+	if (notes)
+		report_note_fails(r, v);
+	report_render(r, v, flag, len);
+	if (notes && flag != NULL)
+		report_note_flag(r, v, flag, len);
+	r->sorted = 0;
 	report_spools_check(r);
 	if ((unsigned)v->state < TREG_NSTATES)
 		r->count[v->state]++;
@@ -1818,10 +1917,6 @@ treg_report_free(struct treg_report *r)
 	for (i = 0; i < SPOOL_N; i++)
 		if (r->spool[i] != NULL)
 			fclose(r->spool[i]);
-	for (i = 0; i < r->nflags; i++)
-		free(r->flags[i].verified);
-	for (i = 0; i < r->nfails; i++)
-		report_fail_clear(&r->fails[i]);
 	free(r->flags);
 	free(r->fails);
 	free(r->urls);
@@ -1870,59 +1965,171 @@ report_write_json(struct treg_report *r, FILE *out,
 	return rc;
 }
 
-/* By URL, then as they came. */
-static int
-report_fail_cmp(const void *a, const void *b)
-{
-	const struct report_fail *x = a, *y = b;
-	int c;
+/*
+ * A spool mapped read-only, so the sorts compare its strings in place
+ * rather than holding copies: the pages are the spool's, which the
+ * kernel may drop and read again, not the heap's.  XXX: while a text
+ * document is assembled both its maps are touched nearly whole, so the
+ * resident size rises by the two spools' size (72 MiB over 366,663
+ * failed cells), page cache that memory pressure reclaims but that a
+ * glance at RSS counts.
+ */
+struct report_map {
+	const char *data;	/* NULL when empty */
+	size_t	 len;
+};
 
-	c = strcmp(x->url, y->url);
-	if (c != 0)
-		return c;
-	return (x->seq > y->seq) - (x->seq < y->seq);
+static void
+report_unmap(struct report_map *m)
+{
+	if (m->data != NULL)
+		munmap((void *)m->data, m->len);
+	m->data = NULL;
+	m->len = 0;
 }
 
-/* Sorts the failures by URL and counts the URLs among them. */
+/* Maps the len bytes written to the spool f.  Returns 0, the errno of a
+ * spool that cannot be flushed (a full disk) or of mmap(), or -EIO when
+ * the spool is not what was written. */
+static int
+report_map(FILE *f, off_t len, struct report_map *m)
+{
+	struct stat sb;
+	void *p;
+
+	m->data = NULL;
+	m->len = 0;
+	if (f == NULL || len == 0)
+		return 0;
+	errno = 0;
+	if (fflush(f) == EOF)
+		return report_io_error();
+	if (fstat(fileno(f), &sb) < 0)
+		return -errno;
+	if (sb.st_size != len || (uintmax_t)len > SIZE_MAX)
+		return -EIO;
+	p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fileno(f), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	m->data = p;
+	m->len = (size_t)len;
+	/* Every record ends in a NUL, so no string read runs past the
+	 * end. */
+	if (m->data[m->len - 1] != '\0') {
+		report_unmap(m);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The string at at in m; "" past its end. */
+static const char *
+report_map_str(const struct report_map *m, off_t at)
+{
+	if (at < 0 || (uintmax_t)at >= m->len)
+		return "";
+	return m->data + at;
+}
+
+/* The string at *at in m, moving *at past it. */
+static const char *
+report_map_next(const struct report_map *m, off_t *at)
+{
+	const char *s = report_map_str(m, *at);
+
+	*at += (off_t)strlen(s) + 1;
+	return s;
+}
+
+/* By URL, then as they came. */
+static int
+report_fail_cmp(const void *a, const void *b, void *arg)
+{
+	const struct report_fail *x = a, *y = b;
+	const struct report_map *keys = arg;
+	int c;
+
+	c = strcmp(report_map_str(keys, x->url), report_map_str(keys,
+	    y->url));
+	if (c != 0)
+		return c;
+	return (x->url > y->url) - (x->url < y->url);
+}
+
+/* Sorts the failures by URL (keys: the keys spool mapped) and counts
+ * the URLs among them. */
 static size_t
-report_fails_sort(struct treg_report *r)
+report_fails_sort(struct treg_report *r, const struct report_map *keys)
 {
 	size_t i, urls = 0;
 
+	if (r->sorted & REPORT_SORTED_FAILS)
+		return r->nfailed;
 	if (r->nfails > 1)
-		qsort(r->fails, r->nfails, sizeof(*r->fails),
-		    report_fail_cmp);
+		qsort_r(r->fails, r->nfails, sizeof(*r->fails),
+		    report_fail_cmp, (void *)keys);
 	for (i = 0; i < r->nfails; i++)
-		urls += i == 0 || strcmp(r->fails[i].url,
-		    r->fails[i - 1].url) != 0;
+		urls += i == 0 || strcmp(report_map_str(keys, r->fails[i].url),
+		    report_map_str(keys, r->fails[i - 1].url)) != 0;
+	r->nfailed = urls;
+	r->sorted |= REPORT_SORTED_FAILS;
 	return urls;
 }
 
 /* Cells named after a failed URL before "and N more". */
 #define TEXT_FAIL_CELLS	6
 
+/* One failure's line parts, read back from SPOOL_TEXT_FAILS. */
+struct report_fail_parts {
+	const char *offering;
+	const char *cell;
+	const char *error;
+	const char *detail;	/* or NULL */
+	uint32_t failures;
+};
+
+static void
+report_fail_parts(const struct report_map *rest, off_t at,
+    struct report_fail_parts *p)
+{
+	const char *detail;
+
+	p->offering = report_map_next(rest, &at);
+	p->cell = report_map_next(rest, &at);
+	p->error = report_map_next(rest, &at);
+	detail = report_map_next(rest, &at);
+	p->detail = detail[0] == '+' ? detail + 1 : NULL;
+	p->failures = (uint32_t)strtoul(report_map_next(rest, &at), NULL,
+	    10);
+}
+
 /* "URL failed: ERROR (DETAIL), N consecutive failures; cited by ...". */
 static int
-report_put_failure(FILE *out, const struct report_fail *f, size_t n)
+report_put_failure(FILE *out, const struct report_map *keys,
+    const struct report_map *rest, const struct report_fail *f, size_t n)
 {
+	struct report_fail_parts p;
 	struct treg_buf b;
 	size_t i;
 	int rc;
 
 	treg_buf_init(&b, 0);
-	rc = treg_buf_printf(&b, "%s failed: %s", f[0].url, f[0].error);
-	if (rc == 0 && f[0].detail != NULL)
-		rc = treg_buf_printf(&b, " (%s)", f[0].detail);
-	if (rc == 0 && f[0].failures > 0)
+	report_fail_parts(rest, f[0].at, &p);
+	rc = treg_buf_printf(&b, "%s failed: %s", report_map_str(keys,
+	    f[0].url), p.error);
+	if (rc == 0 && p.detail != NULL)
+		rc = treg_buf_printf(&b, " (%s)", p.detail);
+	if (rc == 0 && p.failures > 0)
 		rc = treg_buf_printf(&b, ", %" PRIu32 " consecutive failure%s",
-		    f[0].failures, f[0].failures == 1 ? "" : "s");
+		    p.failures, p.failures == 1 ? "" : "s");
 	if (rc == 0)
 		rc = treg_buf_printf(&b, "; cited by %zu cell%s:", n,
 		    n == 1 ? "" : "s");
-	for (i = 0; i < n && i < TEXT_FAIL_CELLS && rc == 0; i++)
+	for (i = 0; i < n && i < TEXT_FAIL_CELLS && rc == 0; i++) {
+		report_fail_parts(rest, f[i].at, &p);
 		rc = treg_buf_printf(&b, "%s %s/%s", i > 0 ? "," : "",
-		    f[i].offering != NULL ? f[i].offering : "-",
-		    f[i].cell != NULL ? f[i].cell : "-");
+		    p.offering, p.cell);
+	}
 	if (rc == 0 && n > TEXT_FAIL_CELLS)
 		rc = treg_buf_printf(&b, " and %zu more", n - TEXT_FAIL_CELLS);
 	if (rc == 0)
@@ -1937,12 +2144,14 @@ report_put_failure(FILE *out, const struct report_fail *f, size_t n)
  * then the likely trouble).
  */
 static int
-report_put_failures(struct treg_report *r, FILE *out)
+report_put_failures(struct treg_report *r, FILE *out,
+    const struct report_map *keys, const struct report_map *rest)
 {
+	const char *url;
 	size_t i, start, nfailed;
 	int rc = 0;
 
-	nfailed = report_fails_sort(r);
+	nfailed = report_fails_sort(r, keys);
 	if (r->nurls > 0 && nfailed == r->nurls)
 		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
 		    "network reachable?\n\n", r->nurls, r->nurls == 1 ? "" :
@@ -1953,53 +2162,71 @@ report_put_failures(struct treg_report *r, FILE *out)
 	fprintf(out, "Failed fetches (%zu of %zu URL%s)\n\n", nfailed,
 	    r->nurls, r->nurls == 1 ? "" : "s");
 	for (start = 0; start < r->nfails && rc == 0; start = i) {
-		for (i = start + 1; i < r->nfails && strcmp(r->fails[i].url,
-		    r->fails[start].url) == 0; i++)
+		url = report_map_str(keys, r->fails[start].url);
+		for (i = start + 1; i < r->nfails && strcmp(report_map_str(
+		    keys, r->fails[i].url), url) == 0; i++)
 			;
-		rc = report_put_failure(out, &r->fails[start], i - start);
+		rc = report_put_failure(out, keys, rest, &r->fails[start],
+		    i - start);
 	}
 	fputc('\n', out);
 	return rc;
 }
 
+/* A flagged cell's verified date, behind its forms' lengths. */
+static const char *
+report_flag_verified(const struct report_map *keys,
+    const struct report_flag *f)
+{
+	return report_map_str(keys, f->key + 2 * (off_t)sizeof(uint64_t));
+}
+
 /* Oldest verification first; an unknown date is oldest of all; ties as
  * they came. */
 static int
-report_oldest_cmp(const void *a, const void *b)
+report_oldest_cmp(const void *a, const void *b, void *arg)
 {
 	const struct report_flag *x = a, *y = b;
+	const struct report_map *keys = arg;
 	int c;
 
-	if (x->verified == NULL || y->verified == NULL)
-		c = (x->verified != NULL) - (y->verified != NULL);
-	else
-		c = strcmp(x->verified, y->verified);
+	c = (x->verified != 0) - (y->verified != 0);
+	if (c == 0 && x->verified)
+		c = strcmp(report_flag_verified(keys, x),
+		    report_flag_verified(keys, y));
 	if (c != 0)
 		return c;
-	return (x->seq > y->seq) - (x->seq < y->seq);
+	return (x->key > y->key) - (x->key < y->key);
 }
 
 static void
-report_flags_sort(struct treg_report *r)
+report_flags_sort(struct treg_report *r, const struct report_map *keys)
 {
-	if (r->nflags > 1)
-		qsort(r->flags, r->nflags, sizeof(*r->flags),
-		    report_oldest_cmp);
+	if (r->nflags > 1 && (r->sorted & REPORT_SORTED_FLAGS) == 0)
+		qsort_r(r->flags, r->nflags, sizeof(*r->flags),
+		    report_oldest_cmp, (void *)keys);
+	r->sorted |= REPORT_SORTED_FLAGS;
 }
 
 /* The flagged cells of state (TREG_NSTATES: all) in the sorted order,
  * form 0 text, 1 HTML. */
 static int
 report_put_flagged(struct treg_report *r, FILE *out, FILE *spool,
-    int form, unsigned state)
+    const struct report_map *keys, int form, unsigned state)
 {
+	uint64_t len[2];
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < r->nflags && rc == 0; i++) {
-		if (state == TREG_NSTATES || r->flags[i].state == state)
-			rc = report_copy(out, spool, r->flags[i].at[form],
-			    r->flags[i].len[form]);
+		if (state != TREG_NSTATES && r->flags[i].state != state)
+			continue;
+		if (r->flags[i].key < 0 || (uintmax_t)r->flags[i].key +
+		    sizeof(len) > keys->len)
+			return -EIO;
+		memcpy(len, keys->data + r->flags[i].key, sizeof(len));
+		rc = report_copy(out, spool, r->flags[i].at[form],
+		    (size_t)len[form]);
 	}
 	return rc;
 }
@@ -2023,9 +2250,17 @@ static int
 report_write_text(struct treg_report *r, FILE *out,
     const struct treg_report_health *health)
 {
+	struct report_map keys = { NULL, 0 }, rest = { NULL, 0 };
 	char iso[32];
 	long ms;
 	int rc;
+
+	rc = report_map(r->spool[SPOOL_KEYS], r->keys_len, &keys);
+	if (rc == 0)
+		rc = report_map(r->spool[SPOOL_TEXT_FAILS], r->fails_len,
+		    &rest);
+	if (rc < 0)
+		goto out;
 
 	if (report_iso((int64_t)r->generated, iso, sizeof(iso)) < 0)
 		snprintf(iso, sizeof(iso), "at an unknown time");
@@ -2035,14 +2270,14 @@ report_write_text(struct treg_report *r, FILE *out,
 	if (r->judged != 0 && report_iso(r->judged, iso, sizeof(iso)) == 0)
 		fprintf(out, "verdicts judged at %s\n", iso);
 	fputc('\n', out);
-	rc = report_put_failures(r, out);
+	rc = report_put_failures(r, out, &keys, &rest);
 	if (rc < 0)
-		return rc;
+		goto out;
 
 	fprintf(out, "Needs attention (%zu)\n\n", r->nflags);
-	report_flags_sort(r);
-	rc = report_put_flagged(r, out, r->spool[SPOOL_TEXT_FLAGGED], 0,
-	    TREG_NSTATES);
+	report_flags_sort(r, &keys);
+	rc = report_put_flagged(r, out, r->spool[SPOOL_TEXT_FLAGGED], &keys,
+	    0, TREG_NSTATES);
 	if (rc == 0)
 		rc = report_text_section(out, "Fresh",
 		    r->count[TREG_STATE_FRESH], r->spool[SPOOL_TEXT_FRESH]);
@@ -2051,7 +2286,7 @@ report_write_text(struct treg_report *r, FILE *out,
 		    r->count[TREG_STATE_NO_SOURCE],
 		    r->spool[SPOOL_TEXT_NO_SOURCE]);
 	if (rc < 0)
-		return rc;
+		goto out;
 
 	if (health != NULL) {
 		ms = health->ms > 0 ? health->ms : 0;
@@ -2060,7 +2295,11 @@ report_write_text(struct treg_report *r, FILE *out,
 		    "" : "s", health->urls_failed, ms / 1000,
 		    ms % 1000 / 100);
 	}
-	return 0;
+
+out:
+	report_unmap(&keys);
+	report_unmap(&rest);
+	return rc;
 }
 
 /* The quiet cells (fresh, no-source) as one table of their rows. */
@@ -2083,10 +2322,14 @@ static int
 report_write_html(struct treg_report *r, FILE *out,
     const struct treg_report_health *health)
 {
+	struct report_map keys;
 	char iso[32], judged[32];
 	size_t s, nfailed;
-	int rc = 0;
+	int rc;
 
+	rc = report_map(r->spool[SPOOL_KEYS], r->keys_len, &keys);
+	if (rc < 0)
+		return rc;
 	if (report_iso((int64_t)r->generated, iso, sizeof(iso)) < 0)
 		snprintf(iso, sizeof(iso), "unknown");
 	if (r->judged == 0 || report_iso(r->judged, judged,
@@ -2111,7 +2354,7 @@ report_write_html(struct treg_report *r, FILE *out,
 	fputs("</ul>\n", out);
 	/* The warning that every evidence URL failed, as the text report
 	 * says it at its top. */
-	nfailed = report_fails_sort(r);
+	nfailed = report_fails_sort(r, &keys);
 	if (r->nurls > 0 && nfailed == r->nurls)
 		fprintf(out, "<p class=\"alarm\">All %zu evidence URL%s failed "
 		    "on %s latest fetch: is the network reachable?</p>\n",
@@ -2124,14 +2367,14 @@ report_write_html(struct treg_report *r, FILE *out,
 
 	/* Grouped by what the cells need, most urgent first; within a
 	 * group the oldest verification first. */
-	report_flags_sort(r);
+	report_flags_sort(r, &keys);
 	for (s = 0; s < TREG_STATE_NO_SOURCE && rc == 0; s++) {
 		if (r->count[s] == 0)
 			continue;
 		fprintf(out, "<h3>%s (%zu)</h3>\n",
 		    treg_state_name((enum treg_state)s), r->count[s]);
 		rc = report_put_flagged(r, out, r->spool[SPOOL_HTML_FLAGGED],
-		    1, (unsigned)s);
+		    &keys, 1, (unsigned)s);
 	}
 	if (rc == 0)
 		rc = report_html_quiet(out, "Fresh",
@@ -2150,6 +2393,7 @@ report_write_html(struct treg_report *r, FILE *out,
 		fputs("<p class=\"meta\">Printed from the store; no crawl "
 		    "figures.</p>\n", out);
 	fputs("</footer>\n</body>\n</html>\n", out);
+	report_unmap(&keys);
 	return rc;
 }
 
@@ -2184,6 +2428,7 @@ treg_report_finish(struct treg_report *r, enum treg_report_format fmt,
 		return -EINVAL;
 	if (r->err[fmt] < 0)
 		return r->err[fmt];
+	r->read_back = 1;
 	if (fmt == TREG_REPORT_JSON)
 		rc = report_write_json(r, out, health);
 	else if (fmt == TREG_REPORT_HTML)

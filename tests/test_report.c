@@ -1477,6 +1477,189 @@ test_treg_crawl_judge_stopped_by_eio_not_partial(void **state)
 	treg_registry_free(reg);
 }
 
+/* A dead cell whose one source, url, failed with error and detail. */
+static void
+cell_failed(struct treg_verdict *v, const char *key, const char *url,
+    const char *error, const char *detail)
+{
+	cell(v, "o", key, "2026-12-01", 1);
+	free(v->ev[0].url);
+	free(v->ev[0].fetch_url);
+	v->ev[0].url = strdup(url);
+	v->ev[0].fetch_url = strdup(url);
+	v->ev[0].error = strdup(error);
+	v->ev[0].detail = detail != NULL ? strdup(detail) : NULL;
+	v->ev[0].failures = 2;
+	v->ev[0].digest[0] = '\0';
+	(void)treg_verdict_judge(v, day(2026, 12, 1), now(), &policy);
+}
+
+/*
+ * Failures are listed by URL, each URL once however its cells came, its
+ * first failure's error and detail said, six cells named and the rest
+ * counted; URLs that differ only after a long common part stay apart.
+ */
+static void
+test_report_write_text_failures_grouped_by_url(void **state)
+{
+	struct treg_verdict v[11];
+	char longa[400], longb[400], key[16], *text;
+	size_t i;
+	int rc;
+
+	memset(longa, 'x', sizeof(longa) - 1);
+	longa[sizeof(longa) - 1] = '\0';
+	memcpy(longa, "https://l.test/", 15);
+	snprintf(longb, sizeof(longb), "%s", longa);
+	longb[sizeof(longb) - 2] = 'y';
+	for (i = 0; i < 8; i++) {
+		snprintf(key, sizeof(key), "c%zu", i);
+		cell_failed(&v[i], key, "https://b.test/", i == 0 ? "dns" :
+		    "tls", i == 0 ? "no such host" : NULL);
+	}
+	cell_failed(&v[8], "l2", longb, "connect", NULL);
+	cell_failed(&v[9], "a", "https://a.test/", "timeout", "");
+	cell_failed(&v[10], "l1", longa, "connect", NULL);
+
+	text = render(TREG_REPORT_TEXT, v, 11, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "Failed fetches (4 of 4 URLs)\n"));
+	assert_non_null(strstr(text, "  - https://a.test/ failed: timeout (), "
+	    "2 consecutive failures; cited by 1\n    cell: o/a\n"));
+	assert_non_null(strstr(text, "  - https://b.test/ failed: dns (no "
+	    "such host), 2 consecutive failures; cited\n    by 8 cells: o/c0, "
+	    "o/c1, o/c2, o/c3, o/c4, o/c5 and 2 more\n"));
+	assert_true(pos(text, "https://a.test/ failed") <
+	    pos(text, "https://b.test/ failed"));
+	assert_true(pos(text, "https://b.test/ failed") <
+	    pos(text, "xxx\n    failed: connect, 2 consecutive failures; "
+	    "cited by 1 cell: o/l1\n"));
+	assert_true(pos(text, "cited by 1 cell: o/l1") <
+	    pos(text, "xxy\n    failed: connect, 2 consecutive failures; "
+	    "cited by 1 cell: o/l2\n"));
+	free(text);
+	cleanup_n(v, 11);
+}
+
+/* Flagged cells in the order of their verified strings, whatever they
+ * hold: never verified first, then by bytes, long ones included. */
+static void
+test_report_write_text_flagged_any_verified_ordered(void **state)
+{
+	struct treg_verdict v[5];
+	char longa[300], longb[300], *text, *html;
+	size_t i;
+	int rc;
+
+	memset(longa, '9', sizeof(longa) - 1);
+	longa[sizeof(longa) - 1] = '\0';
+	memcpy(longb, longa, sizeof(longb));
+	longb[sizeof(longb) - 2] = '8';
+	report_set4(v);
+	cell_failed(&v[4], "never", "https://x.test/", "dns", NULL);
+	free(v[4].verified);
+	v[4].verified = NULL;
+	free(v[0].verified);
+	v[0].verified = strdup(longa);
+	v[0].state = TREG_STATE_STALE;
+	free(v[1].verified);
+	v[1].verified = strdup("\xc3\xa9t\xc3\xa9");
+	free(v[2].verified);
+	v[2].verified = strdup(longb);
+	free(v[3].verified);
+	v[3].verified = strdup("");
+	v[3].state = TREG_STATE_STALE;
+
+	text = render(TREG_REPORT_TEXT, v, 5, &rc);
+	assert_int_equal(rc, 0);
+	html = render(TREG_REPORT_HTML, v, 5, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "Needs attention (5)"));
+	assert_true(pos(text, "o / never  DEAD  verified never\n") <
+	    pos(text, "openai-api / eu_residency  STALE  verified \n"));
+	assert_true(pos(text, "eu_residency  STALE") <
+	    pos(text, "openai-api / iso27001  DEAD  verified 999"));
+	assert_true(pos(text, "iso27001  DEAD") <
+	    pos(text, "cohere-api / soc2  STALE  verified 999"));
+	assert_true(pos(text, "soc2  STALE") <
+	    pos(text, "hipaa_baa  QUOTE-MISSING  verified \xc3\xa9t"));
+	/* Grouped by state in HTML, in the same order within a group. */
+	assert_true(pos(html, "id=\"o/never\"") <
+	    pos(html, "id=\"openai-api/iso27001\""));
+	assert_true(pos(html, "id=\"openai-api/eu_residency\"") <
+	    pos(html, "id=\"cohere-api/soc2\""));
+	for (i = 0; i < 5; i++)
+		assert_non_null(strstr(html, v[i].cell));
+	free(text);
+	free(html);
+	cleanup_n(v, 5);
+}
+
+/* Reads the whole of f, rewound, into a string the caller frees. */
+static char *
+read_stream(FILE *f)
+{
+	long len = ftell(f);
+	char *text;
+
+	assert_true(len >= 0);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	return text;
+}
+
+/* A cell added after a finish takes its place at the next one: the
+ * orders are made again, not kept from the first finish. */
+static void
+test_report_finish_again_after_add_orders_anew(void **state)
+{
+	struct treg_report *r = NULL;
+	struct treg_verdict v[5];
+	FILE *f1, *f2;
+	char *first, *second;
+	size_t i;
+	int rc;
+
+	report_set4(v);
+	cell_failed(&v[4], "late", "https://a.test/", "dns", NULL);
+	free(v[4].verified);
+	v[4].verified = strdup("2000-01-01");
+	f1 = tmpfile();
+	f2 = tmpfile();
+	assert_non_null(f1);
+	assert_non_null(f2);
+	assert_int_equal(treg_report_begin(&r, TREG_REPORT_ALL, NULL,
+	    now()), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(treg_report_add(r, &v[i]), 0);
+	assert_int_equal(treg_report_finish(r, TREG_REPORT_TEXT, f1,
+	    &health), 0);
+
+	assert_int_equal(treg_report_add(r, &v[4]), 0);
+	rc = treg_report_finish(r, TREG_REPORT_TEXT, f2, &health);
+
+	assert_int_equal(rc, 0);
+	first = read_stream(f1);
+	second = read_stream(f2);
+	assert_non_null(strstr(first, "Failed fetches (1 of 1 URL)"));
+	assert_non_null(strstr(second, "Failed fetches (2 of 2 URLs)"));
+	assert_true(pos(second, "https://a.test/ failed") <
+	    pos(second, "https://trustcenter.cohere.com/ failed"));
+	assert_true(pos(second, "o / late  DEAD  verified 2000-01-01") <
+	    pos(second, "openai-api / iso27001  DEAD"));
+	assert_int_equal(treg_report_attention(r), 3);
+	free(first);
+	free(second);
+	fclose(f1);
+	fclose(f2);
+	treg_report_free(r);
+	cleanup_n(v, 5);
+}
+
 int
 main(void)
 {
@@ -1522,6 +1705,12 @@ main(void)
 		cmocka_unit_test(test_treg_crawl_each_stored_ties_by_offering),
 		cmocka_unit_test(
 		    test_treg_crawl_judge_stopped_by_eio_not_partial),
+		cmocka_unit_test(
+		    test_report_write_text_failures_grouped_by_url),
+		cmocka_unit_test(
+		    test_report_write_text_flagged_any_verified_ordered),
+		cmocka_unit_test(
+		    test_report_finish_again_after_add_orders_anew),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
