@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -1878,6 +1879,8 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 	report_spools_end(r);
 	errno = 0;
 	if (treg_verdict_needs_attention(v)) {
+		/* report_reserve() made room. */
+		assert(r->flags != NULL);
 		flag = &r->flags[r->nflags++];
 		memset(flag, 0, sizeof(*flag));
 		/* Out of range, a state must not wrap into an HTML
