@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 
+#include "arena.h"
 #include "baseline.h"
 #include "buf.h"
 #include "config.h"
@@ -132,19 +133,12 @@ struct crawl {
 };
 
 /*
- * The URL set.  Every string is copied into blocks of CRAWL_BLOCK bytes,
- * all freed at once: a malloc'd string per citation cost 366,663 of them
- * for a registry of 100,000 URLs, most of them repeats sorted out only at
- * the end.  Here a URL already seen is found by its hash as the cells
- * are read, so each one is kept once.
+ * The URL set.  Every string is copied into an arena, all freed at once:
+ * a malloc'd string per citation cost 366,663 of them for a registry of
+ * 100,000 URLs, most of them repeats sorted out only at the end.  Here a
+ * URL already seen is found by its hash as the cells are read, so each
+ * one is kept once.
  */
-#define CRAWL_BLOCK		(64 * 1024)
-
-struct crawl_block {
-	struct crawl_block *next;
-	size_t	 used;
-	size_t	 size;		/* bytes after the header */
-};
 
 /* One citing cell's selector lists, copied into the blocks. */
 struct crawl_sel {
@@ -168,7 +162,7 @@ struct crawl_url {
 };
 
 struct treg_crawl_urlset {
-	struct crawl_block *blocks;	/* the newest first */
+	struct treg_arena arena;	/* strings, lists, links */
 	struct crawl_url *urls;
 	size_t	 n;
 	size_t	 cap;
@@ -182,62 +176,18 @@ struct treg_crawl_urlset {
 	int	 sorted;
 };
 
-#define CRAWL_ALIGN	sizeof(void *)
-
-/* len bytes from the set's blocks, aligned for a pointer when align. */
+/* len bytes from the set's arena, aligned for a pointer. */
 static void *
-crawl_urlset_alloc(struct treg_crawl_urlset *set, size_t len, int align)
+crawl_urlset_alloc(struct treg_crawl_urlset *set, size_t len)
 {
-	struct crawl_block *b = set->blocks;
-	size_t at = 0, size;
-
-	if (b != NULL) {
-		at = align ? (b->used + CRAWL_ALIGN - 1) & ~(CRAWL_ALIGN - 1) :
-		    b->used;
-		if (at <= b->size && len <= b->size - at) {
-			b->used = at + len;
-			return (char *)(b + 1) + at;
-		}
-	}
-	size = len > CRAWL_BLOCK ? len : CRAWL_BLOCK;
-	b = malloc(sizeof(*b) + size);
-	if (b == NULL)
-		return NULL;
-	b->next = set->blocks;
-	b->used = len;
-	b->size = size;
-	set->blocks = b;
-	return b + 1;
-}
-
-static const char *
-crawl_urlset_strdup(struct treg_crawl_urlset *set, const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *copy;
-
-	copy = crawl_urlset_alloc(set, len, 0);
-	if (copy != NULL)
-		memcpy(copy, s, len);
-	return copy;
-}
-
-/* FNV-1a. */
-static uint32_t
-crawl_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return treg_arena_alloc(&set->arena, len, sizeof(void *));
 }
 
 /* The slot where url is, or the free one where it would go. */
 static size_t
 crawl_urlset_slot(const struct treg_crawl_urlset *set, const char *url)
 {
-	size_t mask = set->nslots - 1, i = crawl_hash(url) & mask;
+	size_t mask = set->nslots - 1, i = treg_hash_str(url) & mask;
 
 	while (set->slots[i] != 0 &&
 	    strcmp(set->urls[set->slots[i] - 1].url, url) != 0)
@@ -292,7 +242,7 @@ crawl_urlset_intern(struct treg_crawl_urlset *set, const char *url)
 	i = crawl_urlset_slot(set, url);
 	u = &set->urls[set->n];
 	memset(u, 0, sizeof(*u));
-	u->url = crawl_urlset_strdup(set, url);
+	u->url = treg_arena_strdup(&set->arena, url);
 	if (u->url == NULL)
 		return NULL;
 	set->slots[i] = (uint32_t)++set->n;
@@ -320,9 +270,9 @@ crawl_urlset_list(struct treg_crawl_urlset *set, char *const *list,
 	const char **copy;
 	size_t i;
 
-	copy = crawl_urlset_alloc(set, n * sizeof(*copy), 1);
+	copy = crawl_urlset_alloc(set, n * sizeof(*copy));
 	for (i = 0; copy != NULL && i < n; i++) {
-		copy[i] = crawl_urlset_strdup(set, list[i]);
+		copy[i] = treg_arena_strdup(&set->arena, list[i]);
 		if (copy[i] == NULL)
 			copy = NULL;
 	}
@@ -342,7 +292,7 @@ crawl_urlset_sel(struct treg_crawl_urlset *set, const struct treg_cell *cell)
 	    cell->nkeep) &&
 	    crawl_list_equal(last->drop, last->ndrop, cell->drop, cell->ndrop))
 		return last;
-	sel = crawl_urlset_alloc(set, sizeof(*sel), 1);
+	sel = crawl_urlset_alloc(set, sizeof(*sel));
 	if (sel == NULL)
 		return NULL;
 	memset(sel, 0, sizeof(*sel));
@@ -374,7 +324,7 @@ crawl_urlset_cite(struct treg_crawl_urlset *set, const char *url,
 		u->whole = 1;
 	if (cell->nkeep == 0 && cell->ndrop == 0)
 		return 0;
-	cite = crawl_urlset_alloc(set, sizeof(*cite), 1);
+	cite = crawl_urlset_alloc(set, sizeof(*cite));
 	if (cite == NULL)
 		return -ENOMEM;
 	cite->next = NULL;
@@ -522,14 +472,9 @@ treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
 void
 treg_crawl_urlset_free(struct treg_crawl_urlset *set)
 {
-	struct crawl_block *b, *next;
-
 	if (set == NULL)
 		return;
-	for (b = set->blocks; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	treg_arena_free(&set->arena);
 	free(set->urls);
 	free(set->slots);
 	free(set);

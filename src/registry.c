@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "bundle.h"
 #include "extract.h"
@@ -46,9 +47,6 @@
 /* How many of an index's files it keeps open (a directory registry has
  * a few; the rest are opened again by name). */
 #define INDEX_OPEN_MAX		32
-
-/* The string pool's block size; a longer string gets a block of its own. */
-#define POOL_BLOCK		(64UL * 1024)
 
 /* How many bytes of a bad value an error message echoes. */
 #define ECHO_MAX		80
@@ -89,13 +87,6 @@ struct strset {
 	size_t		 count;
 };
 
-struct pool_block {
-	struct pool_block	*next;
-	size_t			 used;
-	size_t			 size;
-	char			 data[];
-};
-
 /*
  * The registry's strings.  Each is copied into large blocks rather than
  * given a malloc of its own, and the ones drawn from small sets (cell
@@ -103,7 +94,7 @@ struct pool_block {
  * registry of thousands of offerings repeats them in every cell.
  */
 struct treg_registry_pool {
-	struct pool_block	*blocks;	/* the one filled first */
+	struct treg_arena	 arena;
 	struct strset		 interned;
 
 	/* An index's files, to read an offering again from the same
@@ -272,44 +263,7 @@ fail(struct load *ld, const char *where, const char *field,
 static char *
 pool_copy(struct treg_registry_pool *p, const char *s)
 {
-	struct pool_block *b = p->blocks;
-	size_t len = strlen(s) + 1, size;
-	char *copy;
-
-	if (b == NULL || b->size - b->used < len) {
-		size = len > POOL_BLOCK / 4 ? len : POOL_BLOCK;
-		b = malloc(sizeof(*b) + size);
-		if (b == NULL)
-			return NULL;
-		b->used = 0;
-		b->size = size;
-
-		/* A long string's own block goes behind the one being
-		 * filled, which keeps its free space for what follows. */
-		if (size == len && p->blocks != NULL) {
-			b->next = p->blocks->next;
-			p->blocks->next = b;
-		} else {
-			b->next = p->blocks;
-			p->blocks = b;
-		}
-	}
-
-	copy = b->data + b->used;
-	memcpy(copy, s, len);
-	b->used += len;
-	return copy;
-}
-
-/* FNV-1a: the strings are short and come from the registry's authors. */
-static size_t
-strset_hash(const char *s)
-{
-	size_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return treg_arena_strdup(&p->arena, s);
 }
 
 /* Returns the slot of s: the one holding it, or the empty one where it
@@ -319,7 +273,7 @@ strset_slot(const struct strset *set, const char *s)
 {
 	size_t i;
 
-	i = strset_hash(s) & (set->nslots - 1);
+	i = treg_hash_str(s) & (set->nslots - 1);
 	while (set->slots[i] != NULL && strcmp(set->slots[i], s) != 0)
 		i = (i + 1) & (set->nslots - 1);
 	return i;
@@ -383,15 +337,10 @@ pool_intern(struct treg_registry_pool *p, const char *s)
 static void
 pool_cleanup(struct treg_registry_pool *p)
 {
-	struct pool_block *b, *next;
 	size_t i;
 
-	for (b = p->blocks; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	treg_arena_free(&p->arena);
 	strset_cleanup(&p->interned);
-	p->blocks = NULL;
 	for (i = 0; i < p->nfiles; i++) {
 		json_decref(p->files[i].questions);
 		if (p->files[i].fd >= 0)
