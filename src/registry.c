@@ -1206,6 +1206,25 @@ add_offering(struct load *ld, size_t idx, json_t *v, size_t offset,
 	return parse_offering(ld, idx, v, off);
 }
 
+/* Reads the len bytes at offset of the file open on fd into buf; -ESTALE
+ * when the file ends before them. */
+static int
+read_at(int fd, char *buf, size_t len, size_t offset)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, (off_t)(offset + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -ESTALE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
 /*
  * Makes the need bytes at pos (fewer at the end of the file) readable at
  * ld->data + (pos - ld->win_off), reading them from the file when they
@@ -1215,9 +1234,9 @@ add_offering(struct load *ld, size_t idx, json_t *v, size_t offset,
 static int
 window(struct load *ld, size_t pos, size_t need)
 {
-	size_t size, got = 0;
-	ssize_t n;
+	size_t size;
 	char *grown;
+	int rc;
 
 	if (pos > ld->len)
 		pos = ld->len;
@@ -1241,15 +1260,9 @@ window(struct load *ld, size_t pos, size_t need)
 		ld->win_cap = size;
 	}
 	ld->win_len = 0;
-	while (got < size) {
-		n = pread(ld->fd, ld->win + got, size - got,
-		    (off_t)(pos + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return ld->read_err = n < 0 ? -errno : -ESTALE;
-		got += (size_t)n;
-	}
+	rc = read_at(ld->fd, ld->win, size, pos);
+	if (rc < 0)
+		return ld->read_err = rc;
 	ld->data = ld->win;
 	ld->win_off = pos;
 	ld->win_len = size;
@@ -2080,25 +2093,6 @@ is_same_file(const struct registry_file *f, const struct stat *st)
 	    f->mtime.tv_nsec == st->st_mtim.tv_nsec && (st->st_nlink == 0 ||
 	    (f->ctime.tv_sec == st->st_ctim.tv_sec &&
 	    f->ctime.tv_nsec == st->st_ctim.tv_nsec));
-}
-
-/* Reads the len bytes at offset of the file open on fd into buf; -ESTALE
- * when the file ends before them. */
-static int
-read_at(int fd, char *buf, size_t len, size_t offset)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, (off_t)(offset + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -ESTALE;
-		got += (size_t)n;
-	}
-	return 0;
 }
 
 /*
