@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,19 +197,61 @@ warc_record(const struct treg_warc_response *r, struct treg_buf *rec)
 	return rc;
 }
 
+/*
+ * Each thread keeps one compressor: at libdeflate's fastest level it is
+ * 200 KB of tables, which allocating for every record cost a large
+ * malloc and free per page.  The key's destructor frees a worker's at
+ * its exit; the main thread's lasts the process.
+ */
+static pthread_key_t warc_compressor_key;
+static pthread_once_t warc_compressor_once = PTHREAD_ONCE_INIT;
+static int warc_compressor_key_rc;
+
+static void
+warc_compressor_free(void *c)
+{
+	libdeflate_free_compressor(c);
+}
+
+static void
+warc_compressor_key_new(void)
+{
+	warc_compressor_key_rc = pthread_key_create(&warc_compressor_key,
+	    warc_compressor_free);
+}
+
+static struct libdeflate_compressor *
+warc_compressor(void)
+{
+	struct libdeflate_compressor *c;
+
+	if (pthread_once(&warc_compressor_once, warc_compressor_key_new) !=
+	    0 || warc_compressor_key_rc != 0)
+		return NULL;
+	c = pthread_getspecific(warc_compressor_key);
+	if (c != NULL)
+		return c;
+	/* Speed over size: this runs for every new or changed page.  The
+	 * level is libdeflate's fastest, which still compresses our pages
+	 * better than zlib's fastest. */
+	c = libdeflate_alloc_compressor(1);
+	if (c != NULL && pthread_setspecific(warc_compressor_key, c) != 0) {
+		libdeflate_free_compressor(c);
+		c = NULL;
+	}
+	return c;
+}
+
 /* in as one gzip member in *outp (malloc'd). */
 static int
 warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 {
 	struct libdeflate_compressor *c;
-	unsigned char *out = NULL;
+	unsigned char *out = NULL, *fit;
 	size_t cap, n;
 	int rc = -ENOMEM;
 
-	/* Speed over size: this runs for every new or changed page.  The
-	 * level is libdeflate's fastest, which still compresses our pages
-	 * better than zlib's fastest. */
-	c = libdeflate_alloc_compressor(1);
+	c = warc_compressor();
 	if (c == NULL)
 		goto out;
 	cap = libdeflate_gzip_compress_bound(c, len);
@@ -220,6 +263,11 @@ warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 		rc = -EIO;
 		goto out;
 	}
+	/* The bound is the input's size; a member may wait a while for
+	 * its write, so it keeps only what it uses. */
+	fit = realloc(out, n);
+	if (fit != NULL)
+		out = fit;
 	*outp = out;
 	*outlenp = n;
 	out = NULL;
@@ -227,7 +275,6 @@ warc_gzip(const char *in, size_t len, unsigned char **outp, size_t *outlenp)
 
 out:
 	free(out);
-	libdeflate_free_compressor(c);
 	return rc;
 }
 
@@ -387,17 +434,34 @@ out:
 }
 
 int
-treg_warc_append(const char *dir, const struct treg_warc_response *r)
+treg_warc_build(const struct treg_warc_response *r, unsigned char **gzp,
+    size_t *gzlenp)
 {
 	struct treg_buf rec;
-	unsigned char *gz = NULL;
-	size_t gzlen = 0;
+	int rc;
+
+	*gzp = NULL;
+	*gzlenp = 0;
+	treg_buf_init(&rec, 0);
+	rc = warc_record(r, &rec);
+	if (rc == 0 && r->payload_fp != NULL)
+		rc = warc_gzip_spilled(&rec, r->payload_fp, r->payload_len,
+		    gzp, gzlenp);
+	else if (rc == 0)
+		rc = warc_gzip(rec.data, rec.len, gzp, gzlenp);
+	treg_buf_cleanup(&rec);
+	return rc;
+}
+
+int
+treg_warc_write(const char *dir, int64_t date, const char *target_uri,
+    const unsigned char *gz, size_t gzlen)
+{
 	char path[4096], day[16];
-	time_t t = (time_t)r->date;
+	time_t t = (time_t)date;
 	struct tm tm;
 	int fd = -1, rc;
 
-	treg_buf_init(&rec, 0);
 	if (gmtime_r(&t, &tm) == NULL) {
 		rc = -EINVAL;
 		goto out;
@@ -412,15 +476,6 @@ treg_warc_append(const char *dir, const struct treg_warc_response *r)
 		rc = -errno;
 		goto out;
 	}
-
-	rc = warc_record(r, &rec);
-	if (rc == 0 && r->payload_fp != NULL)
-		rc = warc_gzip_spilled(&rec, r->payload_fp, r->payload_len,
-		    &gz, &gzlen);
-	else if (rc == 0)
-		rc = warc_gzip(rec.data, rec.len, &gz, &gzlen);
-	if (rc < 0)
-		goto out;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
@@ -429,13 +484,28 @@ treg_warc_append(const char *dir, const struct treg_warc_response *r)
 	rc = warc_append_member(fd, gz, gzlen);
 
 out:
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		log_warn("warc", "url=%s cannot archive the response: err=%s",
+		    target_uri, strerror(-rc));
+	return rc;
+}
+
+int
+treg_warc_append(const char *dir, const struct treg_warc_response *r)
+{
+	unsigned char *gz = NULL;
+	size_t gzlen = 0;
+	int rc;
+
+	rc = treg_warc_build(r, &gz, &gzlen);
 	if (rc < 0)
 		log_warn("warc", "url=%s cannot archive the response: err=%s",
 		    r->target_uri, strerror(-rc));
-	if (fd >= 0 && close(fd) < 0 && rc == 0)
-		rc = -errno;
+	else
+		rc = treg_warc_write(dir, r->date, r->target_uri, gz, gzlen);
 	free(gz);
-	treg_buf_cleanup(&rec);
 	return rc;
 }
 

@@ -46,6 +46,19 @@ struct treg_warc_response {
 int     treg_warc_append(const char *dir, const struct treg_warc_response *r);
 
 /*
+ * The two halves of treg_warc_append(), so that the costly one can run
+ * off the thread that owns the files.  treg_warc_build() compresses r's
+ * record into one gzip member in *gzp (malloc'd; the caller frees it)
+ * and touches nothing but r and its payload file; treg_warc_write()
+ * appends such a member to the day's file for date.  Both return 0 or a
+ * negative errno; only treg_warc_write() logs, naming target_uri.
+ */
+int	treg_warc_build(const struct treg_warc_response *r,
+	    unsigned char **gzp, size_t *gzlenp);
+int	treg_warc_write(const char *dir, int64_t date, const char *target_uri,
+	    const unsigned char *gz, size_t gzlen);
+
+/*
  * Reads the WARC file at path (gzip-per-record, whole-file gzip or plain;
  * libarchive decompresses) and calls fn for each `response` or
  * `resource` record, with its target URI and its block (for a response:
