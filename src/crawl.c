@@ -50,6 +50,7 @@ struct crawl;
 /* One URL being fetched; freed in crawl_end(), its only ending. */
 struct crawl_job {
 	struct treg_pool_job work;	/* its extraction on a worker */
+	struct crawl_job *parked_next;	/* waiting for room in the pool */
 	struct crawl *crawl;
 	char	*url;			/* as fetched */
 	struct treg_extract *extract;	/* while a body streams */
@@ -75,6 +76,15 @@ struct crawl_job {
 	size_t	 body_len;		/* bytes kept, up to max_body */
 	int	 keep_body;
 	char	*content_type;		/* as the headers gave it */
+	/* Archiving, prepared on the worker when the text differs from
+	 * prev_digest (the URL's latest text when the job was handed
+	 * over): the raw body's SHA-256 and the compressed WARC record,
+	 * so the loop's thread, the crawl's busiest, only writes them. */
+	char	 prev_digest[TREG_SHA256_HEXLEN + 1];
+	int64_t	 archive_date;		/* the record's WARC-Date */
+	char	 body_digest[TREG_SHA256_HEXLEN + 1];	/* "" if not */
+	unsigned char *warc_gz;		/* NULL if not prepared */
+	size_t	 warc_gzlen;
 };
 
 /* URLs a one-shot crawl has queued or running at once. */
@@ -87,13 +97,14 @@ struct crawl_job {
 #define CRAWL_FEED_CHUNK	(64 * 1024)
 
 /* Extractions in the pool at once per thread, each holding its body (up
- * to CRAWL_BODY_MEM in memory, more in a spill file); past that the loop
- * extracts the next one itself, which also slows the fetching.  Four
- * keep two threads busy (two left the loop extracting a tenth slower);
- * eight held 2-4 MiB more bodies for no more speed.  XXX: the queued
- * bodies and the workers' malloc arenas still cost memory: the
- * 10,000-page benchmark peaks a few MiB higher with two threads than
- * extracting inline. */
+ * to CRAWL_BODY_MEM in memory, more in a spill file).  Past that a
+ * finished body is parked and the fetcher held (crawl_park()): the
+ * loop's thread stays free to store what the workers finish, where
+ * extracting there made it the crawl's bottleneck.  Four keep two
+ * threads busy; eight held 2-4 MiB more bodies for no more speed.
+ * XXX: the queued and parked bodies and the workers' malloc arenas
+ * still cost memory: the 10,000-page benchmark peaks a few MiB higher
+ * with two threads than extracting inline. */
 #define CRAWL_POOL_JOBS		4
 
 /* Longest time a completed fetch waits in the open batch, and most
@@ -107,6 +118,11 @@ struct crawl {
 	struct event_base *base;
 	struct event *commit_ev;	/* end-of-turn batch commit */
 	struct treg_pool *pool;		/* extraction threads, or NULL */
+	/* Finished bodies waiting for room in the pool, oldest first;
+	 * while there are any, feed (the fetcher) starts nothing new. */
+	struct crawl_job *parked;
+	struct crawl_job **parked_tail;
+	struct treg_fetch *feed;
 	int64_t	 now;
 	size_t	 running;
 	struct treg_crawl_stats *stats;
@@ -818,24 +834,80 @@ crawl_body_cb(void *arg, const char *data, size_t len)
 	return rc;
 }
 
-/* 1 when digest differs from url's latest text (or there is none). */
-static int
-crawl_text_is_new(struct crawl *c, const char *url, const char *digest)
+/* The digest of url's latest text into hex, or "" when it has none (or
+ * its history cannot be read). */
+static void
+crawl_latest_digest(struct crawl *c, const char *url, char *hex)
 {
 	struct treg_observation *all = NULL;
 	size_t n = 0, i;
-	int fresh = 1;
 
+	hex[0] = '\0';
 	if (treg_store_list_observations(c->store, url, &all, &n) < 0)
-		return 1;
+		return;
 	for (i = n; i-- > 0;) {
 		if (all[i].digest[0] != '\0') {
-			fresh = strcmp(all[i].digest, digest) != 0;
+			memcpy(hex, all[i].digest, TREG_SHA256_HEXLEN + 1);
 			break;
 		}
 	}
 	free(all);
-	return fresh;
+}
+
+/* 1 when digest differs from url's latest text (or there is none). */
+static int
+crawl_text_is_new(struct crawl *c, const char *url, const char *digest)
+{
+	char latest[TREG_SHA256_HEXLEN + 1];
+
+	crawl_latest_digest(c, url, latest);
+	return strcmp(latest, digest) != 0;
+}
+
+/* The response record of job for the WARC file; pointers are borrowed. */
+static void
+crawl_warc_record(const struct crawl_job *job,
+    const struct treg_fetch_result *res, int64_t date,
+    const char *body_digest, struct treg_warc_response *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->target_uri = job->url;
+	w->date = date;
+	w->http_head = res->raw_headers;
+	w->http_head_len = res->raw_headers_len;
+	w->payload = job->spill == NULL ? (job->body.data != NULL ?
+	    job->body.data : "") : NULL;
+	w->payload_fp = job->spill;
+	w->payload_len = job->body_len;
+	w->payload_sha256 = body_digest;
+}
+
+/*
+ * On a worker, after the extraction: when the text differs from the
+ * URL's latest, digests the raw body and compresses its WARC record, the
+ * archiving's costly half.  crawl_archive() checks the store again on the
+ * loop's thread and does whatever was not done here; a failure here only
+ * moves the work there.
+ */
+static void
+crawl_prepare_archive(struct crawl_job *job)
+{
+	struct treg_warc_response w;
+
+	if (!job->keep_body || job->text_rc < 0 ||
+	    job->text.digest[0] == '\0' || job->res.raw_headers == NULL ||
+	    strcmp(job->text.digest, job->prev_digest) == 0)
+		return;
+	if (crawl_body_digest(job, job->body_digest) < 0) {
+		job->body_digest[0] = '\0';
+		return;
+	}
+	crawl_warc_record(job, &job->res, job->archive_date,
+	    job->body_digest, &w);
+	if (treg_warc_build(&w, &job->warc_gz, &job->warc_gzlen) < 0) {
+		free(job->warc_gz);
+		job->warc_gz = NULL;
+	}
 }
 
 /*
@@ -860,7 +932,9 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 	    res->raw_headers == NULL ||
 	    !crawl_text_is_new(c, job->url, obs->digest))
 		return;
-	if (crawl_body_digest(job, body_digest) < 0) {
+	if (job->body_digest[0] != '\0')
+		memcpy(body_digest, job->body_digest, sizeof(body_digest));
+	else if (crawl_body_digest(job, body_digest) < 0) {
 		log_warn("crawl", "url=%s raw body lost", job->url);
 		return;
 	}
@@ -884,16 +958,13 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 
 	if (asprintf(&dir, "%s/warc", c->cfg->state_dir) < 0)
 		return;
-	memset(&w, 0, sizeof(w));
-	w.target_uri = job->url;
-	w.date = c->now;
-	w.http_head = res->raw_headers;
-	w.http_head_len = res->raw_headers_len;
-	w.payload = job->spill == NULL ? body : NULL;
-	w.payload_fp = job->spill;
-	w.payload_len = job->body_len;
-	w.payload_sha256 = body_digest;
-	(void)treg_warc_append(dir, &w);
+	if (job->warc_gz != NULL) {
+		(void)treg_warc_write(dir, job->archive_date, job->url,
+		    job->warc_gz, job->warc_gzlen);
+	} else {
+		crawl_warc_record(job, res, c->now, body_digest, &w);
+		(void)treg_warc_append(dir, &w);
+	}
 	free(dir);
 }
 
@@ -1320,6 +1391,7 @@ out:
 	treg_extract_free(job->extract);
 	treg_extract_result_cleanup(&job->text);
 	crawl_body_drop(job);
+	free(job->warc_gz);
 	free(job->content_type);
 	if (job->has_prev)
 		treg_store_url_cleanup(&job->prev);
@@ -1363,7 +1435,10 @@ crawl_extract_cb(struct treg_pool_job *work)
 	crawl_extract(job);
 	treg_extract_free(job->extract);
 	job->extract = NULL;
+	crawl_prepare_archive(job);
 }
+
+static void	crawl_unpark(struct crawl *c);
 
 /* Back on the loop's thread.  A job the crawler's end caught in the pool
  * is abandoned, as its transfer would have been a moment earlier. */
@@ -1371,9 +1446,14 @@ static void
 crawl_extracted_cb(struct treg_pool_job *work, int ran)
 {
 	struct crawl_job *job = crawl_job_of(work);
+	struct crawl *c = job->crawl;
 	struct treg_fetch_result owned = job->res, r = job->res;
 
-	if (ran && !job->crawl->closing) {
+	/* The pool has room again: it goes to the oldest parked body
+	 * first, so that none waits behind newer ones. */
+	if (!c->closing)
+		crawl_unpark(c);
+	if (ran && !c->closing) {
 		crawl_end_extracted(job, &r);
 	} else {
 		r.error = TREG_FETCH_ABORTED;
@@ -1383,11 +1463,43 @@ crawl_extracted_cb(struct treg_pool_job *work, int ran)
 	treg_fetch_result_cleanup(&owned);
 }
 
+/* Parks a job the full pool could not take and holds the fetcher, so
+ * that at most the transfers already running end up parked. */
+static void
+crawl_park(struct crawl_job *job)
+{
+	struct crawl *c = job->crawl;
+
+	if (c->parked == NULL)
+		c->parked_tail = &c->parked;
+	job->parked_next = NULL;
+	*c->parked_tail = job;
+	c->parked_tail = &job->parked_next;
+	if (c->feed != NULL)
+		treg_fetch_hold(c->feed, 1);
+}
+
+/* Moves parked jobs into the pool while it has room; the fetcher goes
+ * on once none is left. */
+static void
+crawl_unpark(struct crawl *c)
+{
+	struct crawl_job *job;
+
+	while ((job = c->parked) != NULL) {
+		if (treg_pool_submit(c->pool, &job->work) < 0)
+			return;
+		c->parked = job->parked_next;
+	}
+	if (c->feed != NULL)
+		treg_fetch_hold(c->feed, 0);
+}
+
 /*
- * Hands a kept body to a worker.  res is gone when done_cb returns, so
- * the job keeps a copy for crawl_end().  Returns 0 when a worker has the
- * job; -EBUSY when the pool is full (or there is none) or -ENOMEM, and
- * then the caller extracts on this thread.
+ * Hands a kept body to a worker, or parks it until one has room.  res is
+ * gone when done_cb returns, so the job keeps a copy for crawl_end().
+ * Returns 0 when the pool has the job or it is parked; -EBUSY when there
+ * is no pool, or -ENOMEM, and then the caller extracts on this thread.
  */
 static int
 crawl_defer(struct crawl_job *job, const struct treg_fetch_result *res)
@@ -1396,11 +1508,21 @@ crawl_defer(struct crawl_job *job, const struct treg_fetch_result *res)
 
 	if (job->crawl->pool == NULL)
 		return -EBUSY;
+	/* What the worker needs to archive, read here: the store and the
+	 * clock are the loop's. */
+	crawl_latest_digest(job->crawl, job->url, job->prev_digest);
+	job->archive_date = job->crawl->live ? job->ended : job->crawl->now;
 	rc = treg_fetch_result_copy(&job->res, res);
 	if (rc == 0) {
 		job->work.work = crawl_extract_cb;
 		job->work.done = crawl_extracted_cb;
-		rc = treg_pool_submit(job->crawl->pool, &job->work);
+		/* Behind parked jobs, a new one waits its turn. */
+		rc = job->crawl->parked != NULL ? -EBUSY :
+		    treg_pool_submit(job->crawl->pool, &job->work);
+		if (rc == -EBUSY) {
+			crawl_park(job);
+			rc = 0;
+		}
 	}
 	if (rc < 0)
 		treg_fetch_result_cleanup(&job->res);
@@ -1436,13 +1558,20 @@ crawl_pool_start(struct crawl *c)
 		    "event loop");
 }
 
-/* Abandons what the pool holds (crawl_extracted_cb()) and stops it. */
+/* Abandons what the pool holds and what is parked
+ * (crawl_extracted_cb()) and stops the pool. */
 static void
 crawl_pool_stop(struct crawl *c)
 {
+	struct crawl_job *job;
+
 	c->closing = 1;
 	treg_pool_free(c->pool);
 	c->pool = NULL;
+	while ((job = c->parked) != NULL) {
+		c->parked = job->parked_next;
+		crawl_extracted_cb(&job->work, 0);
+	}
 }
 
 static const struct treg_fetch_ops crawl_fetch_ops = {
@@ -1782,6 +1911,7 @@ treg_crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	if (c.commit_ev == NULL || fetch == NULL ||
 	    crawl_setup_fetch(&c, fetch) < 0)
 		goto out;
+	c.feed = fetch;
 	crawl_pool_start(&c);
 
 	/*
@@ -2192,6 +2322,7 @@ treg_crawl_new(struct event_base *base, const struct treg_config *cfg,
 		treg_crawl_free(cr);
 		return NULL;
 	}
+	cr->c.feed = cr->c.fetch;
 	crawl_pool_start(&cr->c);
 	return cr;
 }

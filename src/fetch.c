@@ -86,6 +86,7 @@ struct treg_fetch {
 	size_t			 nqueued;
 	size_t			 nrunning;
 	int                      closing;       /* treg_fetch_free() began */
+	int			 held;		/* treg_fetch_hold() */
 
 	/* robots.txt, when treg_fetch_set_robots() asked for it. */
 	int			 robots_on;
@@ -1782,7 +1783,7 @@ fetch_dispatch(struct treg_fetch *f)
 		/* The delay runs from the moment a request is sent, which
 		 * a new connection's handshake puts off: until it is,
 		 * the host's next request waits (prereq_cb kicks). */
-		if ((long)f->nrunning >= max_conn ||
+		if (f->held || (long)f->nrunning >= max_conn ||
 		    t->host->running >= per_host || t->host->unsent > 0)
 			continue;
 		delay = host_delay(f, t->host);
@@ -1890,6 +1891,16 @@ treg_fetch_add(struct treg_fetch *f, const struct treg_fetch_request *req,
 	if (f->closing)
 		return -ESHUTDOWN;
 	return fetch_enqueue(f, req, ops, arg, NULL);
+}
+
+void
+treg_fetch_hold(struct treg_fetch *f, int hold)
+{
+	if (f->held == (hold != 0))
+		return;
+	f->held = hold != 0;
+	if (!f->held)
+		fetch_kick(f, 0);
 }
 
 int

@@ -166,6 +166,13 @@ int	treg_fetch_add(struct treg_fetch *f,
 int	treg_fetch_set_robots(struct treg_fetch *f, const char *agent,
 	    const struct treg_fetch_robots_ops *ops);
 
+/*
+ * While hold is set, no queued transfer starts; those running go on to
+ * their end.  A consumer that cannot keep up with what arrives uses it
+ * to stop more from coming; releasing it starts the queue again.
+ */
+void	treg_fetch_hold(struct treg_fetch *f, int hold);
+
 /* Number of transfers queued or running. */
 size_t	treg_fetch_pending(const struct treg_fetch *f);
 
