@@ -55,6 +55,17 @@ struct crawl_job {
 	char	*url;			/* as fetched */
 	struct treg_extract *extract;	/* while a body streams */
 	int	 extract_failed;
+	/* A 2xx body's text is wanted: what its extractor is made from,
+	 * taken when the headers arrive.  With threads the worker makes
+	 * it, so that the parser's memory is all the worker's own: chunks
+	 * one thread allocates and another frees end up in the second's
+	 * malloc cache, and every later use of them then locks the first
+	 * thread's arena (two million futex calls in a 10,000-page pass). */
+	int	 wants_text;
+	struct treg_extract_select sel;	/* in sel_block */
+	void	*sel_block;
+	size_t	 max_text;
+	size_t	 max_body;
 	/* With extraction threads, a 2xx body is kept whole and the
 	 * extractor sees none of it until the transfer has ended: then a
 	 * worker feeds it all and finishes (crawl_extract()). */
@@ -81,7 +92,7 @@ struct crawl_job {
 	 * over): the raw body's SHA-256 and the compressed WARC record,
 	 * so the loop's thread, the crawl's busiest, only writes them. */
 	char	 prev_digest[TREG_SHA256_HEXLEN + 1];
-	int64_t	 archive_date;		/* the record's WARC-Date */
+	int64_t	 archive_date;		/* its WARC-Date */
 	char	 body_digest[TREG_SHA256_HEXLEN + 1];	/* "" if not */
 	unsigned char *warc_gz;		/* NULL if not prepared */
 	size_t	 warc_gzlen;
@@ -714,6 +725,8 @@ crawl_body_feed(struct crawl_job *job)
 	return rc;
 }
 
+static int	crawl_extract_open(struct crawl_job *job);
+
 /*
  * A body that can no longer be kept (over max_body, or the spill file
  * failed) cannot wait for a worker: the extractor catches up on what was
@@ -724,10 +737,13 @@ crawl_body_feed(struct crawl_job *job)
 static int
 crawl_body_catch_up(struct crawl_job *job)
 {
+	int rc;
+
 	if (!job->deferred)
 		return 0;
 	job->deferred = 0;
-	return crawl_body_feed(job);
+	rc = crawl_extract_open(job);
+	return rc < 0 ? rc : crawl_body_feed(job);
 }
 
 /* Keeps len more bytes of the raw body; a body over max_body is not
@@ -786,6 +802,57 @@ crawl_body_digest(struct crawl_job *job, char *hex)
 	return rc;
 }
 
+/* Copies sel into job->sel, pointers and strings in one block, so that
+ * it outlives the URL set it points into (a reload replaces that). */
+static int
+crawl_keep_select(struct crawl_job *job,
+    const struct treg_extract_select *sel)
+{
+	size_t n = sel->nkeep + sel->ndrop, size, i;
+	const char *name;
+	char **list, *p;
+
+	size = n * sizeof(char *);
+	for (i = 0; i < n; i++) {
+		name = i < sel->nkeep ? sel->keep[i] : sel->drop[i -
+		    sel->nkeep];
+		size += strlen(name) + 1;
+	}
+	free(job->sel_block);
+	memset(&job->sel, 0, sizeof(job->sel));
+	job->sel_block = NULL;
+	if (n == 0)
+		return 0;
+	job->sel_block = malloc(size);
+	if (job->sel_block == NULL)
+		return -ENOMEM;
+	list = job->sel_block;
+	p = (char *)(list + n);
+	for (i = 0; i < n; i++) {
+		name = i < sel->nkeep ? sel->keep[i] : sel->drop[i -
+		    sel->nkeep];
+		list[i] = p;
+		p = stpcpy(p, name) + 1;
+	}
+	job->sel.keep = (const char *const *)list;
+	job->sel.nkeep = sel->nkeep;
+	job->sel.drop = (const char *const *)list + sel->nkeep;
+	job->sel.ndrop = sel->ndrop;
+	return 0;
+}
+
+/* Makes the job's extractor, on whichever thread will feed it. */
+static int
+crawl_extract_open(struct crawl_job *job)
+{
+	job->extract = treg_extract_new_with(job->content_type,
+	    job->max_text, &job->sel);
+	if (job->extract == NULL)
+		return -ENOMEM;
+	treg_extract_set_max_body(job->extract, job->max_body);
+	return 0;
+}
+
 static int
 crawl_headers_cb(void *arg, const struct treg_fetch_result *res)
 {
@@ -798,23 +865,26 @@ crawl_headers_cb(void *arg, const struct treg_fetch_result *res)
 
 	rc = crawl_select_for(job->crawl, job->url, &sel);
 	if (rc == 0)
-		job->extract = treg_extract_new_with(res->content_type,
-		    job->crawl->cfg->max_text, &sel);
-	if (job->extract != NULL)
-		treg_extract_set_max_body(job->extract,
-		    job->crawl->cfg->max_body);
+		rc = crawl_keep_select(job, &sel);
 	free((void *)sel.keep);
 	free((void *)sel.drop);
-	if (job->extract == NULL)
+	free(job->content_type);
+	job->content_type = NULL;
+	if (rc == 0 && res->content_type != NULL) {
+		job->content_type = strdup(res->content_type);
+		if (job->content_type == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc < 0)
 		return -ENOMEM;
+	job->max_text = job->crawl->cfg->max_text;
+	job->max_body = job->crawl->cfg->max_body;
 	crawl_body_drop(job);
 	treg_buf_init(&job->body, CRAWL_BODY_MEM);
 	job->keep_body = 1;
-	free(job->content_type);
-	job->content_type = res->content_type != NULL ?
-	    strdup(res->content_type) : NULL;
+	job->wants_text = 1;
 	job->deferred = job->crawl->pool != NULL;
-	return 0;
+	return job->deferred ? 0 : crawl_extract_open(job);
 }
 
 static int
@@ -823,7 +893,7 @@ crawl_body_cb(void *arg, const char *data, size_t len)
 	struct crawl_job *job = arg;
 	int rc = 0;
 
-	if (job->extract == NULL)
+	if (!job->wants_text)
 		return 0;
 	if (job->keep_body)
 		rc = crawl_body_keep(job, data, len);
@@ -1003,7 +1073,9 @@ crawl_extract(struct crawl_job *job)
 	int rc = 0;
 
 	if (job->deferred) {
-		rc = crawl_body_feed(job);
+		rc = job->extract == NULL ? crawl_extract_open(job) : 0;
+		if (rc == 0)
+			rc = crawl_body_feed(job);
 		job->feed_rc = rc;
 	}
 	if (rc == 0 && (job->extract == NULL || job->extract_failed))
@@ -1219,6 +1291,7 @@ crawl_retry_cb(void *arg, const struct treg_fetch_result *res)
 	treg_extract_free(job->extract);
 	job->extract = NULL;
 	job->extract_failed = 0;
+	job->wants_text = 0;
 	job->deferred = 0;
 	job->keep_body = 0;
 	crawl_body_drop(job);
@@ -1392,6 +1465,7 @@ out:
 	treg_extract_result_cleanup(&job->text);
 	crawl_body_drop(job);
 	free(job->warc_gz);
+	free(job->sel_block);
 	free(job->content_type);
 	if (job->has_prev)
 		treg_store_url_cleanup(&job->prev);

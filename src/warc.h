@@ -55,8 +55,8 @@ int     treg_warc_append(const char *dir, const struct treg_warc_response *r);
  */
 int	treg_warc_build(const struct treg_warc_response *r,
 	    unsigned char **gzp, size_t *gzlenp);
-int	treg_warc_write(const char *dir, int64_t date, const char *target_uri,
-	    const unsigned char *gz, size_t gzlen);
+int	treg_warc_write(const char *dir, int64_t date,
+	    const char *target_uri, const unsigned char *gz, size_t gzlen);
 
 /*
  * Reads the WARC file at path (gzip-per-record, whole-file gzip or plain;
