@@ -1555,6 +1555,8 @@ crawl_park(struct crawl_job *job)
 	job->parked_next = NULL;
 	*c->parked_tail = job;
 	c->parked_tail = &job->parked_next;
+	log_debug("crawl", "url=%s parked: pool full, fetcher held",
+	    job->url);
 	if (c->feed != NULL)
 		treg_fetch_hold(c->feed, 1);
 }
@@ -1570,6 +1572,7 @@ crawl_unpark(struct crawl *c)
 		if (treg_pool_submit(c->pool, &job->work) < 0)
 			return;
 		c->parked = job->parked_next;
+		log_debug("crawl", "url=%s unparked", job->url);
 	}
 	if (c->feed != NULL)
 		treg_fetch_hold(c->feed, 0);

@@ -1798,6 +1798,152 @@ test_treg_fetch_free_aborts_pending(void **state)
 	assert_int_equal(fx->srv.accepted, 1);
 }
 
+/* ---- treg_fetch_hold ------------------------------------------------ */
+
+static void
+test_treg_fetch_hold_queued_waits(void **state)
+{
+	struct fx *fx = *state;
+
+	fx_start(fx);
+	treg_fetch_hold(fx->f, 1);
+	treg_fetch_hold(fx->f, 1);
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/ok"));
+
+	fx_spin(fx, 200);
+
+	/* Not even a connection: held means not started at all. */
+	assert_int_equal(fx->srv.accepted, 0);
+	assert_int_equal(fx->srv.nreq, 0);
+	assert_int_equal(fx->recs[0].done_calls, 0);
+	assert_int_equal(treg_fetch_pending(fx->f), 1);
+
+	/* Released twice, started once. */
+	treg_fetch_hold(fx->f, 0);
+	treg_fetch_hold(fx->f, 0);
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(fx->recs[0].err, TREG_FETCH_OK);
+	assert_int_equal(fx->recs[0].body_len, 48);
+	assert_int_equal(fx->recs[0].done_calls, 1);
+	assert_int_equal(fx->srv.nreq, 1);
+	assert_int_equal(treg_fetch_pending(fx->f), 0);
+
+	/* Released, the fetcher starts what comes next at once. */
+	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/fast"));
+	fx_run(fx, 2, 3000);
+
+	assert_int_equal(fx->recs[1].err, TREG_FETCH_OK);
+	assert_int_equal(fx->srv.nreq, 2);
+}
+
+static void
+test_treg_fetch_hold_running_go_on(void **state)
+{
+	struct fx *fx = *state;
+	int i;
+
+	/* The server answers /hold 300 ms after the request: the transfer
+	 * is running when the hold comes.  Valgrind is slow to send the
+	 * request, so the test waits for it rather than a set time. */
+	fx->srv.hold_ms = 300;
+	fx_start(fx);
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/hold"));
+	for (i = 0; i < 300 && fx->srv.nreq == 0; i++)
+		fx_spin(fx, 10);
+	assert_int_equal(fx->srv.nreq, 1);
+
+	treg_fetch_hold(fx->f, 1);
+	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/ok"));
+	fx_run(fx, 1, 3000);
+	fx_spin(fx, 100);
+
+	assert_int_equal(fx->recs[0].err, TREG_FETCH_OK);
+	assert_int_equal(fx->recs[0].body_len, 48);
+	assert_int_equal(fx->recs[1].done_calls, 0);
+	assert_int_equal(fx->srv.nreq, 1);
+	assert_int_equal(treg_fetch_pending(fx->f), 1);
+
+	treg_fetch_hold(fx->f, 0);
+	fx_run(fx, 2, 3000);
+
+	assert_int_equal(fx->recs[1].err, TREG_FETCH_OK);
+	assert_int_equal(fx->srv.nreq, 2);
+}
+
+/* As the crawler does when its extraction pool is full: the hold comes
+ * from a done callback, before the fetcher takes the next request. */
+static void
+hold_done_cb(void *arg, const struct treg_fetch_result *res)
+{
+	struct fx *fx = cb_fx;
+
+	rec_done_cb(arg, res);
+	if (arg == &fx->recs[0])
+		treg_fetch_hold(fx->f, 1);
+}
+
+static void
+test_treg_fetch_hold_from_done_cb(void **state)
+{
+	static const struct treg_fetch_ops ops = {
+		.body_cb = rec_body_cb,
+		.done_cb = hold_done_cb,
+	};
+	struct fx *fx = *state;
+	struct treg_fetch_request req = { 0 };
+	int i;
+
+	fx->cfg.max_connections = 1;
+	fx_start(fx);
+	cb_fx = fx;
+	for (i = 0; i < 3; i++) {
+		req.url = fx_url(fx, i, "127.0.0.1", "/ok");
+		assert_int_equal(treg_fetch_add(fx->f, &req, &ops,
+		    &fx->recs[i]), 0);
+	}
+
+	fx_run(fx, 1, 3000);
+	fx_spin(fx, 200);
+
+	assert_int_equal(fx->recs[0].err, TREG_FETCH_OK);
+	assert_int_equal(fx->srv.nreq, 1);
+	assert_int_equal(fx->srv.accepted, 1);
+	assert_int_equal(treg_fetch_pending(fx->f), 2);
+
+	treg_fetch_hold(fx->f, 0);
+	fx_run(fx, 3, 3000);
+
+	for (i = 1; i < 3; i++) {
+		assert_int_equal(fx->recs[i].err, TREG_FETCH_OK);
+		assert_int_equal(fx->recs[i].body_len, 48);
+	}
+	assert_int_equal(fx->srv.nreq, 3);
+	assert_int_equal(fx->srv.max_active, 1);
+}
+
+static void
+test_treg_fetch_hold_free_aborts_queued(void **state)
+{
+	struct fx *fx = *state;
+	int i;
+
+	fx_start(fx);
+	treg_fetch_hold(fx->f, 1);
+	for (i = 0; i < 2; i++)
+		fx_add(fx, i, fx_url(fx, i, "127.0.0.1", "/ok"));
+	fx_spin(fx, 50);
+
+	treg_fetch_free(fx->f);
+	fx->f = NULL;
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(fx->recs[i].err, TREG_FETCH_ABORTED);
+		assert_int_equal(fx->recs[i].done_calls, 1);
+	}
+	assert_int_equal(fx->srv.accepted, 0);
+}
+
 static void
 test_treg_fetch_add_env_proxy_ignored(void **state)
 {
@@ -1922,6 +2068,10 @@ main(void)
 		T(test_treg_fetch_add_per_host_cap),
 		T(test_treg_fetch_add_global_cap),
 		T(test_treg_fetch_add_host_delay),
+		T(test_treg_fetch_hold_queued_waits),
+		T(test_treg_fetch_hold_running_go_on),
+		T(test_treg_fetch_hold_from_done_cb),
+		T(test_treg_fetch_hold_free_aborts_queued),
 		T(test_treg_fetch_add_env_proxy_ignored),
 		T(test_treg_fetch_add_from_done_cb),
 		T(test_treg_fetch_free_aborts_pending),
