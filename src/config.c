@@ -272,9 +272,15 @@ treg_config_free(struct treg_config *cfg)
 }
 
 const char *
+treg_config_default_file(void)
+{
+	return TREG_SYSCONFDIR "/trustreg-crawl.conf";
+}
+
+const char *
 treg_config_default_path(void)
 {
-	static const char path[] = TREG_SYSCONFDIR "/trustreg-crawl.conf";
+	const char *path = treg_config_default_file();
 
 	return access(path, F_OK) == 0 ? path : NULL;
 }

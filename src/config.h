@@ -81,10 +81,12 @@ struct treg_config *treg_config_new_default(void);
 void	treg_config_free(struct treg_config *cfg);
 
 /*
- * Where the configuration file is looked for when none is given: the
- * sysconfdir copy if it exists, else NULL (built-in defaults).  Static
- * storage.
+ * Where the configuration file is looked for when none is given:
+ * treg_config_default_file() is that path, whether or not it exists;
+ * treg_config_default_path() is the same if it exists, else NULL
+ * (built-in defaults).  Static storage.
  */
+const char *treg_config_default_file(void);
 const char *treg_config_default_path(void);
 
 #endif

@@ -475,8 +475,13 @@ main_check(struct main_ctx *ctx)
 {
 	size_t ncells = ctx->reg->ncells;
 
-	printf("configuration %s: ok\n", ctx->cfg->path != NULL ?
-	    ctx->cfg->path : "(built-in defaults)");
+	/* Without a file, say where one was looked for: an operator who
+	 * installed under another prefix sees why theirs was not read. */
+	if (ctx->cfg->path != NULL)
+		printf("configuration %s: ok\n", ctx->cfg->path);
+	else
+		printf("configuration: built-in defaults, ok (no %s)\n",
+		    treg_config_default_file());
 	printf("registry %s: ok, %zu offering%s, %zu cells\n",
 	    ctx->cfg->registry, ctx->reg->noffer,
 	    ctx->reg->noffer == 1 ? "" : "s", ncells);

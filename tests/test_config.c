@@ -393,6 +393,25 @@ test_treg_config_load_missing_file(void **state)
 	free(err);
 }
 
+/* The file looked for is the build's sysconfdir copy; the path that is
+ * used is that one or none. */
+static void
+test_treg_config_default_file(void **state)
+{
+	const char *file = treg_config_default_file();
+	const char *used = treg_config_default_path();
+	size_t n = strlen(file), tail = strlen("/trustreg-crawl/"
+	    "trustreg-crawl.conf");
+
+	assert_true(n > tail);
+	assert_string_equal(file + n - tail,
+	    "/trustreg-crawl/trustreg-crawl.conf");
+	if (used != NULL)
+		assert_string_equal(used, file);
+	else
+		assert_int_equal(access(file, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -425,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_nul_bytes),
 		cmocka_unit_test(test_treg_config_load_fifo),
 		cmocka_unit_test(test_treg_config_load_missing_file),
+		cmocka_unit_test(test_treg_config_default_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
