@@ -1019,6 +1019,10 @@ treg_daemon_run(const struct treg_daemon_args *args,
 	}
 	if (event_base_dispatch(d.base) < 0)
 		rc = -EIO;
+	/* A URL that ended in the loop's last turn was stored, but its
+	 * judging waits on a timer the stop left unrun, and it is not due
+	 * again for a whole interval: judge it now, as a reload does. */
+	daemon_judge_cb(-1, 0, &d);
 	log_notice("daemon", "stopped fetched=%zu failed=%zu", d.fetched,
 	    d.failed);
 out:
