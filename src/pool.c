@@ -183,7 +183,8 @@ treg_pool_new(struct event_base *base, unsigned nthreads, size_t max_jobs)
 	 * two threads share one, saved 1.5 MiB of the benchmark's peak
 	 * but made every third allocation wait on a lock: 180 futex
 	 * calls a page and a sixth more time.  The setting is the
-	 * process's: only the pool starts threads. */
+	 * process's: libcurl's resolver threads, short-lived, share these
+	 * arenas with the pool's. */
 	(void)mallopt(M_ARENA_MAX, (int)(nthreads > 0 ? nthreads : 1) + 1);
 	do {
 		rc = pthread_create(&p->threads[p->nthreads], NULL,
