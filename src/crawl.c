@@ -90,8 +90,12 @@ struct crawl_job {
 	/* Archiving, prepared on the worker when the text differs from
 	 * prev_digest (the URL's latest text when the job was handed
 	 * over): the raw body's SHA-256 and the compressed WARC record,
-	 * so the loop's thread, the crawl's busiest, only writes them. */
+	 * so the loop's thread, the crawl's busiest, only writes them.
+	 * A URL is never fetched twice at once, so its history cannot
+	 * change before the job ends: crawl_archive() trusts
+	 * prev_digest when has_prev_digest is set. */
 	char	 prev_digest[TREG_SHA256_HEXLEN + 1];
+	int	 has_prev_digest;
 	int64_t	 archive_date;		/* its WARC-Date */
 	char	 body_digest[TREG_SHA256_HEXLEN + 1];	/* "" if not */
 	unsigned char *warc_gz;		/* NULL if not prepared */
@@ -930,13 +934,17 @@ crawl_latest_digest(struct crawl *c, const char *url, char *hex)
 	free(all);
 }
 
-/* 1 when digest differs from url's latest text (or there is none). */
+/* 1 when digest differs from the job's URL's latest text (or there is
+ * none): the one read at handover, or read now. */
 static int
-crawl_text_is_new(struct crawl *c, const char *url, const char *digest)
+crawl_text_is_new(struct crawl *c, const struct crawl_job *job,
+    const char *digest)
 {
 	char latest[TREG_SHA256_HEXLEN + 1];
 
-	crawl_latest_digest(c, url, latest);
+	if (job->has_prev_digest)
+		return strcmp(job->prev_digest, digest) != 0;
+	crawl_latest_digest(c, job->url, latest);
 	return strcmp(latest, digest) != 0;
 }
 
@@ -961,9 +969,9 @@ crawl_warc_record(const struct crawl_job *job,
 /*
  * On a worker, after the extraction: when the text differs from the
  * URL's latest, digests the raw body and compresses its WARC record, the
- * archiving's costly half.  crawl_archive() checks the store again on the
- * loop's thread and does whatever was not done here; a failure here only
- * moves the work there.
+ * archiving's costly half.  crawl_archive() decides on the same digest
+ * on the loop's thread and does whatever was not done here; a failure
+ * here only moves the work there.
  */
 static void
 crawl_prepare_archive(struct crawl_job *job)
@@ -1006,7 +1014,7 @@ crawl_archive(struct crawl *c, struct crawl_job *job,
 
 	if (!job->keep_body || obs->digest[0] == '\0' ||
 	    res->raw_headers == NULL ||
-	    !crawl_text_is_new(c, job->url, obs->digest))
+	    !crawl_text_is_new(c, job, obs->digest))
 		return;
 	if (job->body_digest[0] != '\0')
 		memcpy(body_digest, job->body_digest, sizeof(body_digest));
@@ -1594,6 +1602,7 @@ crawl_defer(struct crawl_job *job, const struct treg_fetch_result *res)
 	/* What the worker needs to archive, read here: the store and the
 	 * clock are the loop's. */
 	crawl_latest_digest(job->crawl, job->url, job->prev_digest);
+	job->has_prev_digest = 1;
 	job->archive_date = job->crawl->live ? job->ended : job->crawl->now;
 	rc = treg_fetch_result_copy(&job->res, res);
 	if (rc == 0) {
