@@ -296,6 +296,67 @@ test_warc_append_spilled_same_as_memory(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Bytes that do not compress (a fixed pseudo-random run, as an image or
+ * an already gzipped body would be) make the largest members: each
+ * compressor must fit them in its bound, from memory and spilled, at
+ * sizes on both sides of a 64 KiB stored block.
+ */
+static void
+test_warc_append_incompressible(void **state)
+{
+	static const size_t lens[] = { 1, 65535, 65536, 200003, 1048576 };
+	char dir[] = "/tmp/treg-warc-XXXXXX";
+	char path[256], *body;
+	struct seen s = { 0 };
+	size_t n = 0, i, j, len;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	FILE *fp;
+	struct treg_warc_response r = {
+		.target_uri = "https://example.test/noise.bin", .date = DATE,
+		.http_head = "HTTP/1.1 200 OK\r\n\r\n",
+	};
+
+	r.http_head_len = strlen(r.http_head);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/2026-07-06.warc.gz", dir);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = lens[i];
+		body = malloc(len);
+		assert_non_null(body);
+		for (j = 0; j < len; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			body[j] = (char)(x >> 56);
+		}
+		r.payload = body;
+		r.payload_len = len;
+		r.payload_fp = NULL;
+		assert_int_equal(treg_warc_append(dir, &r), 0);
+		fp = tmpfile();
+		assert_non_null(fp);
+		assert_int_equal(fwrite(body, 1, len, fp), len);
+		r.payload = NULL;
+		r.payload_fp = fp;
+		assert_int_equal(treg_warc_append(dir, &r), 0);
+
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+		assert_int_equal(n, 2);
+		for (j = 0; j < 2; j++) {
+			assert_int_equal(s.len[j], len);
+			assert_memory_equal(s.body[j], body, len);
+		}
+		assert_int_equal(gzip_members(path), 2);
+		seen_free(&s);
+		fclose(fp);
+		free(body);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void
 test_warc_append_failed_write_cut_off(void **state)
 {
@@ -456,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_warc_append_read_back_record_by_record),
 		cmocka_unit_test(test_warc_append_payload_from_file),
 		cmocka_unit_test(test_warc_append_spilled_same_as_memory),
+		cmocka_unit_test(test_warc_append_incompressible),
 		cmocka_unit_test(test_warc_append_failed_write_cut_off),
 		cmocka_unit_test(test_warc_append_one_gzip_member_per_record),
 		cmocka_unit_test(test_warc_read_corpus_samples),
