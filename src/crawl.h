@@ -71,6 +71,20 @@ int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 	    time_t now, treg_crawl_verdict_fn each, void *arg);
 
 /*
+ * treg_crawl_run() and treg_crawl_judge() together, overlapped: each
+ * offering is judged, in registry order, as soon as every URL it cites
+ * has ended (and this crawl's soft-404 probes have), while later URLs
+ * are still fetched; what is left is judged after the crawl.  Returns
+ * what treg_crawl_run() returns, and sets *judgedp to what
+ * treg_crawl_judge() would (or to the crawl's error).
+ */
+int	treg_crawl_run_judge(const struct treg_config *cfg,
+	    struct treg_store *st, const struct treg_registry *reg,
+	    const struct treg_offering *const *offerings, size_t n,
+	    time_t now, struct treg_crawl_stats *stats,
+	    treg_crawl_verdict_fn each, void *arg, int *judgedp);
+
+/*
  * Hands every verdict the store holds to each(arg, v), in registry order
  * (cells of unknown position last, by key), reading one at a time; v is
  * freed on return.  A record that cannot be read is skipped with a

@@ -339,23 +339,15 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	struct treg_report_health health;
 	struct treg_report *report = NULL;
 	unsigned formats;
-	int rc, partial, files_rc;
+	int rc, judged, partial, files_rc;
 
 	if (main_select(o, ctx) < 0 || main_open_store(ctx) < 0)
 		return EXIT_ERROR;
 
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "trustreg-crawl: checking %zu offering%s...\n",
-		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
-	rc = treg_crawl_run(ctx->cfg, ctx->store, ctx->reg, ctx->selected,
-	    ctx->nselected, o->now, &stats);
-	if (rc < 0) {
-		log_err("crawl", "crawl failed: err=%s", strerror(-rc));
-		return EXIT_ERROR;
-	}
 	/* A crawl of every offering is a full report, filed in every
 	 * form; one of a few is printed only, so latest.* always covers
-	 * the whole registry.  The report is built as cells are judged. */
+	 * the whole registry.  The report is built as cells are judged,
+	 * and cells are judged as their URLs end. */
 	formats = o->noffer == 0 ? TREG_REPORT_ALL :
 	    TREG_REPORT_BIT(o->format);
 	rc = treg_report_begin(&report, formats, ctx->cfg->state_dir,
@@ -365,8 +357,18 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		    ctx->cfg->state_dir, strerror(-rc));
 		return EXIT_ERROR;
 	}
-	rc = treg_crawl_judge(ctx->cfg, ctx->store, ctx->reg, ctx->selected,
-	    ctx->nselected, o->now, main_add_cb, report);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "trustreg-crawl: checking %zu offering%s...\n",
+		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
+	rc = treg_crawl_run_judge(ctx->cfg, ctx->store, ctx->reg,
+	    ctx->selected, ctx->nselected, o->now, &stats, main_add_cb,
+	    report, &judged);
+	if (rc < 0) {
+		log_err("crawl", "crawl failed: err=%s", strerror(-rc));
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	rc = judged;
 	/* Cells that failed are logged; the rest are still reported. */
 	partial = rc == -EIO;
 	if (rc < 0 && !partial) {
