@@ -594,12 +594,15 @@ report_io_error(void)
  * pieces dumped one at a time read as one document.  Returns 0, -ENOMEM
  * or -EIO.
  */
+#define REPORT_JSON_MARGIN	"        "	/* the deepest indent */
+
 static int
 report_json_put(FILE *out, json_t *j, int indent)
 {
 	char *s, *p, *nl;
 	int rc = 0;
 
+	assert(indent >= 0 && indent <= (int)strlen(REPORT_JSON_MARGIN));
 	if (j == NULL)
 		return -ENOMEM;
 	s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
@@ -613,9 +616,11 @@ report_json_put(FILE *out, json_t *j, int indent)
 				rc = -EIO;
 			break;
 		}
+		/* fwrite, not fprintf's padding: a report has a million
+		 * lines. */
 		if (fwrite(p, 1, (size_t)(nl - p + 1), out) !=
-		    (size_t)(nl - p + 1) || fprintf(out, "%*s", indent,
-		    "") < 0)
+		    (size_t)(nl - p + 1) || fwrite(REPORT_JSON_MARGIN, 1,
+		    (size_t)indent, out) != (size_t)indent)
 			rc = -EIO;
 	}
 	free(s);
