@@ -66,6 +66,17 @@ treg_buf_append(struct treg_buf *b, const void *data, size_t len)
 	size_t take = len;
 	int rc;
 
+	/* Most appends are a few bytes into room already allocated, once
+	 * per word run of every page: they skip the cap and growth logic. */
+	if (b->data != NULL && len < b->cap - b->len &&
+	    (b->limit == 0 || b->len + len <= b->limit)) {
+		if (len > 0)
+			memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+
 	if (b->limit != 0 && b->len + take > b->limit)
 		take = b->limit - b->len;
 

@@ -301,31 +301,27 @@ mix64(uint64_t x)
 }
 
 #define WORD_MUL	UINT64_C(0x9e3779b97f4a7c15)
+#define ONES		UINT64_C(0x0101010101010101)
+#define HIGHS		(ONES << 7)
 
 /*
  * Filled on first use, which treg_digest_init() makes happen on the main
- * thread before extraction threads start; they only read them.
- * simhash_spread[b] has byte j set to bit j of b.  simhash_fold[c] is
- * the ASCII byte c lowered, or 0 when c does not belong in a word, so
- * "Terms" and "terms" hash alike.  Other scripts keep their case:
- * lowering them needs the Unicode tables, and a case-only edit there
- * moves only a few shingles.
+ * thread before extraction threads start; they only read it.
+ * simhash_fold[c] is the ASCII byte c lowered, or 0 when c does not
+ * belong in a word, so "Terms" and "terms" hash alike.  Other scripts
+ * keep their case: lowering them needs the Unicode tables, and a
+ * case-only edit there moves only a few shingles.
  */
-static uint64_t simhash_spread[256];
 static unsigned char simhash_fold[128];
 static int simhash_ready;
 
 static void
 simhash_tables(void)
 {
-	int b, j;
+	int b;
 
 	if (simhash_ready)
 		return;
-	for (b = 0; b < 256; b++)
-		for (j = 0; j < 8; j++)
-			if (b & (1 << j))
-				simhash_spread[b] |= UINT64_C(1) << (8 * j);
 	for (b = 0; b < 128; b++) {
 		if (b >= 'A' && b <= 'Z')
 			simhash_fold[b] = (unsigned char)(b - 'A' + 'a');
@@ -347,6 +343,7 @@ treg_digest_init(void)
  * only a full acc costs a multiply, so the per-byte work carries no
  * multiply latency.  The finaliser at the end of the word mixes well
  * enough that a shingle can be the XOR of its rotated word hashes.
+ * acc holds the last len % 8 bytes, the first of them highest.
  */
 struct word_hash {
 	uint64_t	 h;
@@ -364,6 +361,30 @@ word_hash_byte(struct word_hash *w, unsigned char c)
 	}
 }
 
+/*
+ * Adds n bytes (1..8) held in the low bytes of x, the first highest: the
+ * same as n calls of word_hash_byte(), with at most one multiply.  acc
+ * is 0 whenever len is a multiple of eight, so a whole group needs no
+ * shift of it (which would be a shift by 64).
+ */
+static void
+word_hash_add(struct word_hash *w, uint64_t x, unsigned n)
+{
+	unsigned room = 8 - (unsigned)(w->len & 7);
+	unsigned rest;
+
+	w->len += n;
+	if (n < room) {
+		w->acc = w->acc << (8 * n) | x;
+		return;
+	}
+
+	rest = n - room;
+	w->acc = room < 8 ? w->acc << (8 * room) : 0;
+	w->h = (w->h ^ w->acc ^ x >> (8 * rest)) * WORD_MUL;
+	w->acc = x & ((UINT64_C(1) << (8 * rest)) - 1);
+}
+
 static uint64_t
 word_hash_end(struct word_hash *w)
 {
@@ -375,6 +396,87 @@ word_hash_end(struct word_hash *w)
 	return h;
 }
 
+/* Eight bytes as a number, the first least significant whatever the
+ * host's byte order (on most hosts the compiler makes it one load). */
+static uint64_t
+load_le64(const unsigned char *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 |
+	    (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+	    (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/* As load_le64() for the n (< 8) bytes at p, with zero bytes after
+ * them. */
+static uint64_t
+load_le_short(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n > 0)
+		v = v << 8 | p[--n];
+	return v;
+}
+
+/* v with its bytes in the opposite order. */
+static uint64_t
+swap64(uint64_t v)
+{
+	v = (v & UINT64_C(0x00ff00ff00ff00ff)) << 8 |
+	    (v >> 8 & UINT64_C(0x00ff00ff00ff00ff));
+	v = (v & UINT64_C(0x0000ffff0000ffff)) << 16 |
+	    (v >> 16 & UINT64_C(0x0000ffff0000ffff));
+	return v << 32 | v >> 32;
+}
+
+/*
+ * The high bit of each byte of v that is an ASCII letter or digit, the
+ * bytes simhash_fold keeps.  Each byte is tested on its own: the sums
+ * stay below 0x100, so no carry reaches the next byte.
+ */
+static uint64_t
+word_bytes(uint64_t v)
+{
+	uint64_t t = v & ~HIGHS;
+	uint64_t u = t | ONES * 0x20;	/* upper case made lower */
+	uint64_t digit, alpha;
+
+	digit = (t + ONES * (0x80 - '0')) & ~(t + ONES * (0x80 - '9' - 1));
+	alpha = (u + ONES * (0x80 - 'a')) & ~(u + ONES * (0x80 - 'z' - 1));
+	return (digit | alpha) & ~v & HIGHS;
+}
+
+/*
+ * The index (0..7), in load_le64() order, of the first byte of m with
+ * its high bit set; m holds only high bits, at least one.  GCC and Clang
+ * count the trailing zeros in one instruction, which keeps the chain
+ * from one step of simhash_ascii8() to the next short; elsewhere a
+ * binary search does.
+ */
+static unsigned
+first_flagged(uint64_t m)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(m) / 8;
+#else
+	unsigned n = 0;
+
+	if ((m & UINT64_C(0xffffffff)) == 0) {
+		n += 4;
+		m >>= 32;
+	}
+	if ((m & 0xffff) == 0) {
+		n += 2;
+		m >>= 16;
+	}
+	if ((m & 0xff) == 0)
+		n += 1;
+	return n;
+#endif
+}
+
+/* Byte k of lanes[j] counts the shingles with bit 8k + j set. */
 static void
 simhash_fold_lanes(uint32_t *ones, const uint64_t *lanes)
 {
@@ -382,7 +484,7 @@ simhash_fold_lanes(uint32_t *ones, const uint64_t *lanes)
 
 	for (k = 0; k < 8; k++)
 		for (j = 0; j < 8; j++)
-			ones[8 * k + j] += (uint32_t)(lanes[k] >> (8 * j) &
+			ones[8 * k + j] += (uint32_t)(lanes[j] >> (8 * k) &
 			    0xff);
 }
 
@@ -399,23 +501,34 @@ shingle_hash(const uint64_t *words, size_t n)
 	return h;
 }
 
-/* Feeds the hash of one word. */
+/*
+ * Feeds the hash of one word.  A shingle's vote takes eight adds and no
+ * table: bit j of each of its bytes lands in byte lanes of lanes[j].
+ */
 static void
 simhash_add_hash(struct treg_simhash *sh, uint64_t wh)
 {
 	uint64_t h;
-	int k;
+	int j;
 
-	memmove(sh->ring, sh->ring + 1,
-	    (TREG_SHINGLE_WORDS - 1) * sizeof(sh->ring[0]));
+	for (j = 0; j < TREG_SHINGLE_WORDS - 1; j++)
+		sh->ring[j] = sh->ring[j + 1];
 	sh->ring[TREG_SHINGLE_WORDS - 1] = wh;
 	sh->nwords++;
 	if (sh->nwords < TREG_SHINGLE_WORDS)
 		return;
 
+	/* Written out: as a loop it costs a variable shift and a branch
+	 * per lane, on every word of every page. */
 	h = shingle_hash(sh->ring, TREG_SHINGLE_WORDS);
-	for (k = 0; k < 8; k++)
-		sh->lanes[k] += simhash_spread[h >> (8 * k) & 0xff];
+	sh->lanes[0] += h & ONES;
+	sh->lanes[1] += h >> 1 & ONES;
+	sh->lanes[2] += h >> 2 & ONES;
+	sh->lanes[3] += h >> 3 & ONES;
+	sh->lanes[4] += h >> 4 & ONES;
+	sh->lanes[5] += h >> 5 & ONES;
+	sh->lanes[6] += h >> 6 & ONES;
+	sh->lanes[7] += h >> 7 & ONES;
 	if (++sh->pending == 255) {
 		simhash_fold_lanes(sh->ones, sh->lanes);
 		memset(sh->lanes, 0, sizeof(sh->lanes));
@@ -447,9 +560,46 @@ treg_simhash_add_word(struct treg_simhash *sh, const char *word, size_t len)
 }
 
 /*
- * Splits and hashes in one pass.  ASCII, most of any page, is classified
- * by table; other characters ask normalize.c, so words are exactly those
- * of treg_normalize_next_word().
+ * Takes the ASCII among the eight bytes of v (in load_le64() order): the
+ * letters and digits it starts with go on with the word in w, and a run
+ * of other ASCII bytes after them ends that word.  The bytes are
+ * classified and folded at once (a letter or digit lowered is itself
+ * with bit 5 set), so a word costs a step or two and no branch per
+ * byte.  Returns the bytes taken, 0 only when the first is not ASCII,
+ * which the caller classifies.
+ */
+static size_t
+simhash_ascii8(struct treg_simhash *sh, struct word_hash *w, uint64_t v,
+    size_t *words)
+{
+	uint64_t word = word_bytes(v);
+	uint64_t other = ~word & HIGHS;
+	uint64_t kept = (word | v) & HIGHS;	/* what no separator is */
+	unsigned n, end;
+
+	/*
+	 * The word's bytes end at the first other byte; then the ASCII
+	 * that is no word byte, up to the next byte kept.  other | -other
+	 * flags every byte from the first other one on: found without
+	 * waiting for n, the end is what the next step waits for.
+	 */
+	n = other != 0 ? first_flagged(other) : 8;
+	kept &= other | (0 - other);
+	end = kept != 0 ? first_flagged(kept) : 8;
+
+	if (n > 0)
+		word_hash_add(w, swap64(v | ONES * 0x20) >> (64 - 8 * n), n);
+	if (end > n && w->len > 0) {
+		simhash_add_hash(sh, word_hash_end(w));
+		(*words)++;
+	}
+	return end;
+}
+
+/*
+ * Splits and hashes in one pass.  ASCII, most of any page, goes eight
+ * bytes at a time; other characters ask normalize.c, so words are
+ * exactly those of treg_normalize_next_word().
  */
 size_t
 treg_simhash_add_text(struct treg_simhash *sh, const char *text, size_t len)
@@ -457,24 +607,19 @@ treg_simhash_add_text(struct treg_simhash *sh, const char *text, size_t len)
 	const unsigned char *s = (const unsigned char *)text;
 	struct word_hash w = { 0, 0, 0 };
 	size_t i = 0, n, j, words = 0;
+	uint64_t v;
 	int k;
 
 	while (i < len) {
-		if (s[i] < 0x80 && simhash_fold[s[i]] != 0) {
-			/* A run of ASCII word bytes, the bulk of any text. */
-			do {
-				word_hash_byte(&w, simhash_fold[s[i]]);
-				i++;
-			} while (i < len && s[i] < 0x80 &&
-			    simhash_fold[s[i]] != 0);
-			continue;
-		}
-		if (s[i] < 0x80) {
-			if (w.len > 0) {
-				simhash_add_hash(sh, word_hash_end(&w));
-				words++;
-			}
-			i++;
+		/* The last few bytes are padded with NULs: a NUL ends a word
+		 * as any ASCII separator does, and the text ends there. */
+		if (len - i >= 8)
+			v = load_le64(s + i);
+		else
+			v = load_le_short(s + i, len - i);
+		n = simhash_ascii8(sh, &w, v, &words);
+		if (n > 0) {
+			i += n < len - i ? n : len - i;
 			continue;
 		}
 

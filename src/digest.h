@@ -96,11 +96,12 @@ void	treg_digest_unmap_file(struct treg_digest_map *m);
  * each shingle of TREG_SHINGLE_WORDS consecutive words votes on 64 bits.
  * Texts of fewer words than a shingle still get a hash from their words.
  * The votes are kept as counts of one bits: up to 255 shingles in byte
- * lanes (eight bits of the shingle hash a 64-bit add), then folded into
- * the per-bit totals.  Treat the fields as private.
+ * lanes (bit j of every byte of the shingle hash one 64-bit add to
+ * lanes[j]), then folded into the per-bit totals.  Treat the fields as
+ * private.
  */
 struct treg_simhash {
-	uint64_t lanes[8];	/* byte j of lanes[k]: ones of bit 8k+j */
+	uint64_t lanes[8];	/* byte k of lanes[j]: ones of bit 8k+j */
 	uint32_t ones[64];	/* ones per bit folded out of the lanes */
 	unsigned pending;	/* shingles in the lanes */
 	uint64_t ring[TREG_SHINGLE_WORDS];	/* hashes of the last words */

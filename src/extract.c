@@ -161,7 +161,9 @@ struct selector {
 
 #define SELECTOR_MAX	64	/* bytes, kind included */
 
-#define NAME_CACHE      128     /* direct-mapped, keyed by interned pointer */
+/* Element flags cached by interned name pointer, direct-mapped. */
+#define NAME_CACHE_BITS	7
+#define NAME_CACHE	(1 << NAME_CACHE_BITS)
 
 /* Where finished blocks go: the main text or the boilerplate. */
 struct sink {
@@ -464,24 +466,36 @@ elem_cmp(const void *key, const void *member)
 	return strcmp(key, e->name);
 }
 
-/* libxml2 interns element names in the parser's dictionary, so the
- * pointer identifies the name and a lookup costs one compare. */
+/* The flags of an element name, from elems[]: the slow path of
+ * elem_flags(), once per name and page. */
 static unsigned
-elem_flags(struct treg_extract *ex, const xmlChar *name)
+elem_lookup(const xmlChar *name)
 {
-	size_t slot = ((uintptr_t)name >> 3) % NAME_CACHE;
 	const struct elem *e;
-	unsigned flags;
-
-	if (ex->cache_key[slot] == name)
-		return ex->cache_val[slot];
 
 	e = bsearch(name, elems, sizeof(elems) / sizeof(elems[0]),
 	    sizeof(elems[0]), elem_cmp);
-	flags = e != NULL ? e->flags : 0;
-	ex->cache_key[slot] = name;
-	ex->cache_val[slot] = flags;
-	return flags;
+	return e != NULL ? e->flags : 0;
+}
+
+/*
+ * libxml2 interns element names in the parser's dictionary, so the
+ * pointer identifies the name and a lookup costs one compare.  The
+ * names lie a few bytes apart in the dictionary's pool, so the slot
+ * comes from the top bits of a multiplicative hash of the pointer:
+ * its low bits alone put "p", "a" and "li" in one slot by turns.
+ */
+static unsigned
+elem_flags(struct treg_extract *ex, const xmlChar *name)
+{
+	size_t slot = (size_t)(((uint64_t)(uintptr_t)name *
+	    UINT64_C(0x9e3779b97f4a7c15)) >> (64 - NAME_CACHE_BITS));
+
+	if (ex->cache_key[slot] != name) {
+		ex->cache_key[slot] = name;
+		ex->cache_val[slot] = elem_lookup(name);
+	}
+	return ex->cache_val[slot];
 }
 
 /* Whether a CSS declaration list says prop: value, ignoring case and
@@ -1100,50 +1114,75 @@ cp1252(unsigned char c)
 	return c;
 }
 
-/*
- * Counts the characters in s (UTF-8 when utf8 is set, else one a byte)
- * and those no text holds: C0 controls but tab, line feed, form feed and
- * carriage return, DEL, and NUL.  Bytes that are not UTF-8 are counted
- * where they are replaced.  Together they tell binary served as text.
- */
-/* Control bytes other than tab, line feed, form feed and return. */
-static size_t
-count_bad(const unsigned char *s, size_t n)
-{
-	size_t i, bad = 0;
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	(ONES << 7)
 
-	for (i = 0; i < n; i++)
-		bad += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\f' && s[i] != '\r') || s[i] == 0x7f;
-	return bad;
+/*
+ * The high bit of each byte of w that no text holds: C0 controls but
+ * tab, line feed, form feed and carriage return, and DEL.  Each byte is
+ * tested on its own: its low seven bits plus a constant below 0x80 set
+ * bit 7 exactly when it reaches the bound, and carry nothing further.
+ */
+static uint64_t
+bad_bytes(uint64_t w)
+{
+	uint64_t t = w & ~HIGHS;
+	uint64_t ge_space = t + ONES * (0x80 - 0x20);
+	uint64_t ge_tab = t + ONES * (0x80 - '\t');
+	uint64_t ge_vt = t + ONES * (0x80 - '\v');
+	uint64_t ge_ff = t + ONES * (0x80 - '\f');
+	uint64_t ge_so = t + ONES * (0x80 - '\r' - 1);
+	uint64_t del = t + ONES;
+	uint64_t ws = (ge_tab & ~ge_vt) | (ge_ff & ~ge_so);
+
+	return ((~ge_space & ~ws) | del) & ~w & HIGHS;
 }
 
-static void
-count_chars(struct treg_extract *ex, const unsigned char *s, size_t n,
-    int utf8)
+/* Whether w may hold a byte below 0x20, or DEL: it errs only towards
+ * yes, and costs a few operations where bad_bytes() costs many. */
+static uint64_t
+maybe_control(uint64_t w)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
-	size_t i = 0, conts = 0, bad = 0;
-	uint64_t w, x;
+	uint64_t x = w ^ ONES * 0x7f;
 
-	/* This loop sees every byte the parser sees, so it goes eight
-	 * bytes at a time: continuation bytes (10xxxxxx) are counted with a
-	 * mask, and only a word that may hold a control byte (below 0x20,
-	 * or 0x7f) is looked at byte by byte. */
+	return (((w - ONES * 0x20) & ~w) | ((x - ONES) & ~x)) & HIGHS;
+}
+
+/* The number of bytes of m, which holds only high bits, that have one. */
+static size_t
+count_flagged(uint64_t m)
+{
+	return (size_t)(((m >> 7) * ONES) >> 56);
+}
+
+/* Whether the byte c is one no text holds, as bad_bytes() tells of
+ * eight. */
+static int
+is_bad(unsigned char c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\f' &&
+	    c != '\r') || c == 0x7f;
+}
+
+/*
+ * Counts the characters of a single-byte charset in s, one a byte, and
+ * those no text holds.  Together they tell binary served as text.
+ * UTF-8 is counted as it is decoded (ascii_run(), decode_utf8()).
+ */
+static void
+count_bytes(struct treg_extract *ex, const unsigned char *s, size_t n)
+{
+	size_t i = 0, bad = 0;
+	uint64_t w;
+
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, sizeof(w));
-		/* One bit a continuation byte, at bit 0 of its byte; the
-		 * multiplication sums the bytes into the top one. */
-		x = (w & highs & ~(w << 1)) >> 7;
-		conts += (size_t)((x * ones) >> 56);
-		x = w ^ (ones * 0x7f);
-		if ((((w - ones * 0x20) & ~w) | ((x - ones) & ~x)) & highs)
-			bad += count_bad(s + i, 8);
+		if (maybe_control(w) != 0)
+			bad += count_flagged(bad_bytes(w));
 	}
-	bad += count_bad(s + i, n - i);
 	for (; i < n; i++)
-		conts += (s[i] & 0xc0) == 0x80;
-	ex->nchars += utf8 ? n - conts : n;
+		bad += is_bad(s[i]);
+	ex->nchars += n;
 	ex->nbad += bad;
 }
 
@@ -1153,7 +1192,7 @@ decode_1252(struct treg_extract *ex, const unsigned char *s, size_t n)
 	size_t i, run = 0;
 	int rc = 0;
 
-	count_chars(ex, s, n, 0);
+	count_bytes(ex, s, n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (s[i] >= 0x01 && s[i] < 0x80)
 			continue;
@@ -1206,25 +1245,36 @@ utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Length of the run of ASCII other than NUL at s, eight bytes a step
- * where it can: most of a page is ASCII markup. */
+/*
+ * Length of the run of ASCII other than NUL at s, whose characters and
+ * bad bytes it counts.  Most of a page is ASCII markup, so this goes
+ * eight bytes at a time and reads each byte once for both jobs; only a
+ * word that may hold a control byte, a NUL or a byte above ASCII is
+ * looked at more closely.
+ */
 static size_t
-ascii_run(const unsigned char *s, size_t n)
+ascii_run(struct treg_extract *ex, const unsigned char *s, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	size_t i = 0;
+	size_t i = 0, bad = 0;
 	uint64_t w;
 
 	while (i + 8 <= n) {
 		memcpy(&w, s + i, 8);
-		/* Any byte with its high bit set, or any zero byte. */
-		if (((w | ((w - ones) & ~w)) & highs) != 0)
-			break;
+		/* Any byte below 0x20, or from DEL up, perhaps: an 0xff
+		 * carries into the next byte, but is caught by w itself. */
+		if ((((w - ONES * 0x20) & ~w) | (w + ONES) | w) & HIGHS) {
+			/* Any byte with its high bit set, or any zero byte,
+			 * ends the run in this word. */
+			if (((w | ((w - ONES) & ~w)) & HIGHS) != 0)
+				break;
+			bad += count_flagged(bad_bytes(w));
+		}
 		i += 8;
 	}
-	while (i < n && s[i] >= 0x01 && s[i] < 0x80)
-		i++;
+	for (; i < n && s[i] >= 0x01 && s[i] < 0x80; i++)
+		bad += is_bad(s[i]);
+	ex->nchars += i;
+	ex->nbad += bad;
 	return i;
 }
 
@@ -1241,14 +1291,14 @@ decode_utf8(struct treg_extract *ex, const unsigned char *s, size_t n,
 	size_t i = 0, run = 0;
 	int len, rc = 0;
 
-	count_chars(ex, s, n, 1);
 	while (i < n) {
-		i += ascii_run(s + i, n - i);
+		i += ascii_run(ex, s + i, n - i);
 		if (i == n)
 			break;
 		len = s[i] != 0 ? utf8_seq(s + i, n - i) : 0;
 		if (len > 0) {
 			ex->saw_high = 1;
+			ex->nchars++;
 			i += (size_t)len;
 			continue;
 		}
@@ -1256,17 +1306,17 @@ decode_utf8(struct treg_extract *ex, const unsigned char *s, size_t n,
 		rc = scratch_put(ex, (const char *)s + run, i - run);
 		if (rc < 0)
 			return rc;
+		/* A sequence cut short counts as one character here, and
+		 * again when the next call completes it. */
+		ex->nchars++;
 		if (len < 0 && !last) {
 			memcpy(ex->carry, s + i, n - i);
 			ex->carry_len = n - i;
 			return scratch_flush(ex);
 		}
-		/* A NUL was counted as a control; a stray continuation
-		 * byte was not counted as a character. */
-		if (s[i] != 0)
-			ex->nbad++;
-		if ((s[i] & 0xc0) == 0x80)
-			ex->nchars++;
+		/* A bad byte, or a NUL, is replaced: a character no text
+		 * holds. */
+		ex->nbad++;
 		if (ex->enc == ENC_GUESS && s[i] != 0) {
 			ex->saw_high = 1;
 			ex->saw_1252 = 1;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Text normalisation.  ASCII runs, which are most of every page, are
- * handled here byte by byte; only the stretches holding other characters
- * go through utf8proc, after our own strict UTF-8 decoder has replaced
- * invalid sequences, removed invisible characters and turned every kind of
- * space into U+0020.  The output of every call is valid UTF-8 in NFC.
+ * handled here, eight bytes at a time where they are plain; only the
+ * stretches holding other characters that NFC may change go through
+ * utf8proc, after our own strict UTF-8 decoder has replaced invalid
+ * sequences, removed invisible characters and turned every kind of space
+ * into U+0020.  The output of every call is valid UTF-8 in NFC.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,6 +19,8 @@
 
 #define REPLACEMENT	0xFFFD
 #define SCRATCH_CPS     512     /* code points decomposed without malloc */
+#define SCRATCH_TMP	512	/* bytes of a stretch mapped without malloc */
+#define BMP		0x10000
 
 /* What the ASCII fast path does with each byte. */
 enum ascii_class {
@@ -41,22 +44,74 @@ struct norm_state {
 	int              emitted;       /* anything visible written this call */
 	unsigned char   *tmp;           /* mapped UTF-8 of one stretch */
 	size_t		 tmp_cap;
+	int		 composes;	/* tmp holds what NFC may change */
 	utf8proc_int32_t *cps;		/* decomposition of one stretch */
 	size_t		 cps_cap;
 	utf8proc_int32_t small[SCRATCH_CPS];
+	unsigned char	 tmp_small[SCRATCH_TMP];
 };
 
 /*
  * Filled on first use, which treg_normalize_init() makes happen on the
  * main thread before extraction threads start; they only read them.
+ * Bit cp of nfc_inert is set for the characters of the BMP that NFC
+ * leaves as they are among any others of the kind (see nfc_inert_of()).
  */
 static unsigned char ascii_class[128];
 static unsigned char ascii_word[128];
+static unsigned char nfc_inert[BMP / 8];
 static int tables_ready;
+
+/* Conjoining jamo: Hangul syllables compose from them with no mark. */
+static int
+is_jamo(int32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x11ff) ||
+	    (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff);
+}
+
+/*
+ * Whether NFC leaves cp as it is in any text made only of such
+ * characters (and ASCII): a starter (combining class 0) that is neither
+ * a mark nor a conjoining jamo, and that NFC maps to itself when alone.
+ * Every canonical composition joins a starter to a mark or a jamo (and
+ * every decomposition puts one of those after its first character;
+ * test_normalize checks both against the utf8proc linked), so nothing
+ * in such a text composes across characters, nor reorders: NFC is the
+ * identity on it, and utf8proc can be skipped.
+ */
+static int
+nfc_inert_of(int32_t cp)
+{
+	const utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+	utf8proc_int32_t d[16];
+	utf8proc_ssize_t n;
+	int bound = 0;
+
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return 0;
+	if (utf8proc_get_property(cp)->combining_class != 0 || is_jamo(cp))
+		return 0;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return 0;
+	default:
+		break;
+	}
+
+	n = utf8proc_decompose_char(cp, d, 16, opt, &bound);
+	if (n < 1 || n > 16)
+		return 0;
+	n = utf8proc_normalize_utf32(d, n, opt);
+	return n == 1 && d[0] == cp;
+}
 
 static void
 tables_init(void)
 {
+	int32_t cp;
 	int c;
 
 	if (tables_ready)
@@ -71,6 +126,9 @@ tables_init(void)
 		ascii_word[c] = (c >= '0' && c <= '9') ||
 		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 	}
+	for (cp = 0; cp < BMP; cp++)
+		if (cp < 0x80 || nfc_inert_of(cp))
+			nfc_inert[cp >> 3] |= (unsigned char)(1 << (cp & 7));
 	tables_ready = 1;
 }
 
@@ -234,6 +292,77 @@ emit(struct norm_state *st, const char *p, size_t n)
 	return treg_buf_append(out, p, n);
 }
 
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	(ONES << 7)
+
+/* The high bit of each ASCII byte of x that is a control (below 0x20, or
+ * DEL), and perhaps of bytes above one: enough to rule out controls. */
+static uint64_t
+maybe_control(uint64_t x)
+{
+	/* DEL plus one is 0x80, masked to 0: with the others plus one, the
+	 * bytes below 0x21.  No ASCII byte carries into the next. */
+	uint64_t y = (x + ONES) & ~HIGHS;
+
+	return (y - ONES * 0x21) & ~y & HIGHS;
+}
+
+/* The high bit of each space of x, and perhaps of bytes above one. */
+static uint64_t
+maybe_space(uint64_t x)
+{
+	x ^= ONES * ' ';
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/*
+ * Whether the eight ASCII bytes at s, with the one after them, go on
+ * with a run norm_ascii() copies as it is: no control among the nine,
+ * and no space followed by a space.  It may say no when they do (the
+ * byte loop then decides), never the reverse.  Comparing s with s + 1
+ * pairs each byte with the next on either byte order.
+ */
+static int
+plain8(const unsigned char *s)
+{
+	uint64_t a, b;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 1, 8);
+	return (maybe_control(a) | maybe_control(b) |
+	    (maybe_space(a) & maybe_space(b))) == 0;
+}
+
+/*
+ * The end of the run that starts with the plain character s[i]: plain
+ * characters and single spaces between them.  Eight bytes at a time
+ * while no control or doubled space is near, then byte by byte past the
+ * one that stopped that.
+ */
+static size_t
+plain_run_end(const unsigned char *s, size_t i, size_t len)
+{
+	size_t j = i + 1, stop;
+
+	while (j < len) {
+		if (len - j >= 9 && plain8(s + j)) {
+			j += 8;
+			continue;
+		}
+		stop = j + 8;
+		while (j < len && j < stop) {
+			if (ascii_class[s[j]] == AC_PLAIN)
+				j++;
+			else if (s[j] == ' ' && j + 1 < len &&
+			    ascii_class[s[j + 1]] == AC_PLAIN)
+				j += 2;
+			else
+				return j;
+		}
+	}
+	return j;
+}
+
 /*
  * ASCII fast path.  Words joined by single spaces are written in one
  * append: that is the common shape of text and keeps the call count low.
@@ -254,22 +383,20 @@ norm_ascii(struct norm_state *st, const unsigned char *s, size_t len)
 			continue;
 		}
 
-		j = i + 1;
-		while (j < len) {
-			if (ascii_class[s[j]] == AC_PLAIN)
-				j++;
-			else if (s[j] == ' ' && j + 1 < len &&
-			    ascii_class[s[j + 1]] == AC_PLAIN)
-				j += 2;
-			else
-				break;
-		}
+		j = plain_run_end(s, i, len);
 		rc = emit(st, (const char *)s + i, j - i);
 		if (rc < 0)
 			return rc;
 		i = j;
 	}
 	return 0;
+}
+
+/* Whether cp is one nfc_inert_of() accepts. */
+static int
+is_nfc_inert(int32_t cp)
+{
+	return cp < BMP && (nfc_inert[cp >> 3] >> (cp & 7) & 1);
 }
 
 static int
@@ -287,7 +414,29 @@ grow(void **p, size_t *cap, size_t want, size_t size)
 	return 0;
 }
 
-/* Decodes and maps s[0..len) into st->tmp; returns its length or -ENOMEM. */
+/* Makes st->tmp hold at least want bytes, its content lost: the room on
+ * the stack first, as most stretches are a few characters. */
+static int
+tmp_reserve(struct norm_state *st, size_t want)
+{
+	unsigned char *p;
+
+	if (want <= st->tmp_cap)
+		return 0;
+	p = malloc(want);
+	if (p == NULL)
+		return -ENOMEM;
+	if (st->tmp != st->tmp_small)
+		free(st->tmp);
+	st->tmp = p;
+	st->tmp_cap = want;
+	return 0;
+}
+
+/*
+ * Decodes and maps s[0..len) into st->tmp, noting in st->composes
+ * whether NFC may change the result; returns its length or -ENOMEM.
+ */
 static ssize_t
 map_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 {
@@ -295,9 +444,10 @@ map_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 	int32_t cp;
 
 	/* Each invalid byte may become three bytes of U+FFFD. */
-	if (grow((void **)&st->tmp, &st->tmp_cap, len * 3 + 1, 1) < 0)
+	if (tmp_reserve(st, len * 3 + 1) < 0)
 		return -ENOMEM;
 
+	st->composes = 0;
 	while (i < len) {
 		n = utf8_decode(s + i, len - i, &cp);
 		switch (classify(cp)) {
@@ -305,6 +455,8 @@ map_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 			st->tmp[o++] = ' ';
 			break;
 		case CP_KEEP:
+			if (!is_nfc_inert(cp))
+				st->composes = 1;
 			o += utf8_encode(cp, st->tmp + o);
 			break;
 		case CP_DROP:
@@ -315,23 +467,47 @@ map_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 	return (ssize_t)o;
 }
 
+/* Writes mapped text, whose spaces are single ASCII spaces, word by
+ * word: a space is held back as emit() wants. */
+static int
+emit_mapped(struct norm_state *st, const char *u, size_t n)
+{
+	const char *end = u + n, *sp;
+	int rc;
+
+	while (u < end) {
+		sp = memchr(u, ' ', (size_t)(end - u));
+		if (sp == NULL)
+			sp = end;
+		rc = emit(st, u, (size_t)(sp - u));
+		if (rc < 0)
+			return rc;
+		if (sp < end)
+			st->pending_space = 1;
+		u = sp + 1;
+	}
+	return 0;
+}
+
 /*
  * A stretch holding non-ASCII characters: map them, then NFC.  Mapping
  * comes first because removing, say, a zero-width joiner between a letter
- * and its accent must still leave the pair composed.
+ * and its accent must still leave the pair composed.  Most stretches
+ * (curly quotes, accented letters, Cyrillic or Hangul words) hold only
+ * characters NFC leaves alone, and skip utf8proc.
  */
 static int
 norm_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 {
 	const utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
 	utf8proc_ssize_t ncp, nbytes;
-	const char *u, *end, *sp;
 	ssize_t tlen;
-	int rc;
 
 	tlen = map_stretch(st, s, len);
 	if (tlen < 0)
 		return (int)tlen;
+	if (!st->composes)
+		return emit_mapped(st, (const char *)st->tmp, (size_t)tlen);
 
 	for (;;) {
 		ncp = utf8proc_decompose(st->tmp, tlen, st->cps,
@@ -354,22 +530,10 @@ norm_stretch(struct norm_state *st, const unsigned char *s, size_t len)
 	if (nbytes < 0)
 		return -EILSEQ;
 
-	u = (const char *)st->cps;
-	end = u + nbytes;
-	while (u < end) {
-		sp = memchr(u, ' ', (size_t)(end - u));
-		if (sp == NULL)
-			sp = end;
-		rc = emit(st, u, (size_t)(sp - u));
-		/* u aliases st->cps, which the caller frees; the analyser
-		 * loses st->cps once utf8proc has written into st. */
-		if (rc < 0)
-			return rc; /* NOLINT(clang-analyzer-unix.Malloc) */
-		if (sp < end)
-			st->pending_space = 1;
-		u = sp + 1;
-	}
-	return 0;
+	/* The text aliases st->cps, which the caller frees; the analyser
+	 * loses st->cps once utf8proc has written into st. */
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
+	return emit_mapped(st, (const char *)st->cps, (size_t)nbytes);
 }
 
 /* Returns the length of the ASCII prefix of s[0..len). */
@@ -404,8 +568,8 @@ treg_normalize_text(const char *in, size_t len, struct treg_buf *out)
 	st.out = out;
 	st.pending_space = 0;
 	st.emitted = 0;
-	st.tmp = NULL;
-	st.tmp_cap = 0;
+	st.tmp = st.tmp_small;
+	st.tmp_cap = SCRATCH_TMP;
 	st.cps = st.small;
 	st.cps_cap = SCRATCH_CPS;
 
@@ -439,7 +603,8 @@ treg_normalize_text(const char *in, size_t len, struct treg_buf *out)
 	 * visible, as for an empty block. */
 	if (out->data == NULL && rc == 0)
 		rc = treg_buf_append(out, "", 0);
-	free(st.tmp);
+	if (st.tmp != st.tmp_small)
+		free(st.tmp);
 	if (st.cps != st.small)
 		free(st.cps);
 	return rc;

@@ -48,6 +48,33 @@ test_treg_buf_append_past_limit(void **state)
 	treg_buf_cleanup(&b);
 }
 
+/* Many small appends, the common use, grow the buffer step by step up to
+ * its cap: every byte lands in order, the cut falls exactly at the cap
+ * and the allocation never passes it. */
+static void
+test_treg_buf_append_small_pieces_to_limit(void **state)
+{
+	struct treg_buf b;
+	size_t i, n = 0;
+	int rc = 0;
+
+	treg_buf_init(&b, 1000);
+
+	while (rc == 0) {
+		rc = treg_buf_append(&b, "abcdefg", 7);
+		n++;
+	}
+
+	assert_int_equal(rc, -E2BIG);
+	assert_int_equal(n, 143);
+	assert_int_equal(b.len, 1000);
+	assert_true(b.cap <= 1001);
+	assert_int_equal(b.data[1000], '\0');
+	for (i = 0; i < b.len; i++)
+		assert_int_equal(b.data[i], "abcdefg"[i % 7]);
+	treg_buf_cleanup(&b);
+}
+
 static void
 test_treg_buf_printf_long_output(void **state)
 {
@@ -106,6 +133,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_treg_buf_append_within_limit),
 		cmocka_unit_test(test_treg_buf_append_past_limit),
+		cmocka_unit_test(test_treg_buf_append_small_pieces_to_limit),
 		cmocka_unit_test(test_treg_buf_printf_long_output),
 		cmocka_unit_test(test_treg_buf_steal_empty),
 		cmocka_unit_test(test_treg_buf_reset_keeps_limit),

@@ -376,6 +376,41 @@ test_treg_simhash_value_long_text_folds_lanes(void **state)
 	assert_true(a != 0 && a != UINT64_MAX);
 }
 
+/*
+ * Fingerprints computed by the first release of this simhash.  Stores
+ * keep them, and a new crawl compares against what they hold: any change
+ * to the word split, the word hash, the shingles or the votes would turn
+ * every stored page "changed", so these values must never move.
+ */
+static void
+test_treg_simhash_value_pinned(void **state)
+{
+	static const char mixed[] = "R\xc3\xa9sum\xc3\xa9 e\xcc\x81t\xc3\xa9 "
+	    "\xe2\x80\x9cquoted\xe2\x80\x9d \xe6\x97\xa5\xe6\x9c\xac "
+	    "\xcc\x81lone-mark x\xe2\x80\x8by 42";
+	static const char longw[] = "Supercalifragilisticexpialidocious DATA-"
+	    "Processing-Addendum v2024Q3 0123456789ABCDEFGHIJ retention";
+	static char text[3000 * 12];
+	struct treg_simhash sh;
+	size_t words;
+
+	make_text(text, sizeof(text), 5, 3000);
+	treg_simhash_init(&sh);
+
+	words = treg_simhash_add_text(&sh, text, strlen(text));
+
+	assert_int_equal(words, 3000);
+	assert_int_equal(treg_simhash_value(&sh),
+	    UINT64_C(0x037a042e446f288f));
+	assert_int_equal(simhash_of("hello"), UINT64_C(0x637a7847bbde5840));
+	assert_int_equal(simhash_of("hello world"),
+	    UINT64_C(0x64be0ec87944ba14));
+	assert_int_equal(simhash_of("Hello, World! again"),
+	    UINT64_C(0xcf03eef45686096a));
+	assert_int_equal(simhash_of(mixed), UINT64_C(0x6544d000039a6af1));
+	assert_int_equal(simhash_of(longw), UINT64_C(0xa480f9aa4a5752ec));
+}
+
 static void
 test_treg_simhash_distance_counts_bits(void **state)
 {
@@ -527,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_treg_simhash_value_short_text),
 		cmocka_unit_test(
 		    test_treg_simhash_value_streamed_equals_whole),
+		cmocka_unit_test(test_treg_simhash_value_pinned),
 		cmocka_unit_test(test_treg_simhash_distance_counts_bits),
 		cmocka_unit_test(
 		    test_treg_simhash_add_text_equals_word_by_word),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "normalize.h"
 
@@ -318,6 +319,98 @@ test_treg_normalize_text_random_mix_idempotent(void **state)
 	}
 }
 
+/*
+ * One input mixing every rule, with the evidence form the first release
+ * gave for it.  Stored digests are of this form, so a faster path must
+ * still give exactly these bytes.
+ */
+static void
+test_treg_normalize_text_mixed_pinned(void **state)
+{
+	static const char in[] = "  Terms\tof\r\n use\x01\x7f  Caf"
+	    "e\xcc\x81\xc2\xa0" "cr\xc3\xa8me\xe2\x80\x8b br\xc3\xbbl\xc3\xa9"
+	    "e \xe2\x80\x9cquoted\xe2\x80\x9d \xff bad \xed\xa0\x80 "
+	    "\xe3\x80\x80" "end\xe2\x80\xa8" "x  ";
+	static const char want[] = "Terms of use Caf\xc3\xa9 cr\xc3\xa8me "
+	    "br\xc3\xbbl\xc3\xa9" "e \xe2\x80\x9cquoted\xe2\x80\x9d " FFFD
+	    " bad " FFFD FFFD FFFD " end x";
+	char *got;
+
+	got = norm(in, sizeof(in) - 1);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static int
+mark_or_jamo(int32_t cp)
+{
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+		return 1;
+	default:
+		return (cp >= 0x1100 && cp <= 0x11ff) ||
+		    (cp >= 0xa960 && cp <= 0xa97f) ||
+		    (cp >= 0xd7b0 && cp <= 0xd7ff);
+	}
+}
+
+/*
+ * normalize.c skips utf8proc for stretches made only of starters that
+ * are neither marks nor conjoining jamo and that NFC maps to themselves.
+ * That is exact because every canonical decomposition holds only marks
+ * and jamo after its first character, and, for such a starter, begins
+ * with a starter that no composition takes as its second (Hangul's
+ * leading consonants are jamo that only ever come first).  A utf8proc
+ * whose Unicode broke this must fail here, not change digests quietly.
+ */
+static void
+test_treg_normalize_text_compositions_join_marks(void **state)
+{
+	utf8proc_int32_t d[32];
+	utf8proc_ssize_t n, k;
+	int32_t cp;
+	int bound;
+
+	for (cp = 0x80; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		bound = 0;
+
+		n = utf8proc_decompose_char(cp, d, 32,
+		    UTF8PROC_STABLE | UTF8PROC_DECOMPOSE, &bound);
+
+		assert_true(n >= 1 && n <= 32);
+		for (k = 1; k < n; k++)
+			assert_true(mark_or_jamo(d[k]));
+		if (n > 1 && !mark_or_jamo(cp) &&
+		    utf8proc_get_property(cp)->combining_class == 0) {
+			assert_int_equal(
+			    utf8proc_get_property(d[0])->combining_class, 0);
+			assert_true(!mark_or_jamo(d[0]) ||
+			    (d[0] >= 0x1100 && d[0] <= 0x115f));
+		}
+	}
+}
+
+/* The stretches that skip utf8proc and those that need it, side by
+ * side: curly quotes and Cyrillic pass as they are, a decomposed accent
+ * still composes, even after an inert character. */
+static void
+test_treg_normalize_text_inert_and_composing_stretches(void **state)
+{
+	assert_norm("\xe2\x80\x9c\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+	    "\xd1\x82\xe2\x80\x9d caf\xc3\xa9",
+	    "\xe2\x80\x9c\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+	    "\xd1\x82\xe2\x80\x9d caf\xc3\xa9");
+	assert_norm("\xe2\x80\x9c" "cafe\xcc\x81\xe2\x80\x9d",
+	    "\xe2\x80\x9c" "caf\xc3\xa9\xe2\x80\x9d");
+	assert_norm("\xd0\xb8\xcc\x86 \xea\xb0\x80\xe1\x86\xa8",
+	    "\xd0\xb9 \xea\xb0\x81");
+}
+
 static void
 test_treg_normalize_text_empty_input(void **state)
 {
@@ -593,6 +686,11 @@ main(void)
 		cmocka_unit_test(test_treg_normalize_text_nul_byte_dropped),
 		cmocka_unit_test(
 		    test_treg_normalize_text_random_mix_idempotent),
+		cmocka_unit_test(test_treg_normalize_text_mixed_pinned),
+		cmocka_unit_test(
+		    test_treg_normalize_text_compositions_join_marks),
+		cmocka_unit_test(
+		    test_treg_normalize_text_inert_and_composing_stretches),
 		cmocka_unit_test(test_treg_normalize_text_empty_input),
 		cmocka_unit_test(test_treg_normalize_text_appends_to_existing),
 		cmocka_unit_test(test_treg_normalize_text_cap_reached),
