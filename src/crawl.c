@@ -187,21 +187,12 @@ struct crawl_cite {
 	const struct crawl_sel *sel;
 };
 
-/* A link in a URL's list of citing offerings (crawl_collect() with
- * owners). */
-struct crawl_owner {
-	struct crawl_owner *next;
-	size_t	 offer;		/* its index among the crawl's */
-};
-
 struct crawl_url {
 	const char *url;
 	struct crawl_cite *first;	/* in registry order */
 	struct crawl_cite *last;
 	int	 whole;		/* a citing cell keeps it all */
-	struct crawl_owner *owners;
-	size_t	 last_owner;	/* index + 1 of the last added */
-	int	 ended;		/* its transfer ended in this crawl */
+	uint32_t seq;		/* its place before the sort */
 };
 
 struct treg_crawl_urlset {
@@ -217,10 +208,24 @@ struct treg_crawl_urlset {
 	 * "extract", so the next cell's are likely the same. */
 	const struct crawl_sel *last_sel;
 	int	 sorted;
-	/* With owners: for each offering, the URLs it cites that have not
-	 * ended yet; and index + 1 of the offering being added. */
-	size_t	*left;
-	size_t	 adding;
+	/*
+	 * With owners (crawl_collect()), for a crawl that judges as it
+	 * goes: while adding, the seq of each URL each offering cites
+	 * (cited, cited_end); once sorted, for each offering 1 + the
+	 * place of the last of its URLs (0: none), which are ready once
+	 * every URL up to that place has ended (ended, ended_below).
+	 * The URLs start in sorted order, so they end nearly in it: a
+	 * few bytes a URL and an offering, where lists of the offerings
+	 * citing each URL cost 15 MiB at 100,000 URLs.
+	 */
+	uint32_t *cited;
+	size_t	 ncited;
+	size_t	 cited_cap;
+	size_t	*cited_end;
+	size_t	 adding;	/* index + 1 of the offering added */
+	size_t	*ready_at;
+	unsigned char *ended;
+	size_t	 ended_below;
 };
 
 /* len bytes from the set's arena, aligned for a pointer. */
@@ -289,6 +294,7 @@ crawl_urlset_intern(struct treg_crawl_urlset *set, const char *url)
 	i = crawl_urlset_slot(set, url);
 	u = &set->urls[set->n];
 	memset(u, 0, sizeof(*u));
+	u->seq = (uint32_t)set->n;
 	u->url = treg_arena_strdup(&set->arena, url);
 	if (u->url == NULL)
 		return NULL;
@@ -360,18 +366,21 @@ crawl_urlset_sel(struct treg_crawl_urlset *set, const struct treg_cell *cell)
 static int
 crawl_urlset_own(struct treg_crawl_urlset *set, struct crawl_url *u)
 {
-	struct crawl_owner *o;
+	uint32_t *grown;
+	size_t cap;
 
-	if (set->adding == 0 || u->last_owner == set->adding)
+	if (set->adding == 0)
 		return 0;
-	o = crawl_urlset_alloc(set, sizeof(*o));
-	if (o == NULL)
-		return -ENOMEM;
-	o->offer = set->adding - 1;
-	o->next = u->owners;
-	u->owners = o;
-	u->last_owner = set->adding;
-	set->left[o->offer]++;
+	if (set->ncited == set->cited_cap) {
+		cap = set->cited_cap > 0 ? set->cited_cap * 2 : 1024;
+		grown = realloc(set->cited, cap * sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		set->cited = grown;
+		set->cited_cap = cap;
+	}
+	set->cited[set->ncited++] = u->seq;
+	set->cited_end[set->adding - 1] = set->ncited;
 	return 0;
 }
 
@@ -543,28 +552,68 @@ treg_crawl_urlset_free(struct treg_crawl_urlset *set)
 	treg_arena_free(&set->arena);
 	free(set->urls);
 	free(set->slots);
-	free(set->left);
+	free(set->cited);
+	free(set->cited_end);
+	free(set->ready_at);
+	free(set->ended);
 	free(set);
 }
 
-/* Notes that url's transfer ended: the offerings citing it, if the set
- * keeps them, have one URL fewer left. */
+/* Turns the sorted set's lists of cited seqs into each offering's
+ * ready_at, and frees them. */
+static int
+crawl_urlset_owners_sorted(struct treg_crawl_urlset *set, size_t noffer)
+{
+	uint32_t *place;
+	size_t i, k, from = 0;
+
+	place = malloc((set->n > 0 ? set->n : 1) * sizeof(*place));
+	set->ended = calloc(set->n > 0 ? set->n : 1, 1);
+	if (place == NULL || set->ended == NULL) {
+		free(place);
+		return -ENOMEM;
+	}
+	for (i = 0; i < set->n; i++)
+		place[set->urls[i].seq] = (uint32_t)i;
+	/* ready_at takes the place of cited_end, offering by offering. */
+	for (i = 0; i < noffer; i++) {
+		k = set->cited_end[i];
+		set->cited_end[i] = 0;
+		for (; from < k; from++)
+			if (place[set->cited[from]] + 1 > set->cited_end[i])
+				set->cited_end[i] = place[set->cited[from]] + 1;
+	}
+	set->ready_at = set->cited_end;
+	set->cited_end = NULL;
+	free(set->cited);
+	set->cited = NULL;
+	free(place);
+	return 0;
+}
+
+/* Notes that url's transfer ended, for a set with owners. */
 static void
 crawl_urlset_ended(struct treg_crawl_urlset *set, const char *url)
 {
 	const struct crawl_url key = { .url = url };
 	struct crawl_url *u;
-	struct crawl_owner *o;
 
-	if (set == NULL || set->left == NULL)
+	if (set == NULL || set->ended == NULL)
 		return;
 	u = bsearch(&key, set->urls, set->n, sizeof(*set->urls),
 	    crawl_url_cmp);
-	if (u == NULL || u->ended)
+	if (u == NULL)
 		return;
-	u->ended = 1;
-	for (o = u->owners; o != NULL; o = o->next)
-		set->left[o->offer]--;
+	set->ended[u - set->urls] = 1;
+	while (set->ended_below < set->n && set->ended[set->ended_below])
+		set->ended_below++;
+}
+
+/* Whether every URL offering i of a set with owners cites has ended. */
+static int
+crawl_urlset_ready(const struct treg_crawl_urlset *set, size_t i)
+{
+	return set->ready_at[i] <= set->ended_below;
 }
 
 static void
@@ -640,8 +689,8 @@ crawl_give_back(struct crawl_lent *lent)
 }
 
 /* The URLs of the n offerings, each offering read once, in a new sorted
- * set; with owners, each URL knows the offerings citing it, and each
- * offering how many of its URLs have not ended (crawl_urlset_ended()). */
+ * set; with owners, the set can tell when all of an offering's URLs have
+ * ended (crawl_urlset_ended(), crawl_urlset_ready()). */
 static int
 crawl_collect(const struct treg_registry *reg,
     const struct treg_offering *const *offerings, size_t n, int owners,
@@ -657,8 +706,9 @@ crawl_collect(const struct treg_registry *reg,
 	if (set == NULL)
 		return -ENOMEM;
 	if (owners) {
-		set->left = calloc(n > 0 ? n : 1, sizeof(*set->left));
-		if (set->left == NULL)
+		set->cited_end = calloc(n > 0 ? n : 1,
+		    sizeof(*set->cited_end));
+		if (set->cited_end == NULL)
 			rc = -ENOMEM;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -670,11 +720,15 @@ crawl_collect(const struct treg_registry *reg,
 		crawl_give_back(&lent);
 	}
 	set->adding = 0;
+	if (rc == 0) {
+		treg_crawl_urlset_sort(set);
+		if (owners)
+			rc = crawl_urlset_owners_sorted(set, n);
+	}
 	if (rc < 0) {
 		treg_crawl_urlset_free(set);
 		return rc;
 	}
-	treg_crawl_urlset_sort(set);
 	*setp = set;
 	return 0;
 }
@@ -2032,10 +2086,14 @@ crawl_ms_since(const struct timeval *start)
 
 /*
  * A one-shot crawl that judges as it goes: the offerings are judged in
- * registry order, each as soon as every URL it cites has ended, on the
- * loop's thread while the workers extract what is still arriving.
- * Judging after the crawl left one core idle for a seventh of a
- * 10,000-page pass.
+ * registry order, each once every URL it cites, and every URL before
+ * those in the set's order, has ended, on the loop's thread while the
+ * workers extract what is still arriving.  Judging after the crawl left
+ * one core idle for a seventh of a 10,000-page pass.  XXX: an offering
+ * citing a URL late in the set's order holds back the offerings after
+ * it: in the benchmark's registry, which cites its pages over and over,
+ * a third of the offerings are judged during the crawl and the rest
+ * after it.
  */
 struct crawl_judging {
 	const struct treg_registry *reg;
@@ -2500,7 +2558,7 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 
 /*
  * Judges, in registry order, the next offerings whose URLs have all
- * ended, about a batch of cells a turn so that transfers are not kept
+ * ended (crawl_urlset_ready()), about a batch of cells a turn so that transfers are not kept
  * waiting; with all set, every offering left.  Not while a soft-404
  * probe runs: a source's verdict depends on its host's probe, queued
  * when the host's first URL started.
@@ -2515,7 +2573,7 @@ crawl_judge_ready(struct crawl *c, int all)
 		return;
 	start = j->count;
 	while (j->next < c->noffer && (all ||
-	    (c->urlset->left[j->next] == 0 &&
+	    (crawl_urlset_ready(c->urlset, j->next) &&
 	    j->count - start < CRAWL_JUDGE_BATCH))) {
 		j->rc = crawl_judge_one(c->cfg, c->store, j->reg,
 		    c->offerings[j->next], (time_t)c->now, j);

@@ -72,9 +72,10 @@ int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 
 /*
  * treg_crawl_run() and treg_crawl_judge() together, overlapped: each
- * offering is judged, in registry order, as soon as every URL it cites
- * has ended (and this crawl's soft-404 probes have), while later URLs
- * are still fetched; what is left is judged after the crawl.  Returns
+ * offering is judged, in registry order, once every URL it cites has
+ * ended, with every URL the crawl started before them (and this crawl's
+ * soft-404 probes), while later URLs are still fetched; what is left is
+ * judged after the crawl.  Returns
  * what treg_crawl_run() returns, and sets *judgedp to what
  * treg_crawl_judge() would (or to the crawl's error).
  */
