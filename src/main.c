@@ -360,6 +360,10 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "trustreg-crawl: checking %zu offering%s...\n",
 		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
+	/* XXX: verdicts are stored as offerings are judged, so a run
+	 * killed mid-crawl leaves some offerings with this run's verdicts
+	 * and the rest with the last run's (or none): --report then shows
+	 * that mix with exit 0, as it shows a daemon's first pass. */
 	rc = treg_crawl_run_judge(ctx->cfg, ctx->store, ctx->reg,
 	    ctx->selected, ctx->nselected, o->now, &stats, main_add_cb,
 	    report, &judged);
