@@ -2558,10 +2558,10 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 
 /*
  * Judges, in registry order, the next offerings whose URLs have all
- * ended (crawl_urlset_ready()), about a batch of cells a turn so that transfers are not kept
- * waiting; with all set, every offering left.  Not while a soft-404
- * probe runs: a source's verdict depends on its host's probe, queued
- * when the host's first URL started.
+ * ended (crawl_urlset_ready()), about a batch of cells a turn so that
+ * transfers are not kept waiting; with all set, every offering left.
+ * Not while a soft-404 probe runs: a source's verdict depends on its
+ * host's probe, queued when the host's first URL started.
  */
 static void
 crawl_judge_ready(struct crawl *c, int all)

@@ -57,19 +57,10 @@ cohere.com /trust page $F/not-found.html
 cohere.com /slow page $WORK/pages/slow.html delay=1500
 cohere.com /* page $F/not-found.html delay=1500
 fixture.test /slower page $WORK/pages/slow.html delay=3000
-fixture.test /p/01 page $WORK/pages/p01.html
-fixture.test /p/02 page $WORK/pages/p02.html
-fixture.test /p/03 page $WORK/pages/p03.html
-fixture.test /p/04 page $WORK/pages/p04.html
-fixture.test /p/05 page $WORK/pages/p05.html
-fixture.test /p/06 page $WORK/pages/p06.html
-fixture.test /p/07 page $WORK/pages/p07.html
-fixture.test /p/08 page $WORK/pages/p08.html
-fixture.test /p/09 page $WORK/pages/p09.html
-fixture.test /p/10 page $WORK/pages/p10.html
-fixture.test /p/11 page $WORK/pages/p11.html
-fixture.test /p/12 page $WORK/pages/p12.html
 ROUTES
+for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	echo "fixture.test /p/$i page $WORK/pages/p$i.html"
+done >>"$WORK/routes"
 
 check "test CA and certificate made" make_certs
 check "fixture server started" start_fixture "$WORK/routes"
