@@ -19,7 +19,7 @@
 
 #define REPLACEMENT	0xFFFD
 #define SCRATCH_CPS     512     /* code points decomposed without malloc */
-#define SCRATCH_TMP	512	/* bytes of a stretch mapped without malloc */
+#define SCRATCH_TMP	512	/* stretch bytes mapped without malloc */
 #define BMP		0x10000
 
 /* What the ASCII fast path does with each byte. */

@@ -235,6 +235,43 @@ gzip_members(const char *path)
 }
 
 /*
+ * Appends body as r's payload twice, spilled to a file and then from
+ * memory, and checks that both records read back from path as body, with
+ * the same HTTP block, one gzip member each; path is removed after.
+ */
+static void
+append_spilled_and_in_memory(const char *dir, const char *path,
+    struct treg_warc_response *r, const char *body, size_t len)
+{
+	struct seen s = { 0 };
+	size_t n = 0, j;
+	FILE *fp;
+
+	fp = tmpfile();
+	assert_non_null(fp);
+	assert_int_equal(fwrite(body, 1, len, fp), len);
+	r->payload_len = len;
+	r->payload = NULL;
+	r->payload_fp = fp;
+	assert_int_equal(treg_warc_append(dir, r), 0);
+	r->payload = body;
+	r->payload_fp = NULL;
+	assert_int_equal(treg_warc_append(dir, r), 0);
+
+	assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
+	assert_int_equal(n, 2);
+	for (j = 0; j < 2; j++) {
+		assert_int_equal(s.len[j], len);
+		assert_memory_equal(s.body[j], body, len);
+	}
+	assert_string_equal(s.block[0], s.block[1]);
+	assert_int_equal(gzip_members(path), 2);
+	seen_free(&s);
+	fclose(fp);
+	unlink(path);
+}
+
+/*
  * A spilled body is compressed from a mapping with the record laid
  * around it; the body ending on a page, in a page's tail, or two bytes
  * short of one puts the trailer in each place the mapping can hold it.
@@ -249,9 +286,7 @@ test_warc_append_spilled_same_as_memory(void **state)
 	};
 	char dir[] = "/tmp/treg-warc-XXXXXX";
 	char path[256], *body;
-	struct seen s = { 0 };
-	size_t n = 0, i, j, len;
-	FILE *fp;
+	size_t i, j, len;
 	struct treg_warc_response r = {
 		.target_uri = "https://example.test/spilled", .date = DATE,
 		.http_head = "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n",
@@ -267,31 +302,8 @@ test_warc_append_spilled_same_as_memory(void **state)
 		for (j = 0; j < len; j++)
 			body[j] = (char)("<p>spilled body</p>\n"[j % 20] +
 			    (j / 4093) % 3);
-		fp = tmpfile();
-		assert_non_null(fp);
-		assert_int_equal(fwrite(body, 1, len, fp), len);
-		r.payload_len = len;
-		r.payload = NULL;
-		r.payload_fp = fp;
-
-		assert_int_equal(treg_warc_append(dir, &r), 0);
-		r.payload = body;
-		r.payload_fp = NULL;
-		assert_int_equal(treg_warc_append(dir, &r), 0);
-
-		memset(&s, 0, sizeof(s));
-		assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
-		assert_int_equal(n, 2);
-		assert_int_equal(s.len[0], len);
-		assert_memory_equal(s.body[0], body, len);
-		assert_string_equal(s.block[0], s.block[1]);
-		assert_int_equal(s.len[1], len);
-		assert_memory_equal(s.body[1], body, len);
-		assert_int_equal(gzip_members(path), 2);
-		seen_free(&s);
-		fclose(fp);
+		append_spilled_and_in_memory(dir, path, &r, body, len);
 		free(body);
-		unlink(path);
 	}
 	rmdir(dir);
 }
@@ -308,10 +320,8 @@ test_warc_append_incompressible(void **state)
 	static const size_t lens[] = { 1, 65535, 65536, 200003, 1048576 };
 	char dir[] = "/tmp/treg-warc-XXXXXX";
 	char path[256], *body;
-	struct seen s = { 0 };
-	size_t n = 0, i, j, len;
+	size_t i, j, len;
 	uint64_t x = 0x9e3779b97f4a7c15u;
-	FILE *fp;
 	struct treg_warc_response r = {
 		.target_uri = "https://example.test/noise.bin", .date = DATE,
 		.http_head = "HTTP/1.1 200 OK\r\n\r\n",
@@ -330,29 +340,8 @@ test_warc_append_incompressible(void **state)
 			x ^= x << 17;
 			body[j] = (char)(x >> 56);
 		}
-		r.payload = body;
-		r.payload_len = len;
-		r.payload_fp = NULL;
-		assert_int_equal(treg_warc_append(dir, &r), 0);
-		fp = tmpfile();
-		assert_non_null(fp);
-		assert_int_equal(fwrite(body, 1, len, fp), len);
-		r.payload = NULL;
-		r.payload_fp = fp;
-		assert_int_equal(treg_warc_append(dir, &r), 0);
-
-		memset(&s, 0, sizeof(s));
-		assert_int_equal(treg_warc_read(path, collect_cb, &s, &n), 0);
-		assert_int_equal(n, 2);
-		for (j = 0; j < 2; j++) {
-			assert_int_equal(s.len[j], len);
-			assert_memory_equal(s.body[j], body, len);
-		}
-		assert_int_equal(gzip_members(path), 2);
-		seen_free(&s);
-		fclose(fp);
+		append_spilled_and_in_memory(dir, path, &r, body, len);
 		free(body);
-		unlink(path);
 	}
 	rmdir(dir);
 }
