@@ -62,8 +62,9 @@ main_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: trustreg-crawl [--config FILE] [--state-dir DIR]\n"
-	    "       trustreg-crawl [options] --once [--format text|json] "
-	    "[--now TIME] [OFFERING...]\n"
+	    "       trustreg-crawl [options] --once "
+	    "[--format text|json|html|atom]\n"
+	    "                      [--now TIME] [OFFERING...]\n"
 	    "       trustreg-crawl [options] --report "
 	    "[--format text|json|html|atom]\n"
 	    "       trustreg-crawl [options] --show OFFERING/CELL|URL\n"

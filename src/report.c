@@ -193,13 +193,6 @@ report_set(json_t *o, const char *key, json_t *val, int *err)
 		*err = -ENOMEM;
 }
 
-static void
-report_push(json_t *a, json_t *val, int *err)
-{
-	if (val == NULL || json_array_append_new(a, val) < 0)
-		*err = -ENOMEM;
-}
-
 static json_t *
 report_jstr(const char *s)
 {
@@ -230,186 +223,360 @@ report_jtime(int64_t t)
 	return json_string(iso);
 }
 
-static json_t *
-report_jhex(const char *digest)
+/*
+ * The cells' JSON is written here by hand, not built as a jansson tree
+ * and dumped: a report and the store each take one form of every cell,
+ * and the tree's allocations and callbacks made them most of the cost
+ * of judging.  The bytes are those jansson writes: JSON_COMPACT for the
+ * store, JSON_INDENT(2) for a report, strings escaped as its dump does
+ * (", \, and controls; everything else as UTF-8), after report_clean()'s
+ * repair of invalid UTF-8.  The head, written once a report, still goes
+ * through jansson.
+ */
+#define REPORT_JW_DEPTH	8		/* nesting a cell needs, and more */
+
+struct report_jw {
+	struct treg_buf *b;
+	int	 pretty;	/* JSON_INDENT(2), not JSON_COMPACT */
+	int	 margin;	/* spaces before every line after the first */
+	int	 depth;
+	unsigned char empty[REPORT_JW_DEPTH + 1];	/* nothing in it yet */
+	int	 err;
+};
+
+static void
+report_jw_raw(struct report_jw *w, const char *s, size_t len)
 {
-	return digest[0] == '\0' ? json_null() : report_jstr(digest);
+	if (w->err == 0)
+		w->err = treg_buf_append(w->b, s, len);
 }
 
-static json_t *
-report_jfingerprint(uint64_t h)
+static void
+report_jw_newline(struct report_jw *w, int depth)
+{
+	static const char spaces[] = "                                ";
+	size_t n = (size_t)w->margin + 2 * (size_t)depth;
+
+	report_jw_raw(w, "\n", 1);
+	for (; n > 0 && w->err == 0; n -= n < 32 ? n : 32)
+		report_jw_raw(w, spaces, n < 32 ? n : 32);
+}
+
+/* What comes before a member or an element: a comma after the one
+ * before, and in the indented form a new line. */
+static void
+report_jw_next(struct report_jw *w)
+{
+	if (!w->empty[w->depth])
+		report_jw_raw(w, ",", 1);
+	w->empty[w->depth] = 0;
+	if (w->pretty)
+		report_jw_newline(w, w->depth);
+}
+
+static void
+report_jw_open(struct report_jw *w, char c)
+{
+	report_jw_raw(w, &c, 1);
+	assert(w->depth < REPORT_JW_DEPTH);
+	w->empty[++w->depth] = 1;
+}
+
+static void
+report_jw_close(struct report_jw *w, char c)
+{
+	int empty = w->empty[w->depth--];
+
+	if (w->pretty && !empty)
+		report_jw_newline(w, w->depth);
+	report_jw_raw(w, &c, 1);
+}
+
+/* A string, as report_clean() repairs it and jansson escapes it. */
+static void
+report_jw_string(struct report_jw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t len;
+
+	report_jw_raw(w, "\"", 1);
+	while (*p != '\0' && w->err == 0) {
+		run = p;
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		report_jw_raw(w, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		if (*p >= 0x80) {
+			len = report_utf8_len(p);
+			if (len == 0) {
+				report_jw_raw(w, utf8_replacement, 3);
+				len = 1;
+			} else {
+				report_jw_raw(w, (const char *)p, len);
+			}
+			p += len;
+			continue;
+		}
+		switch (*p) {
+		case '"':  report_jw_raw(w, "\\\"", 2); break;
+		case '\\': report_jw_raw(w, "\\\\", 2); break;
+		case '\b': report_jw_raw(w, "\\b", 2); break;
+		case '\f': report_jw_raw(w, "\\f", 2); break;
+		case '\n': report_jw_raw(w, "\\n", 2); break;
+		case '\r': report_jw_raw(w, "\\r", 2); break;
+		case '\t': report_jw_raw(w, "\\t", 2); break;
+		default:
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 0xf];
+			report_jw_raw(w, esc, sizeof(esc));
+		}
+		p++;
+	}
+	report_jw_raw(w, "\"", 1);
+}
+
+static void
+report_jw_key(struct report_jw *w, const char *key)
+{
+	report_jw_next(w);
+	report_jw_string(w, key);
+	report_jw_raw(w, ": ", w->pretty ? 2 : 1);
+}
+
+static void
+report_jw_null(struct report_jw *w)
+{
+	report_jw_raw(w, "null", 4);
+}
+
+static void
+report_jw_bool(struct report_jw *w, int yes)
+{
+	if (yes)
+		report_jw_raw(w, "true", 4);
+	else
+		report_jw_raw(w, "false", 5);
+}
+
+static void
+report_jw_int(struct report_jw *w, long long n)
+{
+	char num[24];
+	int len;
+
+	len = snprintf(num, sizeof(num), "%lld", n);
+	report_jw_raw(w, num, (size_t)len);
+}
+
+/* A string or, for NULL, null. */
+static void
+report_jw_str(struct report_jw *w, const char *s)
+{
+	if (s == NULL)
+		report_jw_null(w);
+	else
+		report_jw_string(w, s);
+}
+
+/* As report_jtime(). */
+static void
+report_jw_time(struct report_jw *w, int64_t t)
+{
+	char iso[32];
+
+	if (t == 0)
+		report_jw_null(w);
+	else if (report_iso(t, iso, sizeof(iso)) < 0)
+		report_jw_int(w, (long long)t);
+	else
+		report_jw_string(w, iso);
+}
+
+static void
+report_jw_hex(struct report_jw *w, const char *digest)
+{
+	report_jw_str(w, digest[0] == '\0' ? NULL : digest);
+}
+
+static void
+report_jw_fingerprint(struct report_jw *w, uint64_t h)
 {
 	char hex[FINGERPRINT_HEXLEN + 1];
 
 	snprintf(hex, sizeof(hex), "%016" PRIx64, h);
-	return json_string(hex);
+	report_jw_string(w, hex);
 }
 
-static json_t *
-report_jquote(int result)
+static void
+report_jw_quote(struct report_jw *w, int result)
 {
-	if (result == TREG_QUOTE_FOUND)
-		return json_true();
-	if (result == TREG_QUOTE_MISSING)
-		return json_false();
-	return json_null();
+	if (result == TREG_QUOTE_FOUND || result == TREG_QUOTE_MISSING)
+		report_jw_bool(w, result == TREG_QUOTE_FOUND);
+	else
+		report_jw_null(w);
 }
 
-static json_t *
-report_baseline_json(const struct treg_evidence *e)
+static void
+report_baseline_write(struct report_jw *w, const struct treg_evidence *e)
 {
-	json_t *o;
-	int err = 0;
-
-	if (!e->has_baseline)
-		return json_null();
-
-	o = json_object();
-	if (o == NULL)
-		return NULL;
-	report_set(o, "at", report_jtime(e->baseline_at), &err);
-	report_set(o, "digest", report_jhex(e->baseline_digest), &err);
-	report_set(o, "words", json_integer(e->baseline_words), &err);
-	report_set(o, "fingerprint",
-	    report_jfingerprint(e->baseline_simhash), &err);
-	report_set(o, "archived", json_boolean(e->baseline_archived), &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
+	if (!e->has_baseline) {
+		report_jw_null(w);
+		return;
 	}
-	return o;
+	report_jw_open(w, '{');
+	report_jw_key(w, "at");
+	report_jw_time(w, e->baseline_at);
+	report_jw_key(w, "digest");
+	report_jw_hex(w, e->baseline_digest);
+	report_jw_key(w, "words");
+	report_jw_int(w, (long long)e->baseline_words);
+	report_jw_key(w, "fingerprint");
+	report_jw_fingerprint(w, e->baseline_simhash);
+	report_jw_key(w, "archived");
+	report_jw_bool(w, e->baseline_archived);
+	report_jw_close(w, '}');
 }
 
-static json_t *
-report_distance_json(const struct treg_evidence *e)
+static void
+report_distance_write(struct report_jw *w, const struct treg_evidence *e)
 {
 	if (!e->has_baseline || e->digest[0] == '\0' ||
 	    e->baseline_digest[0] == '\0')
-		return json_null();
-	return json_integer(treg_simhash_distance(e->simhash,
-	    e->baseline_simhash));
+		report_jw_null(w);
+	else
+		report_jw_int(w, (long long)treg_simhash_distance(e->simhash,
+		    e->baseline_simhash));
 }
 
 /* The cell's region of this page, now and at the baseline. */
-static json_t *
-report_region_json(const struct treg_evidence *e)
+static void
+report_region_write(struct report_jw *w, const struct treg_evidence *e)
 {
-	json_t *o;
-	int err = 0;
-
-	if (!e->has_region)
-		return json_null();
-	o = json_object();
-	if (o == NULL)
-		return NULL;
-	report_set(o, "whole_text", json_boolean(e->region_whole), &err);
-	report_set(o, "digest", report_jhex(e->region_digest), &err);
-	report_set(o, "words", json_integer(e->region_words), &err);
-	report_set(o, "fingerprint", report_jfingerprint(e->region_simhash),
-	    &err);
-	report_set(o, "baseline_digest",
-	    report_jhex(e->baseline_region_digest), &err);
-	report_set(o, "baseline_words",
-	    json_integer(e->baseline_region_words), &err);
-	report_set(o, "baseline_fingerprint",
-	    report_jfingerprint(e->baseline_region_simhash), &err);
-	report_set(o, "page_changed", json_boolean(e->page_changed), &err);
-	report_set(o, "chrome_changed", json_boolean(e->chrome_changed),
-	    &err);
-	report_set(o, "page_note", report_jstr(e->page_note), &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
+	if (!e->has_region) {
+		report_jw_null(w);
+		return;
 	}
-	return o;
+	report_jw_open(w, '{');
+	report_jw_key(w, "whole_text");
+	report_jw_bool(w, e->region_whole);
+	report_jw_key(w, "digest");
+	report_jw_hex(w, e->region_digest);
+	report_jw_key(w, "words");
+	report_jw_int(w, (long long)e->region_words);
+	report_jw_key(w, "fingerprint");
+	report_jw_fingerprint(w, e->region_simhash);
+	report_jw_key(w, "baseline_digest");
+	report_jw_hex(w, e->baseline_region_digest);
+	report_jw_key(w, "baseline_words");
+	report_jw_int(w, (long long)e->baseline_region_words);
+	report_jw_key(w, "baseline_fingerprint");
+	report_jw_fingerprint(w, e->baseline_region_simhash);
+	report_jw_key(w, "page_changed");
+	report_jw_bool(w, e->page_changed);
+	report_jw_key(w, "chrome_changed");
+	report_jw_bool(w, e->chrome_changed);
+	report_jw_key(w, "page_note");
+	report_jw_str(w, e->page_note);
+	report_jw_close(w, '}');
 }
 
-static json_t *
-report_diff_json(const struct treg_evidence *e)
+static void
+report_diff_write(struct report_jw *w, const struct treg_evidence *e)
 {
-	json_t *a, *h;
 	size_t i;
-	int err = 0;
 
-	if (e->ndiff == 0)
-		return json_null();
-	a = json_array();
-	if (a == NULL)
-		return NULL;
-	for (i = 0; i < e->ndiff && err == 0; i++) {
-		h = json_object();
-		if (h != NULL) {
-			report_set(h, "before", report_jstr(e->diff[i].before),
-			    &err);
-			report_set(h, "removed", report_jstr(e->diff[i].del),
-			    &err);
-			report_set(h, "added", report_jstr(e->diff[i].ins),
-			    &err);
-			report_set(h, "after", report_jstr(e->diff[i].after),
-			    &err);
-		}
-		report_push(a, h, &err);
+	if (e->ndiff == 0) {
+		report_jw_null(w);
+		return;
 	}
-	if (err < 0) {
-		json_decref(a);
-		return NULL;
+	report_jw_open(w, '[');
+	for (i = 0; i < e->ndiff; i++) {
+		report_jw_next(w);
+		report_jw_open(w, '{');
+		report_jw_key(w, "before");
+		report_jw_str(w, e->diff[i].before);
+		report_jw_key(w, "removed");
+		report_jw_str(w, e->diff[i].del);
+		report_jw_key(w, "added");
+		report_jw_str(w, e->diff[i].ins);
+		report_jw_key(w, "after");
+		report_jw_str(w, e->diff[i].after);
+		report_jw_close(w, '}');
 	}
-	return a;
+	report_jw_close(w, ']');
 }
 
-static json_t *
-report_evidence_json(const struct treg_evidence *e)
+static void
+report_evidence_write(struct report_jw *w, const struct treg_evidence *e)
 {
-	json_t *o, *q;
 	size_t i;
-	int err = 0;
 
-	o = json_object();
-	q = json_array();
-	if (o == NULL || q == NULL) {
-		json_decref(o);
-		json_decref(q);
-		return NULL;
+	report_jw_open(w, '{');
+	report_jw_key(w, "url");
+	report_jw_str(w, e->url);
+	report_jw_key(w, "fetch_url");
+	report_jw_str(w, e->fetch_url);
+	report_jw_key(w, "role");
+	report_jw_string(w, e->role == TREG_ROLE_ARCHIVE ? "archive" :
+	    "source");
+	report_jw_key(w, "fetched");
+	report_jw_bool(w, e->fetched);
+	report_jw_key(w, "at");
+	report_jw_time(w, e->at);
+	report_jw_key(w, "status");
+	if (e->status != 0)
+		report_jw_int(w, (long long)e->status);
+	else
+		report_jw_null(w);
+	report_jw_key(w, "error");
+	report_jw_str(w, e->error);
+	report_jw_key(w, "detail");
+	report_jw_str(w, e->detail);
+	report_jw_key(w, "final_url");
+	report_jw_str(w, e->final_url);
+	report_jw_key(w, "reason");
+	report_jw_str(w, e->reason);
+	report_jw_key(w, "chain");
+	report_jw_str(w, e->chain);
+	report_jw_key(w, "moved");
+	report_jw_bool(w, e->moved);
+	report_jw_key(w, "unverifiable");
+	report_jw_bool(w, e->unverifiable);
+	report_jw_key(w, "failures");
+	report_jw_int(w, (long long)e->failures);
+	report_jw_key(w, "digest");
+	report_jw_hex(w, e->digest);
+	report_jw_key(w, "words");
+	report_jw_int(w, (long long)e->words);
+	report_jw_key(w, "fingerprint");
+	report_jw_fingerprint(w, e->simhash);
+	report_jw_key(w, "baseline");
+	report_baseline_write(w, e);
+	report_jw_key(w, "fingerprint_distance");
+	report_distance_write(w, e);
+	report_jw_key(w, "quotes");
+	report_jw_open(w, '[');
+	for (i = 0; i < e->nquotes; i++) {
+		report_jw_next(w);
+		report_jw_quote(w, e->quotes[i]);
 	}
-	for (i = 0; i < e->nquotes; i++)
-		report_push(q, report_jquote(e->quotes[i]), &err);
-
-	report_set(o, "url", report_jstr(e->url), &err);
-	report_set(o, "fetch_url", report_jstr(e->fetch_url), &err);
-	report_set(o, "role", json_string(e->role == TREG_ROLE_ARCHIVE ?
-	    "archive" : "source"), &err);
-	report_set(o, "fetched", json_boolean(e->fetched), &err);
-	report_set(o, "at", report_jtime(e->at), &err);
-	report_set(o, "status", e->status != 0 ?
-	    json_integer(e->status) : json_null(), &err);
-	report_set(o, "error", report_jstr(e->error), &err);
-	report_set(o, "detail", report_jstr(e->detail), &err);
-	report_set(o, "final_url", report_jstr(e->final_url), &err);
-	report_set(o, "reason", report_jstr(e->reason), &err);
-	report_set(o, "chain", report_jstr(e->chain), &err);
-	report_set(o, "moved", json_boolean(e->moved), &err);
-	report_set(o, "unverifiable", json_boolean(e->unverifiable), &err);
-	report_set(o, "failures", json_integer(e->failures), &err);
-	report_set(o, "digest", report_jhex(e->digest), &err);
-	report_set(o, "words", json_integer(e->words), &err);
-	report_set(o, "fingerprint", report_jfingerprint(e->simhash), &err);
-	report_set(o, "baseline", report_baseline_json(e), &err);
-	report_set(o, "fingerprint_distance", report_distance_json(e), &err);
-	report_set(o, "quotes", q, &err);
-	report_set(o, "region", report_region_json(e), &err);
-	report_set(o, "diff", report_diff_json(e), &err);
-	report_set(o, "diff_more", json_integer((json_int_t)e->diff_more),
-	    &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	report_jw_close(w, ']');
+	report_jw_key(w, "region");
+	report_region_write(w, e);
+	report_jw_key(w, "diff");
+	report_diff_write(w, e);
+	report_jw_key(w, "diff_more");
+	report_jw_int(w, (long long)e->diff_more);
+	report_jw_close(w, '}');
 }
 
 /* Whether the cell's quotation i was found: missing from any source
- * wins, then found in one; null when no source text was searched. */
-static json_t *
+ * wins, then found in one; TREG_QUOTE_UNCHECKED when no source text was
+ * searched. */
+static int
 report_quote_found(const struct treg_verdict *v, size_t i)
 {
 	int found = 0;
@@ -419,110 +586,115 @@ report_quote_found(const struct treg_verdict *v, size_t i)
 		if (v->ev[k].role != TREG_ROLE_SOURCE || i >= v->ev[k].nquotes)
 			continue;
 		if (v->ev[k].quotes[i] == TREG_QUOTE_MISSING)
-			return json_false();
+			return TREG_QUOTE_MISSING;
 		if (v->ev[k].quotes[i] == TREG_QUOTE_FOUND)
 			found = 1;
 	}
-	return found ? json_true() : json_null();
+	return found ? TREG_QUOTE_FOUND : TREG_QUOTE_UNCHECKED;
 }
 
-static json_t *
-report_cell_quotes_json(const struct treg_verdict *v)
+/* An array of the strings. */
+static void
+report_jw_strings(struct report_jw *w, char *const *s, size_t n)
 {
-	json_t *a, *q;
 	size_t i;
-	int err = 0;
 
-	a = json_array();
-	if (a == NULL)
-		return NULL;
-	for (i = 0; i < v->nquotes && err == 0; i++) {
-		q = json_object();
-		if (q != NULL) {
-			report_set(q, "text", report_jstr(v->quotes[i]), &err);
-			report_set(q, "found", report_quote_found(v, i), &err);
-		}
-		report_push(a, q, &err);
+	report_jw_open(w, '[');
+	for (i = 0; i < n; i++) {
+		report_jw_next(w);
+		report_jw_str(w, s[i]);
 	}
-	if (err < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	report_jw_close(w, ']');
 }
 
-/* One cell.  The store form carries its offering id; in a report the
- * enclosing offering says it. */
-static json_t *
-report_cell_json(const struct treg_verdict *v, int with_offering)
+/*
+ * Appends one cell to b: the store's form (compact, with its offering
+ * and registry position) or a report's (indented, every line after the
+ * first margin spaces further in; the enclosing offering says which).
+ * Returns 0 or -ENOMEM.
+ */
+static int
+report_cell_write(struct treg_buf *b, const struct treg_verdict *v,
+    int store_form, int margin)
 {
-	json_t *o, *flags, *reasons, *ev, *info;
+	struct report_jw w;
 	size_t i;
-	int err = 0;
 
-	o = json_object();
-	flags = json_array();
-	reasons = json_array();
-	ev = json_array();
-	info = json_array();
-	if (o == NULL || flags == NULL || reasons == NULL || ev == NULL ||
-	    info == NULL) {
-		json_decref(o);
-		json_decref(flags);
-		json_decref(reasons);
-		json_decref(ev);
-		json_decref(info);
-		return NULL;
+	memset(&w, 0, sizeof(w));
+	w.b = b;
+	w.pretty = !store_form;
+	w.margin = margin;
+	report_jw_open(&w, '{');
+	if (store_form) {
+		report_jw_key(&w, "offering");
+		report_jw_str(&w, v->offering);
 	}
-	for (i = 0; i < v->ninfo; i++)
-		report_push(info, report_jstr(v->info[i]), &err);
-
-	for (i = 0; i < TREG_NSTATES; i++) {
-		if (v->flags & TREG_STATE_BIT(i))
-			report_push(flags, json_string(treg_state_name(
-			    (enum treg_state)i)), &err);
-	}
-	for (i = 0; i < v->nreasons; i++)
-		report_push(reasons, report_jstr(v->reasons[i]), &err);
-	for (i = 0; i < v->nev; i++)
-		report_push(ev, report_evidence_json(&v->ev[i]), &err);
-
-	if (with_offering)
-		report_set(o, "offering", report_jstr(v->offering), &err);
-	report_set(o, "id", report_jstr(v->cell), &err);
-	report_set(o, "state", json_string(treg_state_name(v->state)), &err);
-	report_set(o, "since", report_jtime(v->since), &err);
-	report_set(o, "judged", report_jtime(v->judged), &err);
+	report_jw_key(&w, "id");
+	report_jw_str(&w, v->cell);
+	report_jw_key(&w, "state");
+	report_jw_string(&w, treg_state_name(v->state));
+	report_jw_key(&w, "since");
+	report_jw_time(&w, v->since);
+	report_jw_key(&w, "judged");
+	report_jw_time(&w, v->judged);
 	/* The registry position only orders the store's records. */
-	if (with_offering)
-		report_set(o, "order", json_integer((json_int_t)v->order),
-		    &err);
-	report_set(o, "flags", flags, &err);
-	report_set(o, "verified", report_jstr(v->verified), &err);
-	report_set(o, "needs_attention",
-	    json_boolean(treg_verdict_needs_attention(v)), &err);
-	report_set(o, "reasons", reasons, &err);
-	report_set(o, "info", info, &err);
-	report_set(o, "quotes", report_cell_quotes_json(v), &err);
-	report_set(o, "evidence", ev, &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
+	if (store_form) {
+		report_jw_key(&w, "order");
+		report_jw_int(&w, (long long)v->order);
 	}
-	return o;
+	report_jw_key(&w, "flags");
+	report_jw_open(&w, '[');
+	for (i = 0; i < TREG_NSTATES; i++) {
+		if (v->flags & TREG_STATE_BIT(i)) {
+			report_jw_next(&w);
+			report_jw_string(&w, treg_state_name(
+			    (enum treg_state)i));
+		}
+	}
+	report_jw_close(&w, ']');
+	report_jw_key(&w, "verified");
+	report_jw_str(&w, v->verified);
+	report_jw_key(&w, "needs_attention");
+	report_jw_bool(&w, treg_verdict_needs_attention(v));
+	report_jw_key(&w, "reasons");
+	report_jw_strings(&w, v->reasons, v->nreasons);
+	report_jw_key(&w, "info");
+	report_jw_strings(&w, v->info, v->ninfo);
+	report_jw_key(&w, "quotes");
+	report_jw_open(&w, '[');
+	for (i = 0; i < v->nquotes; i++) {
+		report_jw_next(&w);
+		report_jw_open(&w, '{');
+		report_jw_key(&w, "text");
+		report_jw_str(&w, v->quotes[i]);
+		report_jw_key(&w, "found");
+		report_jw_quote(&w, report_quote_found(v, i));
+		report_jw_close(&w, '}');
+	}
+	report_jw_close(&w, ']');
+	report_jw_key(&w, "evidence");
+	report_jw_open(&w, '[');
+	for (i = 0; i < v->nev; i++) {
+		report_jw_next(&w);
+		report_evidence_write(&w, &v->ev[i]);
+	}
+	report_jw_close(&w, ']');
+	report_jw_close(&w, '}');
+	return w.err < 0 ? -ENOMEM : 0;
 }
 
 int
 treg_report_verdict_to_json(const struct treg_verdict *v, char **jsonp)
 {
-	json_t *o;
+	struct treg_buf b;
+	int rc;
 
 	*jsonp = NULL;
-	o = report_cell_json(v, 1);
-	if (o == NULL)
-		return -ENOMEM;
-	*jsonp = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	treg_buf_init(&b, 0);
+	rc = report_cell_write(&b, v, 1, 0);
+	if (rc == 0)
+		*jsonp = treg_buf_steal(&b);
+	treg_buf_cleanup(&b);
 	return *jsonp != NULL ? 0 : -ENOMEM;
 }
 
@@ -1399,6 +1571,7 @@ struct treg_report {
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
+	struct treg_buf json_cell;	/* the cell being written */
 	struct report_flag *flags;	/* one per cell needing attention */
 	size_t	 nflags, capflags;
 	struct report_fail *fails;
@@ -1525,6 +1698,7 @@ treg_report_begin(struct treg_report **rp, unsigned formats,
 		return -ENOMEM;
 	r->formats = formats;
 	r->generated = generated;
+	treg_buf_init(&r->json_cell, 0);
 	r->spool_dir = report_strdup0(spool_dir, &rc);
 	for (i = 0; i < SPOOL_N && rc == 0; i++) {
 		if (formats & report_spool_formats[i])
@@ -1764,8 +1938,13 @@ report_json_add(struct treg_report *r, const struct treg_verdict *v)
 			rc = report_json_put(f, report_jstr(v->offering), 6);
 		fputs(",\n      \"cells\": [\n        ", f);
 	}
-	if (rc == 0)
-		rc = report_json_put(f, report_cell_json(v, 0), 8);
+	if (rc == 0) {
+		treg_buf_reset(&r->json_cell);
+		rc = report_cell_write(&r->json_cell, v, 0, 8);
+	}
+	if (rc == 0 && fwrite(r->json_cell.data, 1, r->json_cell.len, f) !=
+	    r->json_cell.len)
+		rc = -EIO;
 	return rc;
 }
 
@@ -1929,6 +2108,7 @@ treg_report_free(struct treg_report *r)
 	free(r->fails);
 	free(r->urls);
 	free(r->json_offering);
+	treg_buf_cleanup(&r->json_cell);
 	free(r->spool_dir);
 	free(r);
 }

@@ -359,6 +359,87 @@ test_report_write_json_same_bytes_as_one_dump(void **state)
 	cleanup_n(v, 4);
 }
 
+/*
+ * The cells' JSON is written by hand: its bytes must be jansson's, in
+ * both forms, whatever the strings hold.  Every control character, quote
+ * and backslash, DEL, invalid UTF-8 (a stray byte, a cut sequence, an
+ * overlong form, a surrogate), U+FFFE and an astral character; a time no
+ * four-digit year holds; diffs, quotes in all three states, empty lists.
+ */
+static void
+test_report_json_hand_written_same_as_jansson(void **state)
+{
+	static const char nasty_tail[] = "\"q\\b/\x7f \xff \xe2\x82 "
+	    "\xc0\x80 \xed\xa0\x80 \xef\xbf\xbe \xf0\x9f\x98\x80 caf\xc3\xa9";
+	struct treg_verdict v[2];
+	struct treg_evidence *e;
+	char nasty[64 + sizeof(nasty_tail)], *json, *again, *text;
+	json_t *doc;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 31; i++)
+		nasty[i] = (char)(i + 1);
+	memcpy(nasty + 31, nasty_tail, sizeof(nasty_tail));
+	cell(&v[0], nasty, "soc2", "2026-01-01", 1);
+	cell(&v[1], "plain", nasty, "2026-12-01", 1);
+	e = &v[0].ev[0];
+	free(e->url);
+	e->url = strdup(nasty);
+	e->detail = strdup(nasty);
+	e->chain = strdup("301 a -> 302 b");
+	e->at = (int64_t)253402300800LL;	/* 10000-01-01: seconds */
+	e->status = 0;
+	e->ndiff = 2;
+	e->diff = calloc(2, sizeof(*e->diff));
+	assert_non_null(e->diff);
+	e->diff[0].before = strdup(nasty);
+	e->diff[0].del = strdup("old");
+	e->diff[1].ins = strdup("new\n\tline");
+	e->diff_more = 3;
+	e->has_region = 1;
+	e->page_note = strdup(nasty);
+	free(e->quotes);
+	e->quotes = calloc(3, sizeof(*e->quotes));
+	assert_non_null(e->quotes);
+	e->nquotes = 3;
+	e->quotes[0] = TREG_QUOTE_MISSING;
+	e->quotes[2] = TREG_QUOTE_FOUND;
+	v[1].ev[0].has_baseline = 0;
+	v[1].since = -5;
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(treg_report_verdict_to_json(&v[i], &json), 0);
+		doc = json_loads(json, 0, NULL);
+		assert_non_null(doc);
+		again = json_dumps(doc, JSON_COMPACT);
+		assert_non_null(again);
+		assert_string_equal(json, again);
+		free(again);
+		json_decref(doc);
+		free(json);
+	}
+	text = render(TREG_REPORT_JSON, v, 2, &rc);
+	assert_int_equal(rc, 0);
+	doc = json_loads(text, 0, NULL);
+	assert_non_null(doc);
+	again = json_dumps(doc, JSON_INDENT(2));
+	assert_non_null(again);
+	assert_int_equal(strncmp(text, again, strlen(again)), 0);
+	assert_string_equal(text + strlen(again), "\n");
+	/* Invalid UTF-8 became U+FFFD; the rest is kept. */
+	assert_non_null(strstr(text, "\\u0001\\u0002"));
+	assert_non_null(strstr(text, "\\b\\t\\n\\u000B\\f\\r\\u000E"));
+	assert_non_null(strstr(text, "\\\"q\\\\b/\x7f \xef\xbf\xbd \xef\xbf"
+	    "\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf"
+	    "\xbd\xef\xbf\xbd \xef\xbf\xbe \xf0\x9f\x98\x80 caf\xc3\xa9"));
+	assert_non_null(strstr(text, "\"at\": 253402300800,"));
+	free(again);
+	json_decref(doc);
+	free(text);
+	cleanup_n(v, 2);
+}
+
 static void
 test_report_write_text_wraps_long_reasons(void **state)
 {
@@ -1671,6 +1752,7 @@ main(void)
 		cmocka_unit_test(test_report_write_text_says_when_judged),
 		cmocka_unit_test(test_report_verdict_order_reads_position),
 		cmocka_unit_test(test_report_write_json_same_bytes_as_one_dump),
+		cmocka_unit_test(test_report_json_hand_written_same_as_jansson),
 		cmocka_unit_test(test_report_write_text_wraps_long_reasons),
 		cmocka_unit_test(test_report_write_text_control_chars_replaced),
 		cmocka_unit_test(test_report_write_text_empty),
