@@ -242,13 +242,24 @@ struct report_jw {
 	int	 depth;
 	unsigned char empty[REPORT_JW_DEPTH + 1];	/* nothing in it yet */
 	int	 err;
+	int64_t	 iso_t;		/* the last time written */
+	int	 iso_ok;	/* 0: none; 1: iso is its form; -1: none */
+	char	 iso[32];
 };
 
 static void
 report_jw_raw(struct report_jw *w, const char *s, size_t len)
 {
-	if (w->err == 0)
-		w->err = treg_buf_append(w->b, s, len);
+	struct treg_buf *b = w->b;
+
+	/* Most pieces are a few bytes: copied in place while they fit. */
+	if (b->data != NULL && b->cap - b->len > len && b->limit == 0) {
+		memcpy(b->data + b->len, s, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+	} else if (w->err == 0) {
+		w->err = treg_buf_append(b, s, len);
+	}
 }
 
 static void
@@ -364,11 +375,17 @@ report_jw_bool(struct report_jw *w, int yes)
 static void
 report_jw_int(struct report_jw *w, long long n)
 {
-	char num[24];
-	int len;
+	char num[24], *p = num + sizeof(num);
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n :
+	    (unsigned long long)n;
 
-	len = snprintf(num, sizeof(num), "%lld", n);
-	report_jw_raw(w, num, (size_t)len);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (n < 0)
+		*--p = '-';
+	report_jw_raw(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* A string or, for NULL, null. */
@@ -381,18 +398,24 @@ report_jw_str(struct report_jw *w, const char *s)
 		report_jw_string(w, s);
 }
 
-/* As report_jtime(). */
+/* As report_jtime().  A cell's times are mostly one (judged, since,
+ * fetched), so the last one's form is kept. */
 static void
 report_jw_time(struct report_jw *w, int64_t t)
 {
-	char iso[32];
-
-	if (t == 0)
+	if (t == 0) {
 		report_jw_null(w);
-	else if (report_iso(t, iso, sizeof(iso)) < 0)
+		return;
+	}
+	if (!w->iso_ok || w->iso_t != t) {
+		w->iso_t = t;
+		w->iso_ok = report_iso(t, w->iso, sizeof(w->iso)) == 0 ? 1 :
+		    -1;
+	}
+	if (w->iso_ok < 0)
 		report_jw_int(w, (long long)t);
 	else
-		report_jw_string(w, iso);
+		report_jw_string(w, w->iso);
 }
 
 static void
@@ -404,10 +427,14 @@ report_jw_hex(struct report_jw *w, const char *digest)
 static void
 report_jw_fingerprint(struct report_jw *w, uint64_t h)
 {
-	char hex[FINGERPRINT_HEXLEN + 1];
+	static const char digits[] = "0123456789abcdef";
+	char hex[FINGERPRINT_HEXLEN + 2];
+	int i;
 
-	snprintf(hex, sizeof(hex), "%016" PRIx64, h);
-	report_jw_string(w, hex);
+	hex[0] = hex[FINGERPRINT_HEXLEN + 1] = '"';
+	for (i = FINGERPRINT_HEXLEN; i > 0; i--, h >>= 4)
+		hex[i] = digits[h & 0xf];
+	report_jw_raw(w, hex, sizeof(hex));
 }
 
 static void
