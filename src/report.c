@@ -233,17 +233,20 @@ report_jtime(int64_t t)
  * repair of invalid UTF-8.  The head, written once a report, still goes
  * through jansson.
  */
-#define REPORT_JW_DEPTH	8		/* nesting a cell needs, and more */
+#define REPORT_JW_DEPTH	8	/* nesting a cell needs, and more */
 
 struct report_jw {
 	struct treg_buf *b;
 	int	 pretty;	/* JSON_INDENT(2), not JSON_COMPACT */
-	int	 margin;	/* spaces before every line after the first */
+	int	 margin;	/* spaces after each new line */
 	int	 depth;
-	unsigned char empty[REPORT_JW_DEPTH + 1];	/* nothing in it yet */
+	/* Whether the object or array open at each depth is empty. */
+	unsigned char empty[REPORT_JW_DEPTH + 1];
 	int	 err;
-	int64_t	 iso_t;		/* the last time written */
-	int	 iso_ok;	/* 0: none; 1: iso is its form; -1: none */
+	/* The last time written, and its text in iso (iso_ok 1) or none
+	 * (-1: out of range; 0: no time yet). */
+	int64_t	 iso_t;
+	int	 iso_ok;
 	char	 iso[32];
 };
 
