@@ -70,53 +70,85 @@ struct config_key {
 	size_t	 offset;
 	size_t	 count_offset;	/* CONFIG_LIST: its length */
 	long	 min;		/* numbers: smallest accepted */
+	/* Numbers: largest accepted, so that no product or shift of one
+	 * overflows (history_days in seconds, retry_backoff_ms doubled
+	 * sixteen times), and what it counts, for the error. */
+	long	 max;
+	const char *unit;
 };
 
 #define OFF(f)		offsetof(struct treg_config, f)
+#define HOUR		3600L
+#define DAY		(24 * HOUR)
+#define MIB		(1024L * 1024)
+#define GIB		(1024 * MIB)
 static const struct config_key config_keys[] = {
-	{ "", "registry", CONFIG_STRING, OFF(registry), 0, 0 },
-	{ "", "state_dir", CONFIG_STRING, OFF(state_dir), 0, 0 },
-	{ "", "contact", CONFIG_STRING, OFF(contact), 0, 0 },
-	{ "", "user_agent", CONFIG_STRING, OFF(user_agent), 0, 0 },
-	{ "", "log_level", CONFIG_LEVEL, OFF(log_level), 0, 0 },
-	{ "", "timeout", CONFIG_SECONDS, OFF(timeout), 0, 1 },
-	{ "", "connect_timeout", CONFIG_SECONDS, OFF(connect_timeout), 0, 1 },
-	{ "", "low_speed_limit", CONFIG_SIZE, OFF(low_speed_limit), 0, 0 },
-	{ "", "low_speed_time", CONFIG_SECONDS, OFF(low_speed_time), 0, 1 },
-	{ "", "max_body", CONFIG_SIZE, OFF(max_body), 0, 1024 },
-	{ "", "max_decoded", CONFIG_SIZE, OFF(max_decoded), 0, 1024 },
-	{ "", "max_header", CONFIG_SIZE, OFF(max_header), 0, 1024 },
-	{ "", "max_text", CONFIG_SIZE, OFF(max_text), 0, 1024 },
-	{ "", "max_redirects", CONFIG_LONG, OFF(max_redirects), 0, 0 },
-	{ "", "max_connections", CONFIG_LONG, OFF(max_connections), 0, 1 },
-	{ "", "per_host", CONFIG_LONG, OFF(per_host), 0, 1 },
-	{ "", "host_delay_ms", CONFIG_LONG, OFF(host_delay_ms), 0, 0 },
-	{ "", "retries", CONFIG_LONG, OFF(retries), 0, 0 },
-	{ "", "retry_after_max", CONFIG_SECONDS, OFF(retry_after_max), 0, 0 },
+	{ "", "registry", CONFIG_STRING, OFF(registry), 0, 0, 0, NULL },
+	{ "", "state_dir", CONFIG_STRING, OFF(state_dir), 0, 0, 0, NULL },
+	{ "", "contact", CONFIG_STRING, OFF(contact), 0, 0, 0, NULL },
+	{ "", "user_agent", CONFIG_STRING, OFF(user_agent), 0, 0, 0, NULL },
+	{ "", "log_level", CONFIG_LEVEL, OFF(log_level), 0, 0, 0, NULL },
+	{ "", "timeout", CONFIG_SECONDS, OFF(timeout), 0, 1, DAY, NULL },
+	{ "", "connect_timeout", CONFIG_SECONDS, OFF(connect_timeout), 0, 1,
+	    HOUR, NULL },
+	{ "", "low_speed_limit", CONFIG_SIZE, OFF(low_speed_limit), 0, 0,
+	    GIB, NULL },
+	{ "", "low_speed_time", CONFIG_SECONDS, OFF(low_speed_time), 0, 1,
+	    DAY, NULL },
+	{ "", "max_body", CONFIG_SIZE, OFF(max_body), 0, 1024, GIB, NULL },
+	{ "", "max_decoded", CONFIG_SIZE, OFF(max_decoded), 0, 1024, GIB,
+	    NULL },
+	{ "", "max_header", CONFIG_SIZE, OFF(max_header), 0, 1024, MIB,
+	    NULL },
+	{ "", "max_text", CONFIG_SIZE, OFF(max_text), 0, 1024, GIB, NULL },
+	{ "", "max_redirects", CONFIG_LONG, OFF(max_redirects), 0, 0, 50,
+	    "redirects" },
+	{ "", "max_connections", CONFIG_LONG, OFF(max_connections), 0, 1,
+	    1024, "transfers" },
+	{ "", "per_host", CONFIG_LONG, OFF(per_host), 0, 1, 1024,
+	    "transfers" },
+	{ "", "host_delay_ms", CONFIG_LONG, OFF(host_delay_ms), 0, 0,
+	    DAY * 1000, "ms" },
+	{ "", "retries", CONFIG_LONG, OFF(retries), 0, 0, 20, "retries" },
+	{ "", "retry_after_max", CONFIG_SECONDS, OFF(retry_after_max), 0, 0,
+	    7 * DAY, NULL },
 	{ "", "retry_after_wait", CONFIG_SECONDS, OFF(retry_after_wait), 0,
-	    0 },
-	{ "", "retry_backoff_ms", CONFIG_LONG, OFF(retry_backoff_ms), 0, 0 },
+	    0, DAY, NULL },
+	{ "", "retry_backoff_ms", CONFIG_LONG, OFF(retry_backoff_ms), 0, 0,
+	    60000, "ms" },
 	{ "", "dead_after_failures", CONFIG_LONG,
-	    OFF(dead_after_failures), 0, 1 },
-	{ "", "dead_after_hours", CONFIG_LONG, OFF(dead_after_hours), 0, 0 },
-	{ "", "extract_threads", CONFIG_LONG, OFF(extract_threads), 0, 0 },
-	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1 },
-	{ "", "region_context", CONFIG_LONG, OFF(region_context), 0, 0 },
-	{ "", "history_days", CONFIG_LONG, OFF(history_days), 0, 1 },
-	{ "", "soft404_probe", CONFIG_BOOL, OFF(soft404_probe), 0, 0 },
-	{ "", "report_time", CONFIG_TIME, OFF(report_time), 0, 0 },
-	{ "", "interval", CONFIG_SECONDS, OFF(interval), 0, 1 },
+	    OFF(dead_after_failures), 0, 1, 1000, "failures" },
+	{ "", "dead_after_hours", CONFIG_LONG, OFF(dead_after_hours), 0, 0,
+	    87600, "hours" },
+	{ "", "extract_threads", CONFIG_LONG, OFF(extract_threads), 0, 0,
+	    TREG_CONFIG_MAX_THREADS, "threads" },
+	{ "", "review_after_days", CONFIG_LONG, OFF(review_after_days), 0, 1,
+	    36500, "days" },
+	{ "", "region_context", CONFIG_LONG, OFF(region_context), 0, 0,
+	    1000, "blocks" },
+	{ "", "history_days", CONFIG_LONG, OFF(history_days), 0, 1, 36500,
+	    "days" },
+	{ "", "soft404_probe", CONFIG_BOOL, OFF(soft404_probe), 0, 0, 0,
+	    NULL },
+	{ "", "report_time", CONFIG_TIME, OFF(report_time), 0, 0, 0, NULL },
+	{ "", "interval", CONFIG_SECONDS, OFF(interval), 0, 1, 365 * DAY,
+	    NULL },
 	{ "", "registry_interval", CONFIG_SECONDS, OFF(registry_interval),
-	    0, 1 },
-	{ "network", "proxy", CONFIG_STRING, OFF(proxy), 0, 0 },
-	{ "network", "ca_file", CONFIG_STRING, OFF(ca_file), 0, 0 },
-	{ "network", "resolve", CONFIG_LIST, OFF(resolve), OFF(nresolve), 0 },
+	    0, 1, 365 * DAY, NULL },
+	{ "network", "proxy", CONFIG_STRING, OFF(proxy), 0, 0, 0, NULL },
+	{ "network", "ca_file", CONFIG_STRING, OFF(ca_file), 0, 0, 0, NULL },
+	{ "network", "resolve", CONFIG_LIST, OFF(resolve), OFF(nresolve), 0,
+	    0, NULL },
 	{ "network", "allow_address", CONFIG_LIST, OFF(allow_address),
-	    OFF(nallow_address), 0 },
+	    OFF(nallow_address), 0, 0, NULL },
 	{ "network", "connect_to", CONFIG_LIST, OFF(connect_to),
-	    OFF(nconnect_to), 0 },
+	    OFF(nconnect_to), 0, 0, NULL },
 };
 #undef OFF
+#undef HOUR
+#undef DAY
+#undef MIB
+#undef GIB
 
 /* The state directory a service or a user expects when none is set. */
 static char *
@@ -457,17 +489,17 @@ config_set(struct config_parse *p, const struct config_key *key,
 		break;
 	default:
 		rc = config_parse_number(value, key->type, &n);
+		if (rc == -ERANGE || (rc == 0 && n > key->max))
+			return config_error(p, "%s: \"%s\" is more than %ld "
+			    "%s", key->name, value, key->max,
+			    key->unit != NULL ? key->unit :
+			    key->type == CONFIG_SIZE ? "bytes" : "seconds");
 		if (rc < 0 || n < key->min)
 			return config_error(p, "%s: \"%s\" is not a valid %s "
 			    "(at least %ld)", key->name, value,
 			    key->type == CONFIG_SIZE ? "size" :
 			    key->type == CONFIG_SECONDS ? "duration" :
 			    "number", key->min);
-		if (key->offset == offsetof(struct treg_config,
-		    extract_threads) && n > TREG_CONFIG_MAX_THREADS)
-			return config_error(p, "%s: \"%s\" is more than %d "
-			    "threads", key->name, value,
-			    TREG_CONFIG_MAX_THREADS);
 		if (key->type == CONFIG_SIZE && key->offset !=
 		    offsetof(struct treg_config, low_speed_limit))
 			*(size_t *)field = (size_t)n;

@@ -308,6 +308,80 @@ test_treg_config_load_too_many_extract_threads(void **state)
 	    "2: extract_threads: \"65\" is more than 64 threads");
 }
 
+/*
+ * Every number has a largest value, so that no sum, product or shift of
+ * one overflows: each key's limit is accepted and one more is refused,
+ * naming the limit and its unit, as is a number past what a long holds.
+ */
+static void
+test_treg_config_load_number_past_its_limit(void **state)
+{
+	static const struct {
+		const char *key;
+		long max;
+		const char *unit;
+	} limits[] = {
+		{ "timeout", 86400, "seconds" },
+		{ "connect_timeout", 3600, "seconds" },
+		{ "low_speed_limit", 1073741824, "bytes" },
+		{ "low_speed_time", 86400, "seconds" },
+		{ "max_body", 1073741824, "bytes" },
+		{ "max_decoded", 1073741824, "bytes" },
+		{ "max_header", 1048576, "bytes" },
+		{ "max_text", 1073741824, "bytes" },
+		{ "max_redirects", 50, "redirects" },
+		{ "max_connections", 1024, "transfers" },
+		{ "per_host", 1024, "transfers" },
+		{ "host_delay_ms", 86400000, "ms" },
+		{ "retries", 20, "retries" },
+		{ "retry_after_max", 604800, "seconds" },
+		{ "retry_after_wait", 86400, "seconds" },
+		{ "retry_backoff_ms", 60000, "ms" },
+		{ "dead_after_failures", 1000, "failures" },
+		{ "dead_after_hours", 87600, "hours" },
+		{ "extract_threads", 64, "threads" },
+		{ "review_after_days", 36500, "days" },
+		{ "region_context", 1000, "blocks" },
+		{ "history_days", 36500, "days" },
+		{ "interval", 31536000, "seconds" },
+		{ "registry_interval", 31536000, "seconds" },
+	};
+	struct treg_config *cfg = NULL;
+	char *text = NULL, *msg = NULL;
+	const char *path;
+	size_t i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		assert_true(asprintf(&text, "%s = %ld\n", limits[i].key,
+		    limits[i].max) > 0);
+		path = write_conf(text);
+		assert_int_equal(treg_config_load(path, &cfg, NULL), 0);
+		treg_config_free(cfg);
+		cfg = NULL;
+		unlink(path);
+		free(text);
+
+		assert_true(asprintf(&text, "%s = %ld\n", limits[i].key,
+		    limits[i].max + 1) > 0);
+		assert_true(asprintf(&msg, "1: %s: \"%ld\" is more than %ld %s",
+		    limits[i].key, limits[i].max + 1, limits[i].max,
+		    limits[i].unit) > 0);
+		expect_error(text, msg);
+		free(text);
+		free(msg);
+	}
+	expect_error("history_days = 9223372036854775807\n",
+	    "1: history_days: \"9223372036854775807\" is more than 36500 "
+	    "days");
+	expect_error("timeout = 99999999999999999999\n",
+	    "1: timeout: \"99999999999999999999\" is more than 86400 "
+	    "seconds");
+	expect_error("max_body = 2G\n",
+	    "1: max_body: \"2G\" is more than 1073741824 bytes");
+	expect_error("interval = 366d\n",
+	    "1: interval: \"366d\" is more than 31536000 seconds");
+}
+
 static void
 test_treg_config_load_ca_file_missing(void **state)
 {
@@ -439,6 +513,8 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_extract_threads),
 		cmocka_unit_test(
 		    test_treg_config_load_too_many_extract_threads),
+		cmocka_unit_test(
+		    test_treg_config_load_number_past_its_limit),
 		cmocka_unit_test(test_treg_config_load_ca_file_missing),
 		cmocka_unit_test(test_treg_config_load_directory),
 		cmocka_unit_test(test_treg_config_load_nul_bytes),
