@@ -489,9 +489,9 @@ main_check(struct main_ctx *ctx)
 	else
 		printf("configuration: built-in defaults, ok (no %s)\n",
 		    treg_config_default_file());
-	printf("registry %s: ok, %zu offering%s, %zu cells\n",
+	printf("registry %s: ok, %zu offering%s, %zu cell%s\n",
 	    ctx->cfg->registry, ctx->reg->noffer,
-	    ctx->reg->noffer == 1 ? "" : "s", ncells);
+	    ctx->reg->noffer == 1 ? "" : "s", ncells, ncells == 1 ? "" : "s");
 	return EXIT_FRESH;
 }
 
