@@ -61,6 +61,14 @@ buf_reserve(struct treg_buf *b, size_t want)
 }
 
 int
+treg_buf_reserve(struct treg_buf *b, size_t len)
+{
+	if (b->limit != 0 && len > b->limit)
+		len = b->limit;
+	return buf_reserve(b, len);
+}
+
+int
 treg_buf_append(struct treg_buf *b, const void *data, size_t len)
 {
 	size_t take = len;

@@ -26,6 +26,10 @@ void	treg_buf_cleanup(struct treg_buf *b);
 /* Empties the buffer, keeping its allocation and limit. */
 void	treg_buf_reset(struct treg_buf *b);
 
+/* Makes room for len bytes in all (at most the limit) without changing
+ * what the buffer holds.  Returns 0 or -ENOMEM. */
+int	treg_buf_reserve(struct treg_buf *b, size_t len);
+
 /* Appends len bytes.  Returns 0, -E2BIG when the cap would be passed (the
  * buffer then holds as many bytes as fit, up to the cap), or -ENOMEM. */
 int	treg_buf_append(struct treg_buf *b, const void *data, size_t len);

@@ -107,6 +107,7 @@ enum fetch_hdr {
 	HDR_DATE,
 	HDR_CF_MITIGATED,
 	HDR_CONTENT_ENCODING,
+	HDR_CONTENT_LENGTH,
 	HDR_COUNT
 };
 
@@ -120,6 +121,7 @@ static const char *const fetch_hdr_names[HDR_COUNT] = {
 	[HDR_DATE] = "date",
 	[HDR_CF_MITIGATED] = "cf-mitigated",
 	[HDR_CONTENT_ENCODING] = "content-encoding",
+	[HDR_CONTENT_LENGTH] = "content-length",
 };
 
 struct fetch_transfer {
@@ -637,8 +639,12 @@ url_has_userinfo(const char *url)
 }
 
 /*
- * Resolves a Location value against the URL that sent it.  Returns a
- * normalised malloc'd URL (curl_free), or NULL when it does not parse.
+ * Resolves a Location value against the URL that sent it, as curl does
+ * when it follows one: spaces and other bytes a URL cannot hold are
+ * percent-encoded (an absolute Location with a space otherwise did not
+ * parse here, while curl followed it, so the chain and final_url named
+ * the wrong URL).  Returns a normalised malloc'd URL (curl_free), or
+ * NULL when it does not parse.
  */
 static char *
 url_resolve(const char *base, const char *location)
@@ -651,7 +657,8 @@ url_resolve(const char *base, const char *location)
 		return NULL;
 	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_URL, location,
-	    CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE | CURLU_ALLOW_SPACE) !=
+	    CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
 		out = NULL;
@@ -747,6 +754,24 @@ transfer_find_refresh(struct fetch_transfer *t)
 	curl_free(abs);
 }
 
+/* The body's size as Content-Length declares it, when the body is not
+ * content-encoded and the value is plain digits; else -1. */
+static long long
+transfer_size_hint(const struct fetch_transfer *t)
+{
+	const char *cl = t->hdr[HDR_CONTENT_LENGTH];
+	long long n = 0;
+
+	if (cl == NULL || *cl == '\0' || t->hdr[HDR_CONTENT_ENCODING] != NULL)
+		return -1;
+	for (; *cl >= '0' && *cl <= '9'; cl++) {
+		if (n > (LLONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*cl - '0');
+	}
+	return *cl == '\0' ? n : -1;
+}
+
 static void
 transfer_fill_result(struct fetch_transfer *t, enum treg_fetch_error err,
     const char *detail)
@@ -766,7 +791,9 @@ transfer_fill_result(struct fetch_transfer *t, enum treg_fetch_error err,
 	res->hops = t->hops;
 	res->nhops = t->nhops;
 	res->retry_after = -1;
+	res->body_size_hint = -1;
 	if (t->final) {
+		res->body_size_hint = transfer_size_hint(t);
 		res->content_type = t->hdr[HDR_CONTENT_TYPE];
 		res->etag = t->hdr[HDR_ETAG];
 		res->last_modified = t->hdr[HDR_LAST_MODIFIED];

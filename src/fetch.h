@@ -65,6 +65,10 @@ struct treg_fetch_result {
 	const char *last_modified;	/* NULL if none */
 	const char *memento_datetime;	/* web archives; NULL if none */
 	long	 retry_after;		/* s, capped; -1 if none */
+	long long body_size_hint;	/* a plain Content-Length without
+					 * content encoding: what the body
+					 * should hold, a hint only; -1 if
+					 * none */
 	const char *body_head;          /* first bytes of the decoded final
 					 * body (at most 16 KiB), whatever
 					 * the status, for classification */

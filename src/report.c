@@ -184,45 +184,6 @@ report_parse_iso(const char *s, int64_t *t)
 
 /* ---- JSON out ---- */
 
-/* Sets key on o, remembering any failure (including a NULL value from a
- * failed constructor) in *err so the caller checks once. */
-static void
-report_set(json_t *o, const char *key, json_t *val, int *err)
-{
-	if (val == NULL || json_object_set_new(o, key, val) < 0)
-		*err = -ENOMEM;
-}
-
-static json_t *
-report_jstr(const char *s)
-{
-	struct treg_buf b;
-	json_t *j = NULL;
-
-	if (s == NULL)
-		return json_null();
-
-	treg_buf_init(&b, 0);
-	if (report_clean(&b, s, 0) == 0)
-		j = json_stringn(b.data != NULL ? b.data : "", b.len);
-	treg_buf_cleanup(&b);
-	return j;
-}
-
-/* Times are ISO 8601 in UTC; 0 (never) is null.  A time no calendar
- * year 1000-9999 holds is kept as seconds so it still round-trips. */
-static json_t *
-report_jtime(int64_t t)
-{
-	char iso[32];
-
-	if (t == 0)
-		return json_null();
-	if (report_iso(t, iso, sizeof(iso)) < 0)
-		return json_integer((json_int_t)t);
-	return json_string(iso);
-}
-
 /*
  * The cells' JSON is written here by hand, not built as a jansson tree
  * and dumped: a report and the store each take one form of every cell,
@@ -230,8 +191,9 @@ report_jtime(int64_t t)
  * of judging.  The bytes are those jansson writes: JSON_COMPACT for the
  * store, JSON_INDENT(2) for a report, strings escaped as its dump does
  * (", \, and controls; everything else as UTF-8), after report_clean()'s
- * repair of invalid UTF-8.  The head, written once a report, still goes
- * through jansson.
+ * repair of invalid UTF-8.  The report's head is written the same way:
+ * jansson's dump goes on past a key it failed to allocate, which left
+ * an invalid document with no error.
  */
 #define REPORT_JW_DEPTH	8	/* nesting a cell needs, and more */
 
@@ -249,6 +211,19 @@ struct report_jw {
 	int	 iso_ok;
 	char	 iso[32];
 };
+
+/* A string literal, as is. */
+#define REPORT_JW_LIT(w, lit)	report_jw_raw((w), (lit), sizeof(lit) - 1)
+
+static void
+report_jw_init(struct report_jw *w, struct treg_buf *b, int pretty,
+    int margin)
+{
+	memset(w, 0, sizeof(*w));
+	w->b = b;
+	w->pretty = pretty;
+	w->margin = margin;
+}
 
 static void
 report_jw_raw(struct report_jw *w, const char *s, size_t len)
@@ -271,7 +246,7 @@ report_jw_newline(struct report_jw *w, int depth)
 	static const char spaces[] = "                                ";
 	size_t n = (size_t)w->margin + 2 * (size_t)depth;
 
-	report_jw_raw(w, "\n", 1);
+	REPORT_JW_LIT(w, "\n");
 	for (; n > 0 && w->err == 0; n -= n < 32 ? n : 32)
 		report_jw_raw(w, spaces, n < 32 ? n : 32);
 }
@@ -282,7 +257,7 @@ static void
 report_jw_next(struct report_jw *w)
 {
 	if (!w->empty[w->depth])
-		report_jw_raw(w, ",", 1);
+		REPORT_JW_LIT(w, ",");
 	w->empty[w->depth] = 0;
 	if (w->pretty)
 		report_jw_newline(w, w->depth);
@@ -315,7 +290,7 @@ report_jw_string(struct report_jw *w, const char *s)
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 	size_t len;
 
-	report_jw_raw(w, "\"", 1);
+	REPORT_JW_LIT(w, "\"");
 	while (*p != '\0' && w->err == 0) {
 		run = p;
 		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
@@ -335,13 +310,13 @@ report_jw_string(struct report_jw *w, const char *s)
 			continue;
 		}
 		switch (*p) {
-		case '"':  report_jw_raw(w, "\\\"", 2); break;
-		case '\\': report_jw_raw(w, "\\\\", 2); break;
-		case '\b': report_jw_raw(w, "\\b", 2); break;
-		case '\f': report_jw_raw(w, "\\f", 2); break;
-		case '\n': report_jw_raw(w, "\\n", 2); break;
-		case '\r': report_jw_raw(w, "\\r", 2); break;
-		case '\t': report_jw_raw(w, "\\t", 2); break;
+		case '"':  REPORT_JW_LIT(w, "\\\""); break;
+		case '\\': REPORT_JW_LIT(w, "\\\\"); break;
+		case '\b': REPORT_JW_LIT(w, "\\b"); break;
+		case '\f': REPORT_JW_LIT(w, "\\f"); break;
+		case '\n': REPORT_JW_LIT(w, "\\n"); break;
+		case '\r': REPORT_JW_LIT(w, "\\r"); break;
+		case '\t': REPORT_JW_LIT(w, "\\t"); break;
 		default:
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 0xf];
@@ -349,7 +324,7 @@ report_jw_string(struct report_jw *w, const char *s)
 		}
 		p++;
 	}
-	report_jw_raw(w, "\"", 1);
+	REPORT_JW_LIT(w, "\"");
 }
 
 static void
@@ -363,16 +338,16 @@ report_jw_key(struct report_jw *w, const char *key)
 static void
 report_jw_null(struct report_jw *w)
 {
-	report_jw_raw(w, "null", 4);
+	REPORT_JW_LIT(w, "null");
 }
 
 static void
 report_jw_bool(struct report_jw *w, int yes)
 {
 	if (yes)
-		report_jw_raw(w, "true", 4);
+		REPORT_JW_LIT(w, "true");
 	else
-		report_jw_raw(w, "false", 5);
+		REPORT_JW_LIT(w, "false");
 }
 
 static void
@@ -650,10 +625,7 @@ report_cell_write(struct treg_buf *b, const struct treg_verdict *v,
 	struct report_jw w;
 	size_t i;
 
-	memset(&w, 0, sizeof(w));
-	w.b = b;
-	w.pretty = !store_form;
-	w.margin = margin;
+	report_jw_init(&w, b, !store_form, margin);
 	report_jw_open(&w, '{');
 	if (store_form) {
 		report_jw_key(&w, "offering");
@@ -728,58 +700,6 @@ treg_report_verdict_to_json(const struct treg_verdict *v, char **jsonp)
 	return *jsonp != NULL ? 0 : -ENOMEM;
 }
 
-static json_t *
-report_summary_json(const size_t *count, size_t n, size_t attention)
-{
-	json_t *o, *by;
-	size_t i;
-	int err = 0;
-
-	o = json_object();
-	by = json_object();
-	if (o == NULL || by == NULL) {
-		json_decref(o);
-		json_decref(by);
-		return NULL;
-	}
-	for (i = 0; i < TREG_NSTATES; i++)
-		report_set(by, treg_state_name((enum treg_state)i),
-		    json_integer((json_int_t)count[i]), &err);
-	report_set(o, "cells", json_integer((json_int_t)n), &err);
-	report_set(o, "needs_attention", json_integer((json_int_t)attention),
-	    &err);
-	report_set(o, "by_state", by, &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *
-report_health_json(const struct treg_report_health *h)
-{
-	json_t *o;
-	int err = 0;
-
-	if (h == NULL)
-		return json_null();
-
-	o = json_object();
-	if (o == NULL)
-		return NULL;
-	report_set(o, "urls_checked", json_integer((json_int_t)h->urls_checked),
-	    &err);
-	report_set(o, "urls_failed", json_integer((json_int_t)h->urls_failed),
-	    &err);
-	report_set(o, "ms", json_integer(h->ms), &err);
-	if (err < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 /* The errno of the stdio call that just failed (or, when the caller
  * cleared errno first, of the write that set a stream's error flag), or
  * -EIO without one: "No space left on device" tells an operator what to
@@ -788,45 +708,6 @@ static int
 report_io_error(void)
 {
 	return errno > 0 ? -errno : -EIO;
-}
-
-/*
- * Writes j (whose reference it takes) as jansson's two-space indented
- * form, every line after the first indent spaces further in, so that
- * pieces dumped one at a time read as one document.  Returns 0, -ENOMEM
- * or -EIO.
- */
-#define REPORT_JSON_MARGIN	"        "	/* the deepest indent */
-
-static int
-report_json_put(FILE *out, json_t *j, int indent)
-{
-	char *s, *p, *nl;
-	int rc = 0;
-
-	assert(indent >= 0 && indent <= (int)strlen(REPORT_JSON_MARGIN));
-	if (j == NULL)
-		return -ENOMEM;
-	s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
-	json_decref(j);
-	if (s == NULL)
-		return -ENOMEM;
-	for (p = s; rc == 0 && *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL) {
-			if (fputs(p, out) == EOF)
-				rc = -EIO;
-			break;
-		}
-		/* fwrite, not fprintf's padding: a report has a million
-		 * lines. */
-		if (fwrite(p, 1, (size_t)(nl - p + 1), out) !=
-		    (size_t)(nl - p + 1) || fwrite(REPORT_JSON_MARGIN, 1,
-		    (size_t)indent, out) != (size_t)indent)
-			rc = -EIO;
-	}
-	free(s);
-	return rc;
 }
 
 /* ---- Text out ---- */
@@ -1953,27 +1834,30 @@ static int
 report_json_add(struct treg_report *r, const struct treg_verdict *v)
 {
 	FILE *f = r->spool[SPOOL_JSON];
+	struct treg_buf *b = &r->json_cell;
+	struct report_jw w;
 	int rc = 0;
 
+	treg_buf_reset(b);
+	report_jw_init(&w, b, 1, 6);
 	if (r->json_open && report_strcmp0(r->json_offering,
 	    v->offering) == 0) {
-		fputs(",\n        ", f);
+		REPORT_JW_LIT(&w, ",\n        ");
 	} else {
-		fputs(r->json_open ? "\n      ]\n    },\n    {\n      "
-		    "\"id\": " : "\n    {\n      \"id\": ", f);
+		if (r->json_open)
+			REPORT_JW_LIT(&w, "\n      ]\n    },");
+		REPORT_JW_LIT(&w, "\n    {\n      \"id\": ");
+		report_jw_str(&w, v->offering);
+		REPORT_JW_LIT(&w, ",\n      \"cells\": [\n        ");
 		free(r->json_offering);
 		r->json_offering = report_strdup0(v->offering, &rc);
 		r->json_open = 1;
-		if (rc == 0)
-			rc = report_json_put(f, report_jstr(v->offering), 6);
-		fputs(",\n      \"cells\": [\n        ", f);
 	}
-	if (rc == 0) {
-		treg_buf_reset(&r->json_cell);
-		rc = report_cell_write(&r->json_cell, v, 0, 8);
-	}
-	if (rc == 0 && fwrite(r->json_cell.data, 1, r->json_cell.len, f) !=
-	    r->json_cell.len)
+	if (rc == 0 && w.err == 0)
+		rc = report_cell_write(b, v, 0, 8);
+	else if (rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0 && fwrite(b->data, 1, b->len, f) != b->len)
 		rc = -EIO;
 	return rc;
 }
@@ -2149,37 +2033,73 @@ static int
 report_write_json(struct treg_report *r, FILE *out,
     const struct treg_report_health *health)
 {
-	int rc;
+	struct treg_buf b;
+	struct report_jw w;
+	size_t i;
+	int rc = 0;
 
-	fputs("{\n  \"format\": ", out);
-	rc = report_json_put(out, json_string(REPORT_FORMAT_NAME), 2);
-	if (rc == 0) {
-		fputs(",\n  \"version\": ", out);
-		rc = report_json_put(out, json_integer(TREG_REPORT_VERSION),
-		    2);
+	treg_buf_init(&b, 0);
+	report_jw_init(&w, &b, 1, 0);
+	report_jw_open(&w, '{');
+	report_jw_key(&w, "format");
+	report_jw_string(&w, REPORT_FORMAT_NAME);
+	report_jw_key(&w, "version");
+	report_jw_int(&w, TREG_REPORT_VERSION);
+	report_jw_key(&w, "generated");
+	report_jw_time(&w, (int64_t)r->generated);
+	report_jw_key(&w, "summary");
+	report_jw_open(&w, '{');
+	report_jw_key(&w, "cells");
+	report_jw_int(&w, (long long)r->n);
+	report_jw_key(&w, "needs_attention");
+	report_jw_int(&w, (long long)r->nflags);
+	report_jw_key(&w, "by_state");
+	report_jw_open(&w, '{');
+	for (i = 0; i < TREG_NSTATES; i++) {
+		report_jw_key(&w, treg_state_name((enum treg_state)i));
+		report_jw_int(&w, (long long)r->count[i]);
 	}
-	if (rc == 0) {
-		fputs(",\n  \"generated\": ", out);
-		rc = report_json_put(out, report_jtime((int64_t)r->generated),
-		    2);
-	}
-	if (rc == 0) {
-		fputs(",\n  \"summary\": ", out);
-		rc = report_json_put(out, report_summary_json(r->count, r->n,
-		    r->nflags), 2);
-	}
-	if (rc == 0) {
-		fputs(",\n  \"offerings\": [", out);
-		rc = report_copy(out, r->spool[SPOOL_JSON], 0, SIZE_MAX);
-	}
-	if (rc == 0) {
-		fputs(r->json_open ? "\n      ]\n    }" : "", out);
-		fputs(r->n > 0 ? "\n  ],\n  \"health\": " :
-		    "],\n  \"health\": ", out);
-		rc = report_json_put(out, report_health_json(health), 2);
-	}
-	if (rc == 0 && (fputs("\n}\n", out) == EOF || ferror(out)))
+	report_jw_close(&w, '}');
+	report_jw_close(&w, '}');
+	report_jw_key(&w, "offerings");
+	REPORT_JW_LIT(&w, "[");
+	if (w.err != 0)
+		rc = -ENOMEM;
+	else if (fwrite(b.data, 1, b.len, out) != b.len)
 		rc = -EIO;
+	if (rc == 0)
+		rc = report_copy(out, r->spool[SPOOL_JSON], 0, SIZE_MAX);
+
+	/* The array's members came from the spool: what closes it, then
+	 * the rest of the document. */
+	treg_buf_reset(&b);
+	if (r->json_open)
+		REPORT_JW_LIT(&w, "\n      ]\n    }");
+	if (r->n > 0)
+		REPORT_JW_LIT(&w, "\n  ]");
+	else
+		REPORT_JW_LIT(&w, "]");
+	report_jw_key(&w, "health");
+	if (health == NULL) {
+		report_jw_null(&w);
+	} else {
+		report_jw_open(&w, '{');
+		report_jw_key(&w, "urls_checked");
+		report_jw_int(&w, (long long)health->urls_checked);
+		report_jw_key(&w, "urls_failed");
+		report_jw_int(&w, (long long)health->urls_failed);
+		report_jw_key(&w, "ms");
+		report_jw_int(&w, (long long)health->ms);
+		report_jw_close(&w, '}');
+	}
+	report_jw_close(&w, '}');
+	REPORT_JW_LIT(&w, "\n");
+	if (rc == 0 && w.err != 0)
+		rc = -ENOMEM;
+	if (rc == 0 && (fwrite(b.data, 1, b.len, out) != b.len ||
+	    ferror(out)))
+		rc = -EIO;
+	treg_buf_cleanup(&b);
 	return rc;
 }
 

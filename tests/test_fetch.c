@@ -297,6 +297,14 @@ srv_route(struct srv_conn *c, const char *path)
 	} else if (strcmp(path, "/chain/b") == 0) {
 		srv_sendf(c, "HTTP/1.1 302 Found\r\nLocation: /ok#top\r\n"
 		    "Connection: close\r\nContent-Length: 0\r\n\r\n");
+	} else if (strcmp(path, "/chain/space") == 0) {
+		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
+		    "Location: http://127.0.0.1:%d/sp ace\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
+		    s->port);
+	} else if (strcmp(path, "/sp%20ace") == 0) {
+		srv_sendf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+		    "Connection: close\r\nContent-Length: 6\r\n\r\nspaced");
 	} else if (strncmp(path, "/r/", 3) == 0) {
 		n = atoi(path + 3);
 		srv_sendf(c, "HTTP/1.1 302 Found\r\nLocation: /r/%d\r\n"
@@ -1214,6 +1222,30 @@ test_treg_fetch_add_redirect_chain(void **state)
 	assert_int_equal(r->body_len, 48);
 }
 
+/* An absolute Location with a space: curl follows it percent-encoded, and
+ * the chain and final URL name the URL it asked for. */
+static void
+test_treg_fetch_add_redirect_location_with_space(void **state)
+{
+	struct fx *fx = *state;
+	struct rec *r = &fx->recs[0];
+	char want[256];
+
+	fx_start(fx);
+
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/chain/space"));
+	fx_run(fx, 1, 3000);
+
+	assert_int_equal(r->err, TREG_FETCH_OK);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->nhops, 1);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/sp%%20ace",
+	    fx->srv.port);
+	assert_string_equal(r->hop_location[0], want);
+	assert_string_equal(r->final_url, want);
+	assert_int_equal(r->body_len, 6);
+}
+
 static void
 test_treg_fetch_add_redirect_loop(void **state)
 {
@@ -2038,6 +2070,7 @@ main(void)
 		T(test_treg_fetch_add_ok),
 		T(test_treg_fetch_add_not_modified),
 		T(test_treg_fetch_add_redirect_chain),
+		T(test_treg_fetch_add_redirect_location_with_space),
 		T(test_treg_fetch_add_redirect_loop),
 		T(test_treg_fetch_add_cookie_gate),
 		T(test_treg_fetch_add_cookie_jar_per_fetch),
