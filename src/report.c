@@ -1243,7 +1243,9 @@ report_html_evidence(FILE *out, const struct treg_verdict *v)
 		else
 			fputs("never", out);
 		fputs("</td><td>", out);
-		if (e->error != NULL)
+		/* Not over a failed link's error: the row would be reported
+		 * written with its URL missing. */
+		if (e->error != NULL && rc == 0)
 			rc = report_xml(out, e->error);
 		else if (e->status != 0)
 			fprintf(out, "%ld", e->status);

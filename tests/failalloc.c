@@ -102,6 +102,13 @@ failalloc_json_malloc_cb(size_t size)
 	return __wrap_malloc(size);
 }
 
+static void *
+failalloc_json_count_cb(size_t size)
+{
+	failalloc_seen++;
+	return __real_malloc(size);
+}
+
 /*
  * XXX: libxml2 2.9.14's HTML push parser can spin forever in xmlNextChar()
  * after one of its own allocations fails, so libxml2's allocations are
@@ -140,6 +147,13 @@ failalloc_init(void)
 	json_set_alloc_funcs(failalloc_json_malloc_cb, failalloc_free_cb);
 	xmlMemSetup(failalloc_free_cb, failalloc_xml_malloc_cb,
 	    failalloc_xml_realloc_cb, failalloc_xml_strdup_cb);
+}
+
+void
+failalloc_jansson(int may_fail)
+{
+	json_set_alloc_funcs(may_fail ? failalloc_json_malloc_cb :
+	    failalloc_json_count_cb, failalloc_free_cb);
 }
 
 void

@@ -25,4 +25,8 @@ unsigned long failalloc_count(void);
 /* Whether the armed failure has happened. */
 int	failalloc_fired(void);
 
+/* Whether jansson's allocations may fail (they may after init); when
+ * they may not, they are still counted. */
+void	failalloc_jansson(int may_fail);
+
 #endif

@@ -88,6 +88,8 @@ rm_tree(const char *dir)
  * without the failure having been reached on the clean run, fails the
  * test.  Returns the number of allocations counted.
  */
+static unsigned long every_failure_n;	/* the allocation failing */
+
 static unsigned long
 every_failure(int (*op)(void *), void *arg)
 {
@@ -101,6 +103,7 @@ every_failure(int (*op)(void *), void *arg)
 	assert_true(total > 0);
 
 	for (n = 1; n <= total; n++) {
+		every_failure_n = n;
 		failalloc_arm(n);
 		rc = op(arg);
 		failalloc_arm(0);
@@ -246,51 +249,97 @@ test_extract_every_alloc_failing(void **state)
 	free(page.data);
 }
 
+/*
+ * Each report form of one verdict, written to a temporary file: a write
+ * that reports success must have written what the clean run wrote (a
+ * failed allocation once dropped a key from the JSON head, and an
+ * evidence link from the HTML form, with the write still returning 0).
+ * The reference copies live in static memory, so recording them counts
+ * no allocation.
+ */
+#define REPORT_OUT_MAX	65536
+
+static char	report_ref[TREG_REPORT_NFORMATS][REPORT_OUT_MAX];
+static size_t	report_ref_len[TREG_REPORT_NFORMATS];
+static int	report_ref_set;
+
+static int
+report_op_form(const struct treg_verdict *v, enum treg_report_format fmt)
+{
+	static char got[REPORT_OUT_MAX];
+	FILE *out;
+	long len;
+	int rc;
+
+	out = tmpfile();
+	if (out == NULL)
+		return -errno;
+	rc = treg_report_write(out, fmt, v, 1, 1796428800, NULL);
+	len = ftell(out);
+	if (rc == 0 && (len < 0 || len > REPORT_OUT_MAX))
+		fail_msg("report form %d: %ld bytes", (int)fmt, len);
+	if (rc == 0) {
+		rewind(out);
+		if (fread(got, 1, (size_t)len, out) != (size_t)len)
+			fail_msg("report form %d: cannot read back", (int)fmt);
+		if (!report_ref_set) {
+			memcpy(report_ref[fmt], got, (size_t)len);
+			report_ref_len[fmt] = (size_t)len;
+		} else if ((size_t)len != report_ref_len[fmt] ||
+		    memcmp(got, report_ref[fmt], (size_t)len) != 0) {
+			fail_msg("report form %d: success with other bytes "
+			    "after allocation %lu failed", (int)fmt,
+			    every_failure_n);
+		}
+	}
+	fclose(out);
+	return rc;
+}
+
 static int
 report_op(void *arg)
 {
+	static const enum treg_report_format forms[] = {
+		TREG_REPORT_JSON, TREG_REPORT_TEXT, TREG_REPORT_HTML,
+		TREG_REPORT_ATOM,
+	};
 	const struct blob *b = arg;
 	struct treg_verdict v;
 	char *json = NULL;
-	FILE *out = NULL;
+	size_t i;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	rc = treg_report_verdict_from_json(b->data, b->len, &v);
-	if (rc < 0)
-		goto out;
-	rc = treg_report_verdict_to_json(&v, &json);
-	if (rc < 0)
-		goto out;
-	out = fopen("/dev/null", "w");
-	if (out == NULL) {
-		rc = -errno;
-		goto out;
-	}
-	rc = treg_report_write(out, TREG_REPORT_JSON, &v, 1, 1796428800,
-	    NULL);
-	if (rc < 0)
-		goto out;
-	rc = treg_report_write(out, TREG_REPORT_TEXT, &v, 1, 1796428800,
-	    NULL);
-out:
-	if (out != NULL)
-		fclose(out);
+	if (rc == 0)
+		rc = treg_report_verdict_to_json(&v, &json);
+	for (i = 0; rc == 0 && i < sizeof(forms) / sizeof(forms[0]); i++)
+		rc = report_op_form(&v, forms[i]);
+	if (rc == 0)
+		report_ref_set = 1;
 	free(json);
 	treg_verdict_cleanup(&v);
 	return rc;
 }
 
 static void
-test_report_json_every_alloc_failing(void **state)
+test_report_forms_every_alloc_failing(void **state)
 {
 	struct blob b;
 
 	b.data = read_file(TREG_TESTDATA "/report/verdict-v1.json", &b.len);
 	assert_non_null(b.data);
 
+	/* XXX: jansson 2.14's parser drops a character of a string when
+	 * growing its buffer for it fails (lex_save() ignores the error), so
+	 * a stored verdict read back could differ with no error: its
+	 * allocations are counted but not failed here, and out-of-memory
+	 * inside jansson is covered by the JSON test above and the registry
+	 * test, which check only for a clean error or success. */
+	failalloc_jansson(0);
 	print_message("report: %lu allocations\n",
 	    every_failure(report_op, &b));
+	failalloc_jansson(1);
 
 	free(b.data);
 }
@@ -757,7 +806,7 @@ main(void)
 		cmocka_unit_test(test_registry_load_buffer_every_alloc_failing),
 		cmocka_unit_test(test_config_load_every_alloc_failing),
 		cmocka_unit_test(test_extract_every_alloc_failing),
-		cmocka_unit_test(test_report_json_every_alloc_failing),
+		cmocka_unit_test(test_report_forms_every_alloc_failing),
 		cmocka_unit_test(test_store_every_alloc_failing),
 		cmocka_unit_test(
 		    test_store_open_with_mapsize_full_map_keeps_commits),
