@@ -25,7 +25,8 @@
 #include "registry.h"
 #include "store.h"
 
-#define BASELINE_RECORD_VERSION	2	/* 1: without the rules field */
+/* Baseline records: 1 had no rules field, 2 no evidence field. */
+#define BASELINE_RECORD_VERSION	3
 #define BASELINE_SEL_MAX	16	/* selectors kept per raw record */
 #define BASELINE_KEY_MAX	400
 #define BASELINE_NOTE_MAX	240
@@ -40,6 +41,9 @@ struct baseline {
 	uint32_t words;
 	char	 chrome[TREG_SHA256_HEXLEN + 1];	/* "" if unknown */
 	unsigned rules;         /* extraction rules of digest and chrome */
+	/* baseline_evidence() of the cell it was taken for; 0 in records
+	 * made before it was kept. */
+	uint64_t evidence;
 };
 
 /* A text as the current extraction rules make it. */
@@ -400,6 +404,30 @@ baseline_key(const char *offering, const char *cell, char *key, size_t size)
 	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
 }
 
+/*
+ * What a cell's baseline was taken from: its source and archived URLs,
+ * hashed (FNV-1a, 64 bits).  A maintainer who points a cell at another
+ * page without changing its verified date gets the new page's baseline,
+ * not a "change" measured against the old page's text.
+ */
+static uint64_t
+baseline_evidence(const struct treg_cell *cell)
+{
+	const char *parts[2] = { cell->source, cell->archived }, *p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		for (p = parts[i] != NULL ? parts[i] : ""; *p != '\0'; p++) {
+			h ^= (unsigned char)*p;
+			h *= 0x100000001b3ULL;
+		}
+		h ^= '\n';
+		h *= 0x100000001b3ULL;
+	}
+	return h != 0 ? h : 1;
+}
+
 static int
 baseline_load(struct treg_store *st, const char *key, struct baseline *b)
 {
@@ -412,13 +440,19 @@ baseline_load(struct treg_store *st, const char *key, struct baseline *b)
 	if (rc < 0)
 		return rc;
 	n = sscanf(data, "%d %15s %d %" SCNd64 " %64s %" SCNx64 " %" SCNu32
-	    " %64s %u", &version, b->verified, &b->archived, &b->at,
-	    b->digest, &b->simhash, &b->words, b->chrome, &b->rules);
-	/* Version 1 records predate rules versions: made by rules 1. */
-	if (n == 8 && version == 1)
+	    " %64s %u %" SCNx64, &version, b->verified, &b->archived, &b->at,
+	    b->digest, &b->simhash, &b->words, b->chrome, &b->rules,
+	    &b->evidence);
+	/* Version 1 records predate rules versions: made by rules 1;
+	 * version 2 ones do not say what evidence they were taken from. */
+	if (n == 8 && version == 1) {
 		b->rules = 1;
-	else if (n != 9 || version != BASELINE_RECORD_VERSION)
+	} else if (n == 9 && version == 2) {
+		b->evidence = 0;
+	} else if (n != 10 || version != BASELINE_RECORD_VERSION ||
+	    b->evidence == 0) {
 		rc = -EINVAL;
+	}
 	if (strlen(b->digest) != TREG_SHA256_HEXLEN)
 		rc = -EINVAL;
 	if (strcmp(b->chrome, "-") == 0)
@@ -435,10 +469,11 @@ baseline_save(struct treg_store *st, const char *key,
 	int n;
 
 	n = snprintf(line, sizeof(line), "%d %s %d %" PRId64 " %s %016"
-	    PRIx64 " %" PRIu32 " %s %u\n", BASELINE_RECORD_VERSION,
-	    b->verified, b->archived, b->at, b->digest, b->simhash, b->words,
+	    PRIx64 " %" PRIu32 " %s %u %016" PRIx64 "\n",
+	    BASELINE_RECORD_VERSION, b->verified, b->archived, b->at,
+	    b->digest, b->simhash, b->words,
 	    b->chrome[0] != '\0' ? b->chrome : "-",
-	    baseline_rules_of(b->rules));
+	    baseline_rules_of(b->rules), b->evidence);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -EINVAL;
 	return treg_store_put_aux(st, key, line, (size_t)n);
@@ -504,11 +539,13 @@ baseline_get(struct treg_store *st, const char *offering,
 	if (rc < 0)
 		return rc;
 	if (baseline_load(st, key, b) == 0 &&
-	    strcmp(b->verified, cell->verified) == 0)
+	    strcmp(b->verified, cell->verified) == 0 &&
+	    (b->evidence == 0 || b->evidence == baseline_evidence(cell)))
 		return 1;
 
 	memset(b, 0, sizeof(*b));
 	snprintf(b->verified, sizeof(b->verified), "%s", cell->verified);
+	b->evidence = baseline_evidence(cell);
 	rc = baseline_from_archive(st, cell, b);
 	if (rc < 0)
 		return rc;
@@ -529,6 +566,38 @@ baseline_get(struct treg_store *st, const char *offering,
 	    offering, cell->key, b->at, b->archived);
 	rc = baseline_save(st, key, b);
 	return rc < 0 ? rc : 1;
+}
+
+int
+treg_baseline_show(struct treg_store *st, const char *key, FILE *out)
+{
+	struct baseline b;
+	char bkey[BASELINE_KEY_MAX], when[32];
+	time_t at;
+	struct tm tm;
+	int n, rc;
+
+	n = snprintf(bkey, sizeof(bkey), "base/%s", key);
+	if (n < 0 || (size_t)n >= sizeof(bkey))
+		return -EINVAL;
+	rc = baseline_load(st, bkey, &b);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		fputs(rc == -ENOENT ? "  none yet\n" : "  unreadable\n", out);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	at = (time_t)b.at;
+	if (gmtime_r(&at, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "%" PRId64, b.at);
+	fprintf(out, "  verified %s: the %s text of %s, sha256 %.12s, "
+	    "%" PRIu32 " words, fingerprint %016" PRIx64 ", chrome %.12s, "
+	    "extraction rules %u\n", b.verified,
+	    b.archived ? "archived copy's" : "page's", when, b.digest, b.words,
+	    b.simhash, b.chrome[0] != '\0' ? b.chrome : "unknown",
+	    baseline_rules_of(b.rules));
+	return 0;
 }
 
 /* A baseline made by other extraction rules is re-derived from its raw

@@ -76,6 +76,12 @@ int	treg_baseline_note_chrome(struct treg_store *st, const char *url,
  */
 int64_t	treg_baseline_capture_time(const char *url);
 
+/* Writes the baseline kept for key ("OFFERING/CELL") to out as one
+ * indented line a reader can follow, or "none yet".  Returns 0 or the
+ * store's -errno. */
+int	treg_baseline_show(struct treg_store *st, const char *key,
+	    FILE *out);
+
 /* What treg_baseline_prune() removed. */
 struct treg_baseline_pruned {
 	size_t	 observations;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "baseline.h"
 #include "region.h"
 #include "report.h"
 #include "show.h"
@@ -105,7 +106,7 @@ treg_show_cell(FILE *out, struct treg_store *st, const char *key,
     unsigned context)
 {
 	struct treg_verdict v;
-	char *data = NULL, *base = NULL, *bkey = NULL;
+	char *data = NULL;
 	size_t len = 0, i;
 	int rc;
 
@@ -123,17 +124,11 @@ treg_show_cell(FILE *out, struct treg_store *st, const char *key,
 	if (rc < 0)
 		goto out;
 
-	if (asprintf(&bkey, "base/%s", key) < 0) {
-		bkey = NULL;
-		rc = -ENOMEM;
+	fputs("Baseline (what the cell's evidence is compared with):\n",
+	    out);
+	rc = treg_baseline_show(st, key, out);
+	if (rc < 0)
 		goto out;
-	}
-	fputs("Baseline record (version verified archived at digest "
-	    "fingerprint words chrome rules):\n  ", out);
-	if (treg_store_get_aux(st, bkey, &base, &len) == 0)
-		fputs(base, out);
-	else
-		fputs("none yet\n", out);
 
 	fputs("\nHistory:\n", out);
 	for (i = 0; i < v.nev; i++) {
@@ -151,8 +146,6 @@ treg_show_cell(FILE *out, struct treg_store *st, const char *key,
 out:
 	treg_verdict_cleanup(&v);
 	free(data);
-	free(base);
-	free(bkey);
 	return rc;
 }
 

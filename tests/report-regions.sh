@@ -174,7 +174,8 @@ check "run 4: baselines were re-derived" grep -q 're-derived' \
 "$TREG_BIN" --config "$WORK/conf" --show acme-api/hipaa_baa \
     >"$WORK/show-run4.txt" 2>>"$WORK/show.err"
 check "run 4: the baseline record carries rules version 4" \
-    grep -Eq '^  2 2026-07-05 .* 4$' "$WORK/show-run4.txt"
+    grep -Eq '^  verified 2026-07-05: .* extraction rules 4$' \
+    "$WORK/show-run4.txt"
 
 # Run 5: with history_days = 1, the old observations go, except the
 # first text and the baselines; every verdict stays as it was.

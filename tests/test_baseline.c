@@ -139,6 +139,7 @@ test_baseline_fill_rules_bump_rederives(void **state)
 	struct treg_evidence ev;
 	char *rec = NULL;
 	size_t len = 0;
+	unsigned rules = 0;
 
 	keep_raw(f);
 	evidence(f, &ev);
@@ -154,8 +155,82 @@ test_baseline_fill_rules_bump_rederives(void **state)
 	assert_int_equal(treg_store_get_aux(f->st, "base/acme/soc2_type2",
 	    &rec, &len), 0);
 	assert_non_null(strstr(rec, f->new_digest));
-	assert_non_null(strstr(rec, " 3\n"));
+	assert_int_equal(sscanf(rec, "%*d %*s %*d %*d %*s %*s %*s %*s %u",
+	    &rules), 1);
+	assert_int_equal(rules, 3);
 	free(rec);
+	treg_evidence_cleanup(&ev);
+}
+
+/*
+ * A cell pointed at another page with the same verified date takes the
+ * new page's baseline (its first text at or after that date), not the
+ * old page's: measured against another page's text, the cell would read
+ * as changed.  With the same page, the stored baseline stands.
+ */
+static void
+test_baseline_fill_new_source_takes_its_own_baseline(void **state)
+{
+	struct fixture *f = *state;
+	struct treg_evidence ev;
+	unsigned rules = treg_baseline_rules_version();
+
+	evidence(f, &ev);
+	ev.baseline_rules = rules;
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+	assert_string_equal(ev.baseline_digest, f->old_digest);
+	treg_evidence_cleanup(&ev);
+
+	/* Same page: the stored baseline, whatever the URL's history says. */
+	evidence(f, &ev);
+	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	ev.baseline_rules = rules;
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+	assert_string_equal(ev.baseline_digest, f->old_digest);
+	treg_evidence_cleanup(&ev);
+
+	/* Another page: its own first text. */
+	f->cell.source = URL "moved";
+	evidence(f, &ev);
+	free(ev.url);
+	free(ev.fetch_url);
+	ev.url = strdup(URL "moved");
+	ev.fetch_url = strdup(URL "moved");
+	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	ev.baseline_rules = rules;
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+	assert_string_equal(ev.baseline_digest, f->new_digest);
+	assert_int_equal(ev.ndiff, 0);
+	treg_evidence_cleanup(&ev);
+}
+
+/* A record from before baselines named their evidence still stands. */
+static void
+test_baseline_fill_reads_version_2_record(void **state)
+{
+	struct fixture *f = *state;
+	struct treg_evidence ev;
+	char rec[256];
+	int n;
+
+	n = snprintf(rec, sizeof(rec), "2 2026-07-05 0 %d %s "
+	    "0123456789abcdef 412 - %u\n", VERIFIED_AT + 60, f->old_digest,
+	    treg_baseline_rules_version());
+	assert_true(n > 0 && (size_t)n < sizeof(rec));
+	assert_int_equal(treg_store_put_aux(f->st, "base/acme/soc2_type2",
+	    rec, (size_t)n), 0);
+	evidence(f, &ev);
+	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	ev.baseline_rules = treg_baseline_rules_version();
+
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+
+	assert_string_equal(ev.baseline_digest, f->old_digest);
+	assert_int_equal(ev.baseline_at, VERIFIED_AT + 60);
 	treg_evidence_cleanup(&ev);
 }
 
@@ -350,6 +425,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_rules_bump_rederives, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_baseline_fill_new_source_takes_its_own_baseline, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_baseline_fill_reads_version_2_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_without_raw_body_keeps_old_digest,
 		    setup, teardown),
