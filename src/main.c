@@ -43,7 +43,9 @@ struct main_opts {
 	const char *config_path;
 	const char *state_dir;
 	enum treg_report_format format;
+	int	 format_set;
 	time_t	 now;
+	int	 now_set;
 	char	**offerings;
 	int	 noffer;
 	const char *show;	/* --show OFFERING/CELL or URL */
@@ -69,6 +71,7 @@ main_usage(FILE *out)
 	    "[--format text|json|html|atom]\n"
 	    "       trustreg-crawl [options] --show OFFERING/CELL|URL\n"
 	    "       trustreg-crawl [options] --check\n"
+	    "       trustreg-crawl -h | -V\n"
 	    "\n"
 	    "  -c, --config FILE    configuration file\n"
 	    "      --state-dir DIR  store and reports (overrides state_dir)\n"
@@ -80,7 +83,9 @@ main_usage(FILE *out)
 	    "      --show WHAT      history of a cell (OFFERING/CELL) or of "
 	    "a URL\n"
 	    "  -f, --format FMT     text (default), json, html or atom\n"
-	    "      --now TIME       judge as of TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	    "      --now TIME       crawl and judge as if the clock read TIME\n"
+	    "                       (YYYY-MM-DDTHH:MM:SSZ; a scratch store "
+	    "only)\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
@@ -155,6 +160,7 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 				    "atom)\n", optarg);
 				return -EINVAL;
 			}
+			o->format_set = 1;
 			break;
 		case 'h':
 			main_usage(stdout);
@@ -180,6 +186,7 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 				    "is not YYYY-MM-DDTHH:MM:SSZ\n", optarg);
 				return -EINVAL;
 			}
+			o->now_set = 1;
 			break;
 		case OPT_STATE_DIR:
 			o->state_dir = optarg;
@@ -196,9 +203,23 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 	}
 	o->offerings = argv + optind;
 	o->noffer = argc - optind;
+	/* An option the mode would ignore is a mistake to point out: -f
+	 * alone started the daemon, and --now on --report only changed
+	 * the date the report claims. */
 	if (o->noffer > 0 && o->mode != MODE_ONCE) {
 		fprintf(stderr, "trustreg-crawl: offerings are named only "
 		    "with --once\n");
+		return -EINVAL;
+	}
+	if (o->format_set && o->mode != MODE_ONCE &&
+	    o->mode != MODE_REPORT) {
+		fprintf(stderr, "trustreg-crawl: --format applies only to "
+		    "--once and --report\n");
+		return -EINVAL;
+	}
+	if (o->now_set && o->mode != MODE_ONCE) {
+		fprintf(stderr, "trustreg-crawl: --now applies only to "
+		    "--once\n");
 		return -EINVAL;
 	}
 	return 0;

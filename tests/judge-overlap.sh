@@ -108,7 +108,7 @@ check "every other cell is fresh" test "$(jq '[.offerings[].cells[] |
     select(.state != "fresh")] | length' "$WORK/once.json")" -eq 1
 
 # What was judged as the crawl went is what judging afterwards gives.
-"$TREG_BIN" --config "$WORK/conf" --report --format json --now "$NOW" \
+"$TREG_BIN" --config "$WORK/conf" --report --format json \
     >"$WORK/report.json" 2>"$WORK/report.err"
 summary() {
 	jq -c '[.offerings[] | .id as $o | .cells[] |

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The command line: each mode's options, and an option the mode would
+# ignore refused with exit 2 and a message saying where it applies (a
+# newcomer's -f with no mode started the daemon).  Nothing is fetched:
+# the registry's one cell has no source.
+. "${TREG_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+cat >"$WORK/registry.json" <<'REG'
+{"name": "cli", "offerings": [{"id": "o1", "name": "O1",
+ "developer": "D", "platform": "P", "category": "first_party",
+ "sort_order": 1, "dimensions": {"soc2_type2": {"value": "unclear",
+ "confidence": "medium", "verified": "2026-11-01", "notes": "n",
+ "source": null, "archived": null}}}]}
+REG
+printf 'registry = %s\nstate_dir = %s\n' "$WORK/registry.json" \
+    "$WORK/state" >"$WORK/conf"
+
+# refused WHAT ARGS...: exit 2 with a message naming WHAT.
+refused() {
+	what=$1
+	shift
+	"$TREG_BIN" --config "$WORK/conf" "$@" >"$WORK/out" 2>"$WORK/err"
+	[ $? -eq 2 ] && grep -q -- "$what" "$WORK/err"
+}
+
+check "-f alone (the daemon) is refused" \
+    refused "--format applies only to --once and --report" -f json
+check "--check -f is refused" \
+    refused "--format applies only" --check -f json
+check "--show -f is refused" \
+    refused "--format applies only" --show o1/soc2_type2 -f json
+check "--report --now is refused" \
+    refused "--now applies only to --once" --report \
+    --now 2026-12-01T00:00:00Z
+check "--check --now is refused" \
+    refused "--now applies only" --check --now 2026-12-01T00:00:00Z
+check "an offering without --once is refused" \
+    refused "offerings are named only with --once" --report o1
+check "two modes are refused" refused "once" --once --report
+
+"$TREG_BIN" --config "$WORK/conf" --once --format json \
+    --now 2026-12-01T00:00:00Z >"$WORK/once.json" 2>"$WORK/once.err"
+check "--once --format json --now runs" test $? -eq 0
+check "its cell has no source" grep -q '"state": "no-source"' \
+    "$WORK/once.json"
+"$TREG_BIN" --config "$WORK/conf" --report --format atom \
+    >"$WORK/report.atom" 2>"$WORK/report.err"
+check "--report --format atom runs" test $? -eq 0
+"$TREG_BIN" --config "$WORK/conf" --check >"$WORK/check.out" 2>&1
+check "--check counts one cell" grep -q "1 offering, 1 cell$" \
+    "$WORK/check.out"
+finish
