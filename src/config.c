@@ -446,6 +446,48 @@ config_set_list(struct config_parse *p, const struct config_key *key,
 	return 1;
 }
 
+/* The keys naming a file or directory, which a relative value names
+ * from the configuration file's directory. */
+static int
+config_is_path(const struct config_key *key)
+{
+	return strcmp(key->name, "registry") == 0 ||
+	    strcmp(key->name, "state_dir") == 0 ||
+	    strcmp(key->name, "ca_file") == 0;
+}
+
+/*
+ * Sets a path key from a relative value, joined to the directory of the
+ * configuration file: where the file is, not where the program happens
+ * to be started (a newcomer's "registry = registry.json" read fine from
+ * its own directory and failed from any other).
+ */
+static int
+config_set_relative(struct config_parse *p, const struct config_key *key,
+    const char *value, void *field)
+{
+	const char *slash = strrchr(p->path, '/');
+	char *joined;
+	int n;
+
+	if (slash == NULL)
+		n = asprintf(&joined, "%s", value);
+	else
+		n = asprintf(&joined, "%.*s/%s", (int)(slash - p->path),
+		    p->path, value);
+	if (n < 0)
+		return config_error(p, "out of memory");
+	if (strcmp(key->name, "ca_file") == 0 && access(joined, R_OK) != 0) {
+		n = errno;
+		config_error(p, "ca_file: %s: %s", joined, strerror(n));
+		free(joined);
+		return 0;
+	}
+	free(*(char **)field);
+	*(char **)field = joined;
+	return 1;
+}
+
 static int
 config_set(struct config_parse *p, const struct config_key *key,
     const char *value)
@@ -481,6 +523,9 @@ config_set(struct config_parse *p, const struct config_key *key,
 	case CONFIG_STRING:
 		if (*value == '\0')
 			return config_error(p, "%s: empty value", key->name);
+		if (config_is_path(key) && *value != '/' &&
+		    strstr(value, "://") == NULL)
+			return config_set_relative(p, key, value, field);
 		/* Better now, with a line number, than at the first fetch. */
 		if (strcmp(key->name, "ca_file") == 0 &&
 		    access(value, R_OK) != 0)

@@ -382,6 +382,53 @@ test_treg_config_load_number_past_its_limit(void **state)
 	    "1: interval: \"366d\" is more than 31536000 seconds");
 }
 
+/* Relative paths name files beside the configuration file, wherever the
+ * program is started; URLs and absolute paths stay as written. */
+static void
+test_treg_config_load_relative_paths_from_its_directory(void **state)
+{
+	struct treg_config *cfg = NULL;
+	char dir[] = "/tmp/treg-test-confdir-XXXXXX", path[64], ca[64];
+	char want[96], cwd[4096];
+	FILE *fp;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	fp = fopen(ca, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("registry = data/registry.json\nstate_dir = state\n"
+	    "[network]\nca_file = ca.pem\n", fp);
+	fclose(fp);
+	assert_int_equal(chdir("/"), 0);
+
+	assert_int_equal(treg_config_load(path, &cfg, NULL), 0);
+
+	snprintf(want, sizeof(want), "%s/data/registry.json", dir);
+	assert_string_equal(cfg->registry, want);
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_string_equal(cfg->state_dir, want);
+	assert_string_equal(cfg->ca_file, ca);
+	treg_config_free(cfg);
+
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("registry = https://registry.example/data.json\n", fp);
+	fclose(fp);
+	assert_int_equal(treg_config_load(path, &cfg, NULL), 0);
+	assert_string_equal(cfg->registry,
+	    "https://registry.example/data.json");
+	treg_config_free(cfg);
+	unlink(path);
+	unlink(ca);
+	rmdir(dir);
+	assert_int_equal(chdir(cwd), 0);
+}
+
 static void
 test_treg_config_load_ca_file_missing(void **state)
 {
@@ -515,6 +562,8 @@ main(void)
 		    test_treg_config_load_too_many_extract_threads),
 		cmocka_unit_test(
 		    test_treg_config_load_number_past_its_limit),
+		cmocka_unit_test(
+		    test_treg_config_load_relative_paths_from_its_directory),
 		cmocka_unit_test(test_treg_config_load_ca_file_missing),
 		cmocka_unit_test(test_treg_config_load_directory),
 		cmocka_unit_test(test_treg_config_load_nul_bytes),
