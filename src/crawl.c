@@ -2360,6 +2360,7 @@ crawl_damp(const struct treg_config *cfg, struct treg_store *st,
 
 	ev->dead_after = cfg->dead_after_failures > 0 ?
 	    (uint32_t)cfg->dead_after_failures : 1;
+	ev->dead_after_hours = (uint32_t)cfg->dead_after_hours;
 	ev->damped = treg_verdict_damped(ev->failures, ev->first_failure, now,
 	    cfg->dead_after_failures, cfg->dead_after_hours);
 	if (treg_store_list_observations(st, ev->fetch_url, &all, &n) < 0)

@@ -206,7 +206,7 @@ verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
 	const char *what = e->role == TREG_ROLE_ARCHIVE ?
 	    "archived copy " : "";
 	char why[REASON_MAX + 1];
-	char count[96] = "", date[32];
+	char count[128] = "", date[32];
 	int rc;
 
 	if (e->error != NULL)
@@ -232,9 +232,17 @@ verdict_failed(struct treg_verdict *v, const struct treg_evidence *e)
 	} else if (e->damped && e->role == TREG_ROLE_SOURCE) {
 		st = TREG_STATE_UNVERIFIABLE;
 		verdict_date(e->first_failure, date, sizeof(date));
-		snprintf(count, sizeof(count), ", failing %lu/%lu since %s",
-		    (unsigned long)e->failures, (unsigned long)e->dead_after,
-		    date);
+		/* Past the count, only the time is missing: "6/3" read as a
+		 * count that had gone wrong. */
+		if (e->failures < e->dead_after)
+			snprintf(count, sizeof(count), ", failing %lu/%lu "
+			    "since %s", (unsigned long)e->failures,
+			    (unsigned long)e->dead_after, date);
+		else
+			snprintf(count, sizeof(count), ", failing since %s: "
+			    "%lu failures, dead once they span %lu hours",
+			    date, (unsigned long)e->failures,
+			    (unsigned long)e->dead_after_hours);
 	} else if (e->failures > 0) {
 		snprintf(count, sizeof(count), ", %lu consecutive failure%s",
 		    (unsigned long)e->failures,

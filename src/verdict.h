@@ -109,6 +109,7 @@ struct treg_evidence {
 	int	 damped;	/* failing, but not yet long enough to be
 				 * called dead (treg_verdict_damped()) */
 	uint32_t dead_after;	/* failures that make it dead */
+	uint32_t dead_after_hours;	/* ...spread over this long */
 	uint32_t blocked_streak; /* consecutive bot-wall answers */
 };
 

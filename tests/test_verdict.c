@@ -189,6 +189,40 @@ test_verdict_judge_dead_fetch_failed(void **state)
 	treg_verdict_cleanup(&v);
 }
 
+/* A failing source not yet dead says what is missing: more failures,
+ * or only time once there are enough. */
+static void
+test_verdict_judge_failing_says_what_is_missing(void **state)
+{
+	struct treg_verdict v;
+
+	cell_init(&v, 0);
+	v.ev[0].error = strdup("timeout");
+	v.ev[0].status = 0;
+	v.ev[0].failures = 2;
+	v.ev[0].damped = 1;
+	v.ev[0].dead_after = 3;
+	v.ev[0].dead_after_hours = 48;
+	v.ev[0].first_failure = (int64_t)verified_at() + 9 * DAY;
+	assert_int_equal(judge(&v, 10), 0);
+	assert_int_equal(v.state, TREG_STATE_UNVERIFIABLE);
+	assert_true(has_reason(&v, ", failing 2/3 since 2026-07-14"));
+	treg_verdict_cleanup(&v);
+
+	cell_init(&v, 0);
+	v.ev[0].error = strdup("timeout");
+	v.ev[0].status = 0;
+	v.ev[0].failures = 6;
+	v.ev[0].damped = 1;
+	v.ev[0].dead_after = 3;
+	v.ev[0].dead_after_hours = 48;
+	v.ev[0].first_failure = (int64_t)verified_at() + 9 * DAY;
+	assert_int_equal(judge(&v, 10), 0);
+	assert_true(has_reason(&v, ", failing since 2026-07-14: 6 failures, "
+	    "dead once they span 48 hours"));
+	treg_verdict_cleanup(&v);
+}
+
 static void
 test_verdict_judge_dead_http_404(void **state)
 {
@@ -698,6 +732,8 @@ main(void)
 		cmocka_unit_test(test_verdict_judge_no_source_archive_only),
 		cmocka_unit_test(test_verdict_judge_no_source_stale),
 		cmocka_unit_test(test_verdict_judge_dead_fetch_failed),
+		cmocka_unit_test(
+		    test_verdict_judge_failing_says_what_is_missing),
 		cmocka_unit_test(test_verdict_judge_dead_http_404),
 		cmocka_unit_test(
 		    test_verdict_judge_http_403_unverifiable_not_dead),
