@@ -480,16 +480,27 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 {
 	int rc;
 
+	int is_url = strstr(o->show, "://") != NULL;
+
+	if (!is_url && strchr(o->show, '/') == NULL) {
+		fprintf(stderr, "trustreg-crawl: --show takes OFFERING/CELL "
+		    "or a URL, not \"%s\"\n", o->show);
+		return EXIT_ERROR;
+	}
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
-	if (strstr(o->show, "://") != NULL)
+	if (is_url)
 		rc = treg_show_url(stdout, ctx->store, o->show);
 	else
 		rc = treg_show_cell(stdout, ctx->store, o->show,
 		    (unsigned)ctx->cfg->region_context);
-	if (rc == -ENOENT)
-		fprintf(stderr, "trustreg-crawl: nothing stored for %s\n",
-		    o->show);
+	if (rc == -ENOENT && is_url)
+		fprintf(stderr, "trustreg-crawl: %s was never fetched into "
+		    "the store in %s\n", o->show, ctx->cfg->state_dir);
+	else if (rc == -ENOENT)
+		fprintf(stderr, "trustreg-crawl: no verdict stored for %s: "
+		    "not judged yet, or no such cell (--report lists the "
+		    "cells)\n", o->show);
 	else if (rc < 0)
 		log_err("show", "cannot show %s: err=%s", o->show,
 		    strerror(-rc));

@@ -67,6 +67,11 @@ show_observations(FILE *out, struct treg_store *st, const char *url,
 	rc = treg_store_list_observations(st, url, &all, &n);
 	if (rc < 0)
 		return rc;
+	/* Nothing to list is the caller's to say, once. */
+	if (n == 0) {
+		free(all);
+		return -ENOENT;
+	}
 	fprintf(out, "  %s: %zu observation%s\n", url, n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		fputs("    ", out);

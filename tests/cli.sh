@@ -47,6 +47,17 @@ check "its cell has no source" grep -q '"state": "no-source"' \
 "$TREG_BIN" --config "$WORK/conf" --report --format atom \
     >"$WORK/report.atom" 2>"$WORK/report.err"
 check "--report --format atom runs" test $? -eq 0
+check "--show without a slash or scheme is refused" \
+    refused "--show takes OFFERING/CELL or a URL" --show o1
+check "--show of a cell never judged says so" \
+    refused "no verdict stored for o1/nope" --show o1/nope
+check "--show of a URL never fetched says so" \
+    refused "was never fetched" --show http://127.0.0.1:9/x
+check "... and prints nothing" test ! -s "$WORK/out"
+"$TREG_BIN" --config "$WORK/conf" --show o1/soc2_type2 >"$WORK/show.out" \
+    2>"$WORK/show.err"
+check "--show OFFERING/CELL exits 0" test $? -eq 0
+check "... with its state and baseline" grep -q "^Baseline" "$WORK/show.out"
 "$TREG_BIN" --config "$WORK/conf" --check >"$WORK/check.out" 2>&1
 check "--check counts one cell" grep -q "1 offering, 1 cell$" \
     "$WORK/check.out"
