@@ -415,6 +415,56 @@ report_jw_fingerprint(struct report_jw *w, uint64_t h)
 	report_jw_raw(w, hex, sizeof(hex));
 }
 
+/* A member: its key, then its value as the writer of that type. */
+static void
+report_jw_kstr(struct report_jw *w, const char *key, const char *s)
+{
+	report_jw_key(w, key);
+	report_jw_str(w, s);
+}
+
+static void
+report_jw_kstring(struct report_jw *w, const char *key, const char *s)
+{
+	report_jw_key(w, key);
+	report_jw_string(w, s);
+}
+
+static void
+report_jw_kint(struct report_jw *w, const char *key, long long n)
+{
+	report_jw_key(w, key);
+	report_jw_int(w, n);
+}
+
+static void
+report_jw_kbool(struct report_jw *w, const char *key, int yes)
+{
+	report_jw_key(w, key);
+	report_jw_bool(w, yes);
+}
+
+static void
+report_jw_ktime(struct report_jw *w, const char *key, int64_t t)
+{
+	report_jw_key(w, key);
+	report_jw_time(w, t);
+}
+
+static void
+report_jw_khex(struct report_jw *w, const char *key, const char *digest)
+{
+	report_jw_key(w, key);
+	report_jw_hex(w, digest);
+}
+
+static void
+report_jw_kfp(struct report_jw *w, const char *key, uint64_t h)
+{
+	report_jw_key(w, key);
+	report_jw_fingerprint(w, h);
+}
+
 static void
 report_jw_quote(struct report_jw *w, int result)
 {
@@ -432,16 +482,11 @@ report_baseline_write(struct report_jw *w, const struct treg_evidence *e)
 		return;
 	}
 	report_jw_open(w, '{');
-	report_jw_key(w, "at");
-	report_jw_time(w, e->baseline_at);
-	report_jw_key(w, "digest");
-	report_jw_hex(w, e->baseline_digest);
-	report_jw_key(w, "words");
-	report_jw_int(w, (long long)e->baseline_words);
-	report_jw_key(w, "fingerprint");
-	report_jw_fingerprint(w, e->baseline_simhash);
-	report_jw_key(w, "archived");
-	report_jw_bool(w, e->baseline_archived);
+	report_jw_ktime(w, "at", e->baseline_at);
+	report_jw_khex(w, "digest", e->baseline_digest);
+	report_jw_kint(w, "words", (long long)e->baseline_words);
+	report_jw_kfp(w, "fingerprint", e->baseline_simhash);
+	report_jw_kbool(w, "archived", e->baseline_archived);
 	report_jw_close(w, '}');
 }
 
@@ -465,26 +510,17 @@ report_region_write(struct report_jw *w, const struct treg_evidence *e)
 		return;
 	}
 	report_jw_open(w, '{');
-	report_jw_key(w, "whole_text");
-	report_jw_bool(w, e->region_whole);
-	report_jw_key(w, "digest");
-	report_jw_hex(w, e->region_digest);
-	report_jw_key(w, "words");
-	report_jw_int(w, (long long)e->region_words);
-	report_jw_key(w, "fingerprint");
-	report_jw_fingerprint(w, e->region_simhash);
-	report_jw_key(w, "baseline_digest");
-	report_jw_hex(w, e->baseline_region_digest);
-	report_jw_key(w, "baseline_words");
-	report_jw_int(w, (long long)e->baseline_region_words);
-	report_jw_key(w, "baseline_fingerprint");
-	report_jw_fingerprint(w, e->baseline_region_simhash);
-	report_jw_key(w, "page_changed");
-	report_jw_bool(w, e->page_changed);
-	report_jw_key(w, "chrome_changed");
-	report_jw_bool(w, e->chrome_changed);
-	report_jw_key(w, "page_note");
-	report_jw_str(w, e->page_note);
+	report_jw_kbool(w, "whole_text", e->region_whole);
+	report_jw_khex(w, "digest", e->region_digest);
+	report_jw_kint(w, "words", (long long)e->region_words);
+	report_jw_kfp(w, "fingerprint", e->region_simhash);
+	report_jw_khex(w, "baseline_digest", e->baseline_region_digest);
+	report_jw_kint(w, "baseline_words",
+	    (long long)e->baseline_region_words);
+	report_jw_kfp(w, "baseline_fingerprint", e->baseline_region_simhash);
+	report_jw_kbool(w, "page_changed", e->page_changed);
+	report_jw_kbool(w, "chrome_changed", e->chrome_changed);
+	report_jw_kstr(w, "page_note", e->page_note);
 	report_jw_close(w, '}');
 }
 
@@ -501,14 +537,10 @@ report_diff_write(struct report_jw *w, const struct treg_evidence *e)
 	for (i = 0; i < e->ndiff; i++) {
 		report_jw_next(w);
 		report_jw_open(w, '{');
-		report_jw_key(w, "before");
-		report_jw_str(w, e->diff[i].before);
-		report_jw_key(w, "removed");
-		report_jw_str(w, e->diff[i].del);
-		report_jw_key(w, "added");
-		report_jw_str(w, e->diff[i].ins);
-		report_jw_key(w, "after");
-		report_jw_str(w, e->diff[i].after);
+		report_jw_kstr(w, "before", e->diff[i].before);
+		report_jw_kstr(w, "removed", e->diff[i].del);
+		report_jw_kstr(w, "added", e->diff[i].ins);
+		report_jw_kstr(w, "after", e->diff[i].after);
 		report_jw_close(w, '}');
 	}
 	report_jw_close(w, ']');
@@ -520,44 +552,28 @@ report_evidence_write(struct report_jw *w, const struct treg_evidence *e)
 	size_t i;
 
 	report_jw_open(w, '{');
-	report_jw_key(w, "url");
-	report_jw_str(w, e->url);
-	report_jw_key(w, "fetch_url");
-	report_jw_str(w, e->fetch_url);
-	report_jw_key(w, "role");
-	report_jw_string(w, e->role == TREG_ROLE_ARCHIVE ? "archive" :
-	    "source");
-	report_jw_key(w, "fetched");
-	report_jw_bool(w, e->fetched);
-	report_jw_key(w, "at");
-	report_jw_time(w, e->at);
+	report_jw_kstr(w, "url", e->url);
+	report_jw_kstr(w, "fetch_url", e->fetch_url);
+	report_jw_kstring(w, "role", e->role == TREG_ROLE_ARCHIVE ?
+	    "archive" : "source");
+	report_jw_kbool(w, "fetched", e->fetched);
+	report_jw_ktime(w, "at", e->at);
 	report_jw_key(w, "status");
 	if (e->status != 0)
 		report_jw_int(w, (long long)e->status);
 	else
 		report_jw_null(w);
-	report_jw_key(w, "error");
-	report_jw_str(w, e->error);
-	report_jw_key(w, "detail");
-	report_jw_str(w, e->detail);
-	report_jw_key(w, "final_url");
-	report_jw_str(w, e->final_url);
-	report_jw_key(w, "reason");
-	report_jw_str(w, e->reason);
-	report_jw_key(w, "chain");
-	report_jw_str(w, e->chain);
-	report_jw_key(w, "moved");
-	report_jw_bool(w, e->moved);
-	report_jw_key(w, "unverifiable");
-	report_jw_bool(w, e->unverifiable);
-	report_jw_key(w, "failures");
-	report_jw_int(w, (long long)e->failures);
-	report_jw_key(w, "digest");
-	report_jw_hex(w, e->digest);
-	report_jw_key(w, "words");
-	report_jw_int(w, (long long)e->words);
-	report_jw_key(w, "fingerprint");
-	report_jw_fingerprint(w, e->simhash);
+	report_jw_kstr(w, "error", e->error);
+	report_jw_kstr(w, "detail", e->detail);
+	report_jw_kstr(w, "final_url", e->final_url);
+	report_jw_kstr(w, "reason", e->reason);
+	report_jw_kstr(w, "chain", e->chain);
+	report_jw_kbool(w, "moved", e->moved);
+	report_jw_kbool(w, "unverifiable", e->unverifiable);
+	report_jw_kint(w, "failures", (long long)e->failures);
+	report_jw_khex(w, "digest", e->digest);
+	report_jw_kint(w, "words", (long long)e->words);
+	report_jw_kfp(w, "fingerprint", e->simhash);
 	report_jw_key(w, "baseline");
 	report_baseline_write(w, e);
 	report_jw_key(w, "fingerprint_distance");
@@ -573,8 +589,7 @@ report_evidence_write(struct report_jw *w, const struct treg_evidence *e)
 	report_region_write(w, e);
 	report_jw_key(w, "diff");
 	report_diff_write(w, e);
-	report_jw_key(w, "diff_more");
-	report_jw_int(w, (long long)e->diff_more);
+	report_jw_kint(w, "diff_more", (long long)e->diff_more);
 	report_jw_close(w, '}');
 }
 
@@ -628,21 +643,15 @@ report_cell_write(struct treg_buf *b, const struct treg_verdict *v,
 	report_jw_init(&w, b, !store_form, margin);
 	report_jw_open(&w, '{');
 	if (store_form) {
-		report_jw_key(&w, "offering");
-		report_jw_str(&w, v->offering);
+		report_jw_kstr(&w, "offering", v->offering);
 	}
-	report_jw_key(&w, "id");
-	report_jw_str(&w, v->cell);
-	report_jw_key(&w, "state");
-	report_jw_string(&w, treg_state_name(v->state));
-	report_jw_key(&w, "since");
-	report_jw_time(&w, v->since);
-	report_jw_key(&w, "judged");
-	report_jw_time(&w, v->judged);
+	report_jw_kstr(&w, "id", v->cell);
+	report_jw_kstring(&w, "state", treg_state_name(v->state));
+	report_jw_ktime(&w, "since", v->since);
+	report_jw_ktime(&w, "judged", v->judged);
 	/* The registry position only orders the store's records. */
 	if (store_form) {
-		report_jw_key(&w, "order");
-		report_jw_int(&w, (long long)v->order);
+		report_jw_kint(&w, "order", (long long)v->order);
 	}
 	report_jw_key(&w, "flags");
 	report_jw_open(&w, '[');
@@ -654,10 +663,8 @@ report_cell_write(struct treg_buf *b, const struct treg_verdict *v,
 		}
 	}
 	report_jw_close(&w, ']');
-	report_jw_key(&w, "verified");
-	report_jw_str(&w, v->verified);
-	report_jw_key(&w, "needs_attention");
-	report_jw_bool(&w, treg_verdict_needs_attention(v));
+	report_jw_kstr(&w, "verified", v->verified);
+	report_jw_kbool(&w, "needs_attention", treg_verdict_needs_attention(v));
 	report_jw_key(&w, "reasons");
 	report_jw_strings(&w, v->reasons, v->nreasons);
 	report_jw_key(&w, "info");
@@ -667,8 +674,7 @@ report_cell_write(struct treg_buf *b, const struct treg_verdict *v,
 	for (i = 0; i < v->nquotes; i++) {
 		report_jw_next(&w);
 		report_jw_open(&w, '{');
-		report_jw_key(&w, "text");
-		report_jw_str(&w, v->quotes[i]);
+		report_jw_kstr(&w, "text", v->quotes[i]);
 		report_jw_key(&w, "found");
 		report_jw_quote(&w, report_quote_found(v, i));
 		report_jw_close(&w, '}');
@@ -2043,24 +2049,18 @@ report_write_json(struct treg_report *r, FILE *out,
 	treg_buf_init(&b, 0);
 	report_jw_init(&w, &b, 1, 0);
 	report_jw_open(&w, '{');
-	report_jw_key(&w, "format");
-	report_jw_string(&w, REPORT_FORMAT_NAME);
-	report_jw_key(&w, "version");
-	report_jw_int(&w, TREG_REPORT_VERSION);
-	report_jw_key(&w, "generated");
-	report_jw_time(&w, (int64_t)r->generated);
+	report_jw_kstring(&w, "format", REPORT_FORMAT_NAME);
+	report_jw_kint(&w, "version", TREG_REPORT_VERSION);
+	report_jw_ktime(&w, "generated", (int64_t)r->generated);
 	report_jw_key(&w, "summary");
 	report_jw_open(&w, '{');
-	report_jw_key(&w, "cells");
-	report_jw_int(&w, (long long)r->n);
-	report_jw_key(&w, "needs_attention");
-	report_jw_int(&w, (long long)r->nflags);
+	report_jw_kint(&w, "cells", (long long)r->n);
+	report_jw_kint(&w, "needs_attention", (long long)r->nflags);
 	report_jw_key(&w, "by_state");
 	report_jw_open(&w, '{');
-	for (i = 0; i < TREG_NSTATES; i++) {
-		report_jw_key(&w, treg_state_name((enum treg_state)i));
-		report_jw_int(&w, (long long)r->count[i]);
-	}
+	for (i = 0; i < TREG_NSTATES; i++)
+		report_jw_kint(&w, treg_state_name((enum treg_state)i),
+		    (long long)r->count[i]);
 	report_jw_close(&w, '}');
 	report_jw_close(&w, '}');
 	report_jw_key(&w, "offerings");
@@ -2086,12 +2086,11 @@ report_write_json(struct treg_report *r, FILE *out,
 		report_jw_null(&w);
 	} else {
 		report_jw_open(&w, '{');
-		report_jw_key(&w, "urls_checked");
-		report_jw_int(&w, (long long)health->urls_checked);
-		report_jw_key(&w, "urls_failed");
-		report_jw_int(&w, (long long)health->urls_failed);
-		report_jw_key(&w, "ms");
-		report_jw_int(&w, (long long)health->ms);
+		report_jw_kint(&w, "urls_checked",
+		    (long long)health->urls_checked);
+		report_jw_kint(&w, "urls_failed",
+		    (long long)health->urls_failed);
+		report_jw_kint(&w, "ms", (long long)health->ms);
 		report_jw_close(&w, '}');
 	}
 	report_jw_close(&w, '}');

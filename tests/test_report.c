@@ -334,19 +334,14 @@ test_report_verdict_order_reads_position(void **state)
 	cleanup_n(v, 1);
 }
 
+/* text is the JSON report jansson would write for the tree it parses
+ * to, in one dump with JSON_INDENT(2), plus the final new line. */
 static void
-test_report_write_json_same_bytes_as_one_dump(void **state)
+assert_as_one_dump(const char *text)
 {
-	struct treg_verdict v[4];
 	json_t *doc;
-	char *text, *again;
-	int rc;
+	char *again;
 
-	report_set4(v);
-
-	text = render(TREG_REPORT_JSON, v, 4, &rc);
-
-	assert_int_equal(rc, 0);
 	doc = json_loads(text, 0, NULL);
 	assert_non_null(doc);
 	again = json_dumps(doc, JSON_INDENT(2));
@@ -355,6 +350,21 @@ test_report_write_json_same_bytes_as_one_dump(void **state)
 	assert_string_equal(text + strlen(again), "\n");
 	free(again);
 	json_decref(doc);
+}
+
+static void
+test_report_write_json_same_bytes_as_one_dump(void **state)
+{
+	struct treg_verdict v[4];
+	char *text;
+	int rc;
+
+	report_set4(v);
+
+	text = render(TREG_REPORT_JSON, v, 4, &rc);
+
+	assert_int_equal(rc, 0);
+	assert_as_one_dump(text);
 	free(text);
 	cleanup_n(v, 4);
 }
@@ -421,12 +431,7 @@ test_report_json_hand_written_same_as_jansson(void **state)
 	}
 	text = render(TREG_REPORT_JSON, v, 2, &rc);
 	assert_int_equal(rc, 0);
-	doc = json_loads(text, 0, NULL);
-	assert_non_null(doc);
-	again = json_dumps(doc, JSON_INDENT(2));
-	assert_non_null(again);
-	assert_int_equal(strncmp(text, again, strlen(again)), 0);
-	assert_string_equal(text + strlen(again), "\n");
+	assert_as_one_dump(text);
 	/* Invalid UTF-8 became U+FFFD; the rest is kept. */
 	assert_non_null(strstr(text, "\\u0001\\u0002"));
 	assert_non_null(strstr(text, "\\b\\t\\n\\u000B\\f\\r\\u000E"));
@@ -434,8 +439,6 @@ test_report_json_hand_written_same_as_jansson(void **state)
 	    "\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf"
 	    "\xbd\xef\xbf\xbd \xef\xbf\xbe \xf0\x9f\x98\x80 caf\xc3\xa9"));
 	assert_non_null(strstr(text, "\"at\": 253402300800,"));
-	free(again);
-	json_decref(doc);
 	free(text);
 	cleanup_n(v, 2);
 }

@@ -189,6 +189,21 @@ test_verdict_judge_dead_fetch_failed(void **state)
 	treg_verdict_cleanup(&v);
 }
 
+/* A source failing since nine days after verification, failures times,
+ * not yet dead (3 failures over 48 hours make it dead). */
+static void
+cell_failing(struct treg_verdict *v, uint32_t failures)
+{
+	cell_init(v, 0);
+	v->ev[0].error = strdup("timeout");
+	v->ev[0].status = 0;
+	v->ev[0].failures = failures;
+	v->ev[0].damped = 1;
+	v->ev[0].dead_after = 3;
+	v->ev[0].dead_after_hours = 48;
+	v->ev[0].first_failure = (int64_t)verified_at() + 9 * DAY;
+}
+
 /* A failing source not yet dead says what is missing: more failures,
  * or only time once there are enough. */
 static void
@@ -196,28 +211,15 @@ test_verdict_judge_failing_says_what_is_missing(void **state)
 {
 	struct treg_verdict v;
 
-	cell_init(&v, 0);
-	v.ev[0].error = strdup("timeout");
-	v.ev[0].status = 0;
-	v.ev[0].failures = 2;
-	v.ev[0].damped = 1;
-	v.ev[0].dead_after = 3;
-	v.ev[0].dead_after_hours = 48;
-	v.ev[0].first_failure = (int64_t)verified_at() + 9 * DAY;
+	cell_failing(&v, 2);
 	assert_int_equal(judge(&v, 10), 0);
 	assert_int_equal(v.state, TREG_STATE_UNVERIFIABLE);
 	assert_true(has_reason(&v, ", failing 2/3 since 2026-07-14"));
 	treg_verdict_cleanup(&v);
 
-	cell_init(&v, 0);
-	v.ev[0].error = strdup("timeout");
-	v.ev[0].status = 0;
-	v.ev[0].failures = 6;
-	v.ev[0].damped = 1;
-	v.ev[0].dead_after = 3;
-	v.ev[0].dead_after_hours = 48;
-	v.ev[0].first_failure = (int64_t)verified_at() + 9 * DAY;
+	cell_failing(&v, 6);
 	assert_int_equal(judge(&v, 10), 0);
+	assert_int_equal(v.state, TREG_STATE_UNVERIFIABLE);
 	assert_true(has_reason(&v, ", failing since 2026-07-14: 6 failures, "
 	    "dead once they span 48 hours"));
 	treg_verdict_cleanup(&v);
