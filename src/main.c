@@ -148,7 +148,11 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 	int ch;
 
 	o->now = time(NULL);
-	while ((ch = getopt_long(argc, argv, "c:f:hV", longopts, NULL)) != -1) {
+	/* Our own messages, under the program's name rather than the path
+	 * it was run by. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:f:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			o->config_path = optarg;
@@ -196,8 +200,23 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 				return -EINVAL;
 			o->show = optarg;
 			break;
+		case ':':
+			fprintf(stderr, "trustreg-crawl: %s needs a value "
+			    "(see --help)\n", argv[optind - 1]);
+			return -EINVAL;
 		default:
-			main_usage(stderr);
+			/* A long option known but given a value it does not
+			 * take comes back with its code in optopt. */
+			if (optopt != 0 && strncmp(argv[optind - 1], "--",
+			    2) == 0)
+				fprintf(stderr, "trustreg-crawl: %.*s takes no "
+				    "value (see --help)\n",
+				    (int)strcspn(argv[optind - 1], "="),
+				    argv[optind - 1]);
+			else
+				fprintf(stderr, "trustreg-crawl: unknown "
+				    "option %s (see --help)\n",
+				    argv[optind - 1]);
 			return -EINVAL;
 		}
 	}

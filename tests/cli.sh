@@ -38,6 +38,12 @@ check "--check --now is refused" \
 check "an offering without --once is refused" \
     refused "offerings are named only with --once" --report o1
 check "two modes are refused" refused "once" --once --report
+check "an unknown option is named" \
+    refused "trustreg-crawl: unknown option --bogus (see --help)" --bogus
+check "a missing value is named" \
+    refused "trustreg-crawl: --now needs a value" --once --now
+check "a value for a flag is refused" \
+    refused "trustreg-crawl: --once takes no value" --once=3
 
 "$TREG_BIN" --config "$WORK/conf" --once --format json \
     --now 2026-12-01T00:00:00Z >"$WORK/once.json" 2>"$WORK/once.err"
