@@ -441,6 +441,31 @@ verdict_stale(struct treg_verdict *v, time_t verified_at, time_t now,
 	    policy->review_after_days);
 }
 
+/*
+ * An observation dated after the judgement: a run with a later --now
+ * wrote it into this store, and it counts as the URL's latest until the
+ * clock passes it, whatever runs in between fetch (a newcomer's future
+ * --now left a page "quote-missing" after it was put back).  Said where
+ * the surprise shows, in the cell's notes.
+ */
+#define VERDICT_CLOCK_SLACK	3600	/* s: clocks and runs drift */
+
+static int
+verdict_from_the_future(struct treg_verdict *v, const struct treg_evidence *e,
+    time_t now)
+{
+	char when[32], today[32];
+
+	if (!e->fetched || e->at <= (int64_t)now + VERDICT_CLOCK_SLACK)
+		return 0;
+	verdict_date(e->at, when, sizeof(when));
+	verdict_date((int64_t)now, today, sizeof(today));
+	return verdict_add_info(v, "%s: the latest observation, of %s, is "
+	    "dated after this judgement (%s): a run with a later --now "
+	    "stored it, and it stays the latest until then", verdict_url(e),
+	    when, today);
+}
+
 int
 treg_verdict_judge(struct treg_verdict *v, time_t verified_at, time_t now,
     const struct treg_policy *policy)
@@ -466,6 +491,8 @@ treg_verdict_judge(struct treg_verdict *v, time_t verified_at, time_t now,
 
 	for (i = 0; i < v->nev; i++) {
 		rc = verdict_evidence(v, &v->ev[i]);
+		if (rc == 0)
+			rc = verdict_from_the_future(v, &v->ev[i], now);
 		if (rc < 0)
 			goto out;
 	}

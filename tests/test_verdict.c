@@ -225,6 +225,33 @@ test_verdict_judge_failing_says_what_is_missing(void **state)
 	treg_verdict_cleanup(&v);
 }
 
+/* An observation dated after the judgement (a run with a later --now)
+ * is pointed out in the cell's notes; one of the same day is not. */
+static void
+test_verdict_judge_observation_from_the_future_noted(void **state)
+{
+	struct treg_verdict v;
+	size_t i;
+	int noted = 0;
+
+	cell_init(&v, 0);
+	v.ev[0].at = (int64_t)verified_at() + 12 * DAY;
+	assert_int_equal(judge(&v, 10), 0);
+	assert_int_equal(v.state, TREG_STATE_FRESH);
+	for (i = 0; i < v.ninfo; i++)
+		noted |= strstr(v.info[i], "the latest observation, of "
+		    "2026-07-17, is dated after this judgement (2026-07-15)") !=
+		    NULL;
+	assert_true(noted);
+	treg_verdict_cleanup(&v);
+
+	cell_init(&v, 0);
+	v.ev[0].at = (int64_t)verified_at() + 10 * DAY;
+	assert_int_equal(judge(&v, 10), 0);
+	assert_int_equal(v.ninfo, 0);
+	treg_verdict_cleanup(&v);
+}
+
 static void
 test_verdict_judge_dead_http_404(void **state)
 {
@@ -736,6 +763,8 @@ main(void)
 		cmocka_unit_test(test_verdict_judge_dead_fetch_failed),
 		cmocka_unit_test(
 		    test_verdict_judge_failing_says_what_is_missing),
+		cmocka_unit_test(
+		    test_verdict_judge_observation_from_the_future_noted),
 		cmocka_unit_test(test_verdict_judge_dead_http_404),
 		cmocka_unit_test(
 		    test_verdict_judge_http_403_unverifiable_not_dead),
