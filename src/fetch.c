@@ -984,9 +984,12 @@ header_redirect(struct fetch_transfer *t)
 	    hops[t->nhops - 1].location == NULL)
 		return -ENOMEM;
 
-	/* Unparsable: curl will fail on it and say why. */
-	if (loc == NULL)
-		return 0;
+	/* What does not parse here cannot be checked (credentials, loops),
+	 * so it is not followed, whatever curl would make of it. */
+	if (loc == NULL) {
+		transfer_abort(t, TREG_FETCH_BAD_URL, "unparsable redirect");
+		return -EINVAL;
+	}
 
 	for (i = 0; i < t->nhops; i++) {
 		if (gens[i] == t->cookie_gen &&

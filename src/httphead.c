@@ -49,7 +49,7 @@ int
 treg_httphead_field(const char *line, size_t len,
     struct treg_httphead_field *out)
 {
-	const char *colon, *v, *end;
+	const char *colon, *v, *end, *cut;
 
 	colon = memchr(line, ':', len);
 	if (colon == NULL)
@@ -59,8 +59,14 @@ treg_httphead_field(const char *line, size_t len,
 	end = line + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
-	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
-	    end[-1] == ' ' || end[-1] == '\t'))
+	/* The value ends at the first CR, LF or NUL, as curl reads one: a
+	 * Location with a CR inside was followed by curl up to the CR while
+	 * the whole value failed our checks, credentials' included. */
+	for (cut = v; cut < end && *cut != '\r' && *cut != '\n' &&
+	    *cut != '\0'; cut++)
+		;
+	end = cut;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 
 	out->name = line;

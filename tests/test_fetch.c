@@ -349,6 +349,15 @@ srv_route(struct srv_conn *c, const char *path)
 		    "Location: http://user:pass@127.0.0.1:%d/ok\r\n"
 		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
 		    s->port);
+	} else if (strcmp(path, "/creds-cr") == 0) {
+		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
+		    "Location: http://user:pass@127.0.0.1:%d/ok\rjunk\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
+		    s->port);
+	} else if (strcmp(path, "/cr-inside") == 0) {
+		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
+		    "Location: /ok\r/elsewhere\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n");
 	} else if (strcmp(path, "/loop") == 0) {
 		srv_send(c, s->files[F_LOOP], s->lens[F_LOOP], SRV_CLOSE);
 	} else if (strcmp(path, "/gate") == 0) {
@@ -1417,6 +1426,32 @@ test_treg_fetch_add_redirect_with_credentials(void **state)
 	assert_null(strstr(r->final_url, "pass"));
 }
 
+/* A CR inside a Location ends it, as curl reads it: the credentials
+ * before it are still refused, and the chain names the URL curl asks
+ * for, not the whole value. */
+static void
+test_treg_fetch_add_redirect_cr_inside_location(void **state)
+{
+	struct fx *fx = *state;
+	char want[256];
+
+	fx_start(fx);
+
+	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/creds-cr"));
+	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/cr-inside"));
+	fx_run(fx, 2, 3000);
+
+	assert_int_equal(fx->recs[0].err, TREG_FETCH_BAD_URL);
+	assert_null(strstr(fx->recs[0].final_url, "pass"));
+	assert_int_equal(fx->recs[1].err, TREG_FETCH_OK);
+	assert_int_equal(fx->recs[1].nhops, 1);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%d/ok", fx->srv.port);
+	assert_string_equal(fx->recs[1].hop_location[0], want);
+	assert_string_equal(fx->recs[1].final_url, want);
+	/* Only the second one's /ok was asked for. */
+	assert_int_equal(srv_count(&fx->srv, "/ok"), 1);
+}
+
 static void
 test_treg_fetch_add_gzip_bomb(void **state)
 {
@@ -2082,6 +2117,7 @@ main(void)
 		T(test_treg_fetch_add_gzip_bomb),
 		T(test_treg_fetch_add_gzip_truncated),
 		T(test_treg_fetch_add_redirect_with_credentials),
+		T(test_treg_fetch_add_redirect_cr_inside_location),
 		T(test_treg_fetch_add_endless_chunked),
 		T(test_treg_fetch_add_huge_length),
 		T(test_treg_fetch_add_header_too_large),

@@ -95,6 +95,7 @@ test_treg_httphead_status_malformed(void **state)
 static void
 test_treg_httphead_field_trims_value(void **state)
 {
+	struct treg_httphead_field fl;
 	size_t nlen;
 
 	nlen = field("Content-Type:  text/html; charset=utf-8 \t\r\n",
@@ -103,6 +104,12 @@ test_treg_httphead_field_trims_value(void **state)
 	assert_int_equal(nlen, 12);
 	assert_int_equal(field("X-Empty:\r\n", ""), 7);
 	assert_int_equal(field("Location:/a:b\n", "/a:b"), 8);
+	/* A value ends at a CR, LF or NUL inside it, as curl reads it. */
+	field("Location: /ok\rjunk\r\n", "/ok");
+	field("Location: /ok \n/x\r\n", "/ok");
+	assert_int_equal(treg_httphead_field("Location: /a\0b\r\n", 15,
+	    &fl), 0);
+	assert_int_equal(fl.value_len, 2);
 }
 
 static void
