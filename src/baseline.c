@@ -444,13 +444,13 @@ baseline_load(struct treg_store *st, const char *key, struct baseline *b)
 	    b->digest, &b->simhash, &b->words, b->chrome, &b->rules,
 	    &b->evidence);
 	/* Version 1 records predate rules versions: made by rules 1;
-	 * version 2 ones do not say what evidence they were taken from. */
+	 * version 2 ones do not say what evidence they were taken from
+	 * (evidence 0: baseline_claim() finds out). */
 	if (n == 8 && version == 1) {
 		b->rules = 1;
 	} else if (n == 9 && version == 2) {
 		b->evidence = 0;
-	} else if (n != 10 || version != BASELINE_RECORD_VERSION ||
-	    b->evidence == 0) {
+	} else if (n != 10 || version != BASELINE_RECORD_VERSION) {
 		rc = -EINVAL;
 	}
 	if (strlen(b->digest) != TREG_SHA256_HEXLEN)
@@ -525,6 +525,49 @@ out:
 	return rc;
 }
 
+/*
+ * A record from before baselines named their evidence (0): it is the
+ * cell's if its text is in the history of the URL it would come from
+ * now, the archived copy's or the source's, and is then marked so.
+ * Returns 1 when it is, 0 when it is another page's, or -errno.
+ */
+static int
+baseline_claim(struct treg_store *st, const struct treg_cell *cell,
+    const struct treg_evidence *ev, struct baseline *b)
+{
+	struct treg_observation *all = NULL;
+	char *url;
+	size_t n = 0, i;
+	int rc, found = 0;
+
+	if (b->archived && cell->archived == NULL)
+		return 0;
+	url = b->archived ? treg_fetch_raw_archive_url(cell->archived) :
+	    strdup(ev->fetch_url);
+	if (url == NULL)
+		return -ENOMEM;
+	rc = treg_store_list_observations(st, url, &all, &n);
+	for (i = 0; rc == 0 && i < n && !found; i++)
+		found = strcmp(all[i].digest, b->digest) == 0;
+	free(all);
+	free(url);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (found)
+		b->evidence = baseline_evidence(cell);
+	return found;
+}
+
+/* Saves b under key; 1 (a baseline is there) or -errno. */
+static int
+baseline_save_as(struct treg_store *st, const char *key,
+    const struct baseline *b)
+{
+	int rc = baseline_save(st, key, b);
+
+	return rc < 0 ? rc : 1;
+}
+
 /* The cell's baseline: the stored one for this verified date, or a new
  * one.  Returns 1 when *b holds one, 0 when none exists yet, or -errno. */
 static int
@@ -539,9 +582,13 @@ baseline_get(struct treg_store *st, const char *offering,
 	if (rc < 0)
 		return rc;
 	if (baseline_load(st, key, b) == 0 &&
-	    strcmp(b->verified, cell->verified) == 0 &&
-	    (b->evidence == 0 || b->evidence == baseline_evidence(cell)))
-		return 1;
+	    strcmp(b->verified, cell->verified) == 0) {
+		if (b->evidence == baseline_evidence(cell))
+			return 1;
+		rc = b->evidence == 0 ? baseline_claim(st, cell, ev, b) : 0;
+		if (rc != 0)
+			return rc < 0 ? rc : baseline_save_as(st, key, b);
+	}
 
 	memset(b, 0, sizeof(*b));
 	snprintf(b->verified, sizeof(b->verified), "%s", cell->verified);

@@ -207,14 +207,27 @@ test_baseline_fill_new_source_takes_its_own_baseline(void **state)
 	treg_evidence_cleanup(&ev);
 }
 
-/* A record from before baselines named their evidence still stands. */
+/*
+ * A record from before baselines named their evidence still stands for
+ * the page whose history holds its text, and is marked as that page's;
+ * for another page it is taken again.
+ */
 static void
 test_baseline_fill_reads_version_2_record(void **state)
 {
 	struct fixture *f = *state;
 	struct treg_evidence ev;
-	char rec[256];
+	struct treg_observation obs;
+	char rec[256], *saved = NULL;
+	size_t len = 0;
 	int n;
+
+	memset(&obs, 0, sizeof(obs));
+	obs.at = VERIFIED_AT + 60;
+	obs.status = 200;
+	obs.words = 412;
+	memcpy(obs.digest, f->old_digest, sizeof(obs.digest));
+	assert_int_equal(treg_store_add_observation(f->st, URL, &obs), 0);
 
 	n = snprintf(rec, sizeof(rec), "2 2026-07-05 0 %d %s "
 	    "0123456789abcdef 412 - %u\n", VERIFIED_AT + 60, f->old_digest,
@@ -231,6 +244,28 @@ test_baseline_fill_reads_version_2_record(void **state)
 
 	assert_string_equal(ev.baseline_digest, f->old_digest);
 	assert_int_equal(ev.baseline_at, VERIFIED_AT + 60);
+	treg_evidence_cleanup(&ev);
+	assert_int_equal(treg_store_get_aux(f->st, "base/acme/soc2_type2",
+	    &saved, &len), 0);
+	assert_int_equal(saved[0], '3');
+	free(saved);
+
+	/* The same old record, for a cell now pointed elsewhere. */
+	assert_int_equal(treg_store_put_aux(f->st, "base/acme/soc2_type2",
+	    rec, (size_t)n), 0);
+	f->cell.source = URL "moved";
+	evidence(f, &ev);
+	free(ev.url);
+	free(ev.fetch_url);
+	ev.url = strdup(URL "moved");
+	ev.fetch_url = strdup(URL "moved");
+	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	ev.baseline_rules = treg_baseline_rules_version();
+
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+
+	assert_string_equal(ev.baseline_digest, f->new_digest);
 	treg_evidence_cleanup(&ev);
 }
 
