@@ -363,13 +363,14 @@ config_parse_number(const char *value, enum config_type type, long *out)
 		else
 			return -EINVAL;
 	} else if (type == CONFIG_SECONDS && *end != '\0') {
-		if (strcmp(end, "s") == 0)
+		/* Either case, as sizes take theirs. */
+		if (strcasecmp(end, "s") == 0)
 			unit = 1;
-		else if (strcmp(end, "m") == 0)
+		else if (strcasecmp(end, "m") == 0)
 			unit = 60;
-		else if (strcmp(end, "h") == 0)
+		else if (strcasecmp(end, "h") == 0)
 			unit = 3600;
-		else if (strcmp(end, "d") == 0)
+		else if (strcasecmp(end, "d") == 0)
 			unit = 86400;
 		else
 			return -EINVAL;

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "robots.h"
 
+#define FETCH_BACKOFF_MAX_MS    3600000 /* longest retry wait, ms */
 #define FETCH_BODY_HEAD         16384   /* decoded bytes kept for callers */
 #define FETCH_PER_HOST          2       /* when the configuration says 0 */
 #define FETCH_HOST_DELAY_MS	1000
@@ -2077,6 +2078,10 @@ transfer_retry(struct fetch_transfer *t, enum treg_fetch_error err,
 	base = cfg->retry_backoff_ms > 0 ? cfg->retry_backoff_ms : 0;
 	shift = t->attempts - 1 < 16 ? t->attempts - 1 : 16;
 	backoff = base << shift;
+	/* Doubling stops at an hour a wait: retries = 20 with the longest
+	 * backoff once meant months. */
+	if (backoff > FETCH_BACKOFF_MAX_MS)
+		backoff = FETCH_BACKOFF_MAX_MS;
 	if (backoff > 0)
 		backoff += (long)arc4random_uniform((uint32_t)backoff + 1);
 	if (t->final && t->retry_after >= 0 &&

@@ -107,9 +107,12 @@ main_parse_time(const char *s, time_t *out)
 	check = tm;
 	*out = timegm(&check);
 
-	/* timegm() normalises 30 February into March; refuse it instead. */
+	/* timegm() normalises 30 February into March; refuse it instead.
+	 * Before 1970 a time reads as "never" in places, and reports name
+	 * four-digit years only: year 0 crawled, then failed its report. */
 	if (check.tm_mday != tm.tm_mday || check.tm_mon != tm.tm_mon ||
-	    check.tm_hour != tm.tm_hour || check.tm_min != tm.tm_min)
+	    check.tm_hour != tm.tm_hour || check.tm_min != tm.tm_min ||
+	    tm.tm_year < 70 || tm.tm_year > 9999 - 1900)
 		return -EINVAL;
 	return 0;
 }
@@ -187,7 +190,8 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		case OPT_NOW:
 			if (main_parse_time(optarg, &o->now) < 0) {
 				fprintf(stderr, "trustreg-crawl: --now \"%s\" "
-				    "is not YYYY-MM-DDTHH:MM:SSZ\n", optarg);
+				    "is not YYYY-MM-DDTHH:MM:SSZ in the years "
+				    "1970-9999\n", optarg);
 				return -EINVAL;
 			}
 			o->now_set = 1;

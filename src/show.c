@@ -136,6 +136,9 @@ treg_show_cell(FILE *out, struct treg_store *st, const char *key,
 		goto out;
 
 	fputs("\nHistory:\n", out);
+	if (v.nev == 0)
+		fputs("  no evidence URL: nothing is fetched for this cell\n",
+		    out);
 	for (i = 0; i < v.nev; i++) {
 		if (v.ev[i].fetch_url == NULL)
 			continue;

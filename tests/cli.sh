@@ -64,6 +64,10 @@ check "... and prints nothing" test ! -s "$WORK/out"
     2>"$WORK/show.err"
 check "--show OFFERING/CELL exits 0" test $? -eq 0
 check "... with its state and baseline" grep -q "^Baseline" "$WORK/show.out"
+check "... and says why it has no history" \
+    grep -q "no evidence URL: nothing is fetched" "$WORK/show.out"
+check "--now before 1970 is refused" \
+    refused "in the years 1970-9999" --once --now 1969-12-31T23:59:59Z
 "$TREG_BIN" --config "$WORK/conf" --check >"$WORK/check.out" 2>&1
 check "--check counts one cell" grep -q "1 offering, 1 cell$" \
     "$WORK/check.out"

@@ -380,6 +380,14 @@ test_treg_config_load_number_past_its_limit(void **state)
 	    "1: max_body: \"2G\" is more than 1073741824 bytes");
 	expect_error("interval = 366d\n",
 	    "1: interval: \"366d\" is more than 31536000 seconds");
+
+	/* Duration units in either case, as sizes take theirs. */
+	path = write_conf("interval = 2D\ntimeout = 1M\n");
+	assert_int_equal(treg_config_load(path, &cfg, NULL), 0);
+	assert_int_equal(cfg->interval, 2 * 86400);
+	assert_int_equal(cfg->timeout, 60);
+	treg_config_free(cfg);
+	unlink(path);
 }
 
 /* Relative paths name files beside the configuration file, wherever the
