@@ -600,6 +600,8 @@ config_handler_cb(void *user, const char *section, const char *name,
 			    name, p->seen[i]);
 		p->seen[i] = p->line;
 	}
+	if (key->offset == offsetof(struct treg_config, registry))
+		p->cfg->registry_line = p->line;
 	return config_set(p, key, value);
 }
 

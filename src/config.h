@@ -15,6 +15,7 @@
 struct treg_config {
 	char    *path;          /* file read, or NULL for built-in defaults */
 	char    *registry;      /* JSON file, directory, bundle or https URL */
+	int	 registry_line;	/* line of path setting it, or 0 */
 	char	*state_dir;	/* LMDB environment and reports */
 	char	*contact;	/* URL or address for server operators */
 	char    *user_agent;    /* "trustreg-crawl/VERSION (+contact)" */

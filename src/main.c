@@ -302,11 +302,16 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 	 * the whole run: tens of MiB for a large registry. */
 	malloc_trim(0);
 #endif
-	if (rc < 0) {
+	/* The registry's own errors name its file; which setting chose
+	 * that file is the configuration's line. */
+	if (rc < 0 && ctx->cfg->registry_line > 0)
+		log_err("registry", "%s (registry set at %s:%d)",
+		    err != NULL ? err : strerror(-rc), ctx->cfg->path,
+		    ctx->cfg->registry_line);
+	else if (rc < 0)
 		log_err("registry", "%s", err != NULL ? err :
 		    strerror(-rc));
-		free(err);
-	}
+	free(err);
 	return rc;
 }
 

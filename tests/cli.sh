@@ -68,6 +68,11 @@ check "... and says why it has no history" \
     grep -q "no evidence URL: nothing is fetched" "$WORK/show.out"
 check "--now before 1970 is refused" \
     refused "in the years 1970-9999" --once --now 1969-12-31T23:59:59Z
+printf 'registry = missing.json\n' >"$WORK/missing.conf"
+"$TREG_BIN" --config "$WORK/missing.conf" --check >"$WORK/out" 2>"$WORK/err"
+check "a registry that cannot be opened names the config line" \
+    grep -q "missing.json: open: .*(registry set at $WORK/missing.conf:1)" \
+    "$WORK/err"
 "$TREG_BIN" --config "$WORK/conf" --check >"$WORK/check.out" 2>&1
 check "--check counts one cell" grep -q "1 offering, 1 cell$" \
     "$WORK/check.out"
