@@ -445,7 +445,7 @@ baseline_load(struct treg_store *st, const char *key, struct baseline *b)
 	    &b->evidence);
 	/* Version 1 records predate rules versions: made by rules 1;
 	 * version 2 ones do not say what evidence they were taken from
-	 * (evidence 0: baseline_claim() finds out). */
+	 * (evidence 0: baseline_get() finds out). */
 	if (n == 8 && version == 1) {
 		b->rules = 1;
 	} else if (n == 9 && version == 2) {
@@ -525,39 +525,6 @@ out:
 	return rc;
 }
 
-/*
- * A record from before baselines named their evidence (0): it is the
- * cell's if its text is in the history of the URL it would come from
- * now, the archived copy's or the source's, and is then marked so.
- * Returns 1 when it is, 0 when it is another page's, or -errno.
- */
-static int
-baseline_claim(struct treg_store *st, const struct treg_cell *cell,
-    const struct treg_evidence *ev, struct baseline *b)
-{
-	struct treg_observation *all = NULL;
-	char *url;
-	size_t n = 0, i;
-	int rc, found = 0;
-
-	if (b->archived && cell->archived == NULL)
-		return 0;
-	url = b->archived ? treg_fetch_raw_archive_url(cell->archived) :
-	    strdup(ev->fetch_url);
-	if (url == NULL)
-		return -ENOMEM;
-	rc = treg_store_list_observations(st, url, &all, &n);
-	for (i = 0; rc == 0 && i < n && !found; i++)
-		found = strcmp(all[i].digest, b->digest) == 0;
-	free(all);
-	free(url);
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	if (found)
-		b->evidence = baseline_evidence(cell);
-	return found;
-}
-
 /* Saves b under key; 1 (a baseline is there) or -errno. */
 static int
 baseline_save_as(struct treg_store *st, const char *key,
@@ -570,49 +537,74 @@ baseline_save_as(struct treg_store *st, const char *key,
 
 /* The cell's baseline: the stored one for this verified date, or a new
  * one.  Returns 1 when *b holds one, 0 when none exists yet, or -errno. */
+/*
+ * The baseline the cell would take now: the archived copy when captured
+ * on the verified date, else the source's first text at or after it.
+ * Returns 1 when *b holds one, 0 when none exists yet, or -errno.
+ */
 static int
-baseline_get(struct treg_store *st, const char *offering,
-    const struct treg_cell *cell, const struct treg_evidence *ev,
-    struct baseline *b)
+baseline_take(struct treg_store *st, const struct treg_cell *cell,
+    const struct treg_evidence *ev, struct baseline *b)
 {
-	char key[BASELINE_KEY_MAX];
 	int rc;
-
-	rc = baseline_key(offering, cell->key, key, sizeof(key));
-	if (rc < 0)
-		return rc;
-	if (baseline_load(st, key, b) == 0 &&
-	    strcmp(b->verified, cell->verified) == 0) {
-		if (b->evidence == baseline_evidence(cell))
-			return 1;
-		rc = b->evidence == 0 ? baseline_claim(st, cell, ev, b) : 0;
-		if (rc != 0)
-			return rc < 0 ? rc : baseline_save_as(st, key, b);
-	}
 
 	memset(b, 0, sizeof(*b));
 	snprintf(b->verified, sizeof(b->verified), "%s", cell->verified);
 	b->evidence = baseline_evidence(cell);
 	rc = baseline_from_archive(st, cell, b);
+	if (rc != 0)
+		return rc;
+	if (!ev->has_baseline)
+		return 0;
+	b->at = ev->baseline_at;
+	memcpy(b->digest, ev->baseline_digest, sizeof(b->digest));
+	b->simhash = ev->baseline_simhash;
+	b->words = ev->baseline_words;
+	b->rules = baseline_rules_of(ev->baseline_rules);
+	/* XXX: the chrome recorded is the URL's latest, not the one of the
+	 * baseline observation, so a chrome change between the baseline
+	 * and the first judgement goes unlisted. */
+	baseline_get_chrome(st, ev->fetch_url, b->chrome);
+	return 1;
+}
+
+/* The cell's baseline: the stored one for this verified date and these
+ * pages, or a new one.  Returns 1 when *b holds one, 0 when none exists
+ * yet, or -errno. */
+static int
+baseline_get(struct treg_store *st, const char *offering,
+    const struct treg_cell *cell, const struct treg_evidence *ev,
+    struct baseline *b)
+{
+	struct baseline taken;
+	char key[BASELINE_KEY_MAX];
+	int rc, stored;
+
+	rc = baseline_key(offering, cell->key, key, sizeof(key));
 	if (rc < 0)
 		return rc;
-	if (rc == 0) {
-		if (!ev->has_baseline)
-			return 0;
-		b->at = ev->baseline_at;
-		memcpy(b->digest, ev->baseline_digest, sizeof(b->digest));
-		b->simhash = ev->baseline_simhash;
-		b->words = ev->baseline_words;
-		b->rules = baseline_rules_of(ev->baseline_rules);
-		/* XXX: the chrome recorded is the URL's latest, not the one
-		 * of the baseline observation, so a chrome change between
-		 * the baseline and the first judgement goes unlisted. */
-		baseline_get_chrome(st, ev->fetch_url, b->chrome);
+	stored = baseline_load(st, key, b) == 0 &&
+	    strcmp(b->verified, cell->verified) == 0;
+	if (stored && b->evidence == baseline_evidence(cell))
+		return 1;
+
+	rc = baseline_take(st, cell, ev, &taken);
+	if (rc <= 0)
+		return rc;
+	/* A record from before records named their pages (evidence 0)
+	 * stands when it is the baseline these pages give now, first
+	 * taken under older rules perhaps; it is then marked as theirs.
+	 * A rules upgrade re-derives it either way. */
+	if (stored && b->evidence == 0 && b->archived == taken.archived &&
+	    b->at == taken.at && (b->rules != taken.rules ||
+	    strcmp(b->digest, taken.digest) == 0)) {
+		b->evidence = taken.evidence;
+		return baseline_save_as(st, key, b);
 	}
+	*b = taken;
 	log_debug("baseline", "cell=%s/%s at=%" PRId64 " archived=%d",
 	    offering, cell->key, b->at, b->archived);
-	rc = baseline_save(st, key, b);
-	return rc < 0 ? rc : 1;
+	return baseline_save_as(st, key, b);
 }
 
 int

@@ -1066,9 +1066,10 @@ header_end(struct fetch_transfer *t)
 		return 0;
 
 	/* curl follows any 3xx with a Location until max_redirects have
-	 * been followed; the one after that is the last response. */
+	 * been followed; the one after that is the last response.  An
+	 * empty Location it ignores, and so do we. */
 	if (t->status >= 300 && t->status < 400 &&
-	    t->hdr[HDR_LOCATION] != NULL &&
+	    t->hdr[HDR_LOCATION] != NULL && *t->hdr[HDR_LOCATION] != '\0' &&
 	    (long)t->nhops < max_redirects(t->f->cfg))
 		return header_redirect(t);
 

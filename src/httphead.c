@@ -57,11 +57,13 @@ treg_httphead_field(const char *line, size_t len,
 
 	v = colon + 1;
 	end = line + len;
-	while (v < end && (*v == ' ' || *v == '\t'))
+	/* As curl reads a value: white space first, CR and LF included,
+	 * is skipped, and the value ends at the next CR, LF or NUL.  A
+	 * Location with a CR inside or in front was followed by curl while
+	 * ours failed our checks, credentials' included. */
+	while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' ||
+	    *v == '\n' || *v == '\v' || *v == '\f'))
 		v++;
-	/* The value ends at the first CR, LF or NUL, as curl reads one: a
-	 * Location with a CR inside was followed by curl up to the CR while
-	 * the whole value failed our checks, credentials' included. */
 	for (cut = v; cut < end && *cut != '\r' && *cut != '\n' &&
 	    *cut != '\0'; cut++)
 		;

@@ -354,6 +354,15 @@ srv_route(struct srv_conn *c, const char *path)
 		    "Location: http://user:pass@127.0.0.1:%d/ok\rjunk\r\n"
 		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
 		    s->port);
+	} else if (strcmp(path, "/creds-cr-first") == 0) {
+		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
+		    "Location: \rhttp://user:pass@127.0.0.1:%d/ok\r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n",
+		    s->port);
+	} else if (strcmp(path, "/empty-location") == 0) {
+		srv_sendf(c, "HTTP/1.1 301 Moved Permanently\r\n"
+		    "Location:   \r\n"
+		    "Connection: close\r\nContent-Length: 0\r\n\r\n");
 	} else if (strcmp(path, "/cr-inside") == 0) {
 		srv_sendf(c, "HTTP/1.1 302 Found\r\n"
 		    "Location: /ok\r/elsewhere\r\n"
@@ -1426,9 +1435,9 @@ test_treg_fetch_add_redirect_with_credentials(void **state)
 	assert_null(strstr(r->final_url, "pass"));
 }
 
-/* A CR inside a Location ends it, as curl reads it: the credentials
- * before it are still refused, and the chain names the URL curl asks
- * for, not the whole value. */
+/* A Location as curl reads it: a CR inside ends it, one in front is
+ * skipped, and an empty one is none.  Credentials are refused either
+ * way, and the chain names the URL curl asks for. */
 static void
 test_treg_fetch_add_redirect_cr_inside_location(void **state)
 {
@@ -1439,10 +1448,19 @@ test_treg_fetch_add_redirect_cr_inside_location(void **state)
 
 	fx_add(fx, 0, fx_url(fx, 0, "127.0.0.1", "/creds-cr"));
 	fx_add(fx, 1, fx_url(fx, 1, "127.0.0.1", "/cr-inside"));
-	fx_run(fx, 2, 3000);
+	fx_add(fx, 2, fx_url(fx, 2, "127.0.0.1", "/creds-cr-first"));
+	fx_add(fx, 3, fx_url(fx, 3, "127.0.0.1", "/empty-location"));
+	fx_run(fx, 4, 3000);
 
 	assert_int_equal(fx->recs[0].err, TREG_FETCH_BAD_URL);
 	assert_null(strstr(fx->recs[0].final_url, "pass"));
+	/* A CR in front is white space, skipped, as curl skips it. */
+	assert_int_equal(fx->recs[2].err, TREG_FETCH_BAD_URL);
+	assert_null(strstr(fx->recs[2].final_url, "pass"));
+	/* An empty Location is no redirect, as for curl. */
+	assert_int_equal(fx->recs[3].err, TREG_FETCH_OK);
+	assert_int_equal(fx->recs[3].status, 301);
+	assert_int_equal(fx->recs[3].nhops, 0);
 	assert_int_equal(fx->recs[1].err, TREG_FETCH_OK);
 	assert_int_equal(fx->recs[1].nhops, 1);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%d/ok", fx->srv.port);

@@ -107,6 +107,8 @@ test_treg_httphead_field_trims_value(void **state)
 	/* A value ends at a CR, LF or NUL inside it, as curl reads it. */
 	field("Location: /ok\rjunk\r\n", "/ok");
 	field("Location: /ok \n/x\r\n", "/ok");
+	field("Location: \r /ok\r\n", "/ok");
+	field("Location: \r\n", "");
 	assert_int_equal(treg_httphead_field("Location: /a\0b\r\n", 15,
 	    &fl), 0);
 	assert_int_equal(fl.value_len, 2);
