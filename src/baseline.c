@@ -535,8 +535,6 @@ baseline_save_as(struct treg_store *st, const char *key,
 	return rc < 0 ? rc : 1;
 }
 
-/* The cell's baseline: the stored one for this verified date, or a new
- * one.  Returns 1 when *b holds one, 0 when none exists yet, or -errno. */
 /*
  * The baseline the cell would take now: the archived copy when captured
  * on the verified date, else the source's first text at or after it.

@@ -469,7 +469,7 @@ config_set_relative(struct config_parse *p, const struct config_key *key,
 {
 	const char *slash = strrchr(p->path, '/');
 	char *joined;
-	int n;
+	int n, err;
 
 	if (slash == NULL)
 		n = asprintf(&joined, "%s", value);
@@ -479,8 +479,8 @@ config_set_relative(struct config_parse *p, const struct config_key *key,
 	if (n < 0)
 		return config_error(p, "out of memory");
 	if (strcmp(key->name, "ca_file") == 0 && access(joined, R_OK) != 0) {
-		n = errno;
-		config_error(p, "ca_file: %s: %s", joined, strerror(n));
+		err = errno;
+		config_error(p, "ca_file: %s: %s", joined, strerror(err));
 		free(joined);
 		return 0;
 	}
