@@ -861,6 +861,19 @@ treg_baseline_fill(struct treg_store *st, const char *offering,
 		    cell->nquotes, context, &base);
 	if (rc < 0)
 		goto out;
+	/* A side with none of the quotations is its whole text; against
+	 * the other side's passage that read as a rewrite, with every
+	 * unchanged paragraph "added" (a one-word edit inside the only
+	 * quotation, in a newcomer's test).  Then both sides are whole. */
+	if (cur.whole != base.whole) {
+		treg_region_cleanup(&cur);
+		treg_region_cleanup(&base);
+		baseline_whole(&cur, ev->digest, ev->simhash, ev->words);
+		baseline_whole(&base, b.digest, b.simhash, b.words);
+		baseline_region_fields(ev, &cur, &base);
+		rc = baseline_take_diff(ev, text, len, btext, blen);
+		goto out;
+	}
 
 	baseline_region_fields(ev, &cur, &base);
 	if (strcmp(cur.digest, base.digest) != 0)

@@ -270,6 +270,43 @@ test_baseline_fill_reads_version_2_record(void **state)
 	treg_evidence_cleanup(&ev);
 }
 
+/*
+ * The only quotation edited away: the current text has none of the
+ * cell's quotations, so both sides are compared whole, and the diff is
+ * the edit alone, not every paragraph outside the baseline's passage.
+ */
+static void
+test_baseline_fill_quotation_gone_compares_whole_texts(void **state)
+{
+	static const char edited[] =
+	    "Trust We hold a SOC 3 Type II report, renewed every year.\n"
+	    "Audits run yearly and their results are shared on request.";
+	struct fixture *f = *state;
+	struct treg_evidence ev;
+	char digest[TREG_SHA256_HEXLEN + 1];
+
+	assert_int_equal(treg_sha256_hex_of(edited, strlen(edited), digest),
+	    0);
+	assert_int_equal(treg_store_put_text(f->st, digest, edited,
+	    strlen(edited)), 0);
+	evidence(f, &ev);
+	memcpy(ev.digest, digest, sizeof(ev.digest));
+	ev.words = 19;
+	ev.rules = ev.baseline_rules = treg_baseline_rules_version();
+
+	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
+	    0);
+
+	assert_true(ev.has_region);
+	assert_true(ev.region_whole);
+	assert_string_equal(ev.region_digest, digest);
+	assert_string_equal(ev.baseline_region_digest, f->old_digest);
+	assert_int_equal(ev.ndiff, 1);
+	assert_string_equal(ev.diff[0].del, "2");
+	assert_string_equal(ev.diff[0].ins, "3");
+	treg_evidence_cleanup(&ev);
+}
+
 static void
 test_baseline_fill_without_raw_body_keeps_old_digest(void **state)
 {
@@ -466,6 +503,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_reads_version_2_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_baseline_fill_quotation_gone_compares_whole_texts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_without_raw_body_keeps_old_digest,
 		    setup, teardown),
