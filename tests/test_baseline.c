@@ -504,8 +504,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_reads_version_2_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_baseline_fill_quotation_gone_compares_whole_texts, setup,
-		    teardown),
+		    test_baseline_fill_quotation_gone_compares_whole_texts,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_baseline_fill_without_raw_body_keeps_old_digest,
 		    setup, teardown),
