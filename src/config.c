@@ -47,6 +47,7 @@ struct config_parse {
 	int	 line;		/* of the last line read */
 	int	 long_line;	/* line number of a too-long line, or 0 */
 	int	 nul_line;	/* line number of a NUL byte, or 0 */
+	int	 indented;	/* the line read starts with a blank */
 	int	 max_line;	/* longest line inih takes, with newline */
 	char	*err;		/* first error, "FILE:LINE: message" */
 	int	 seen[64];	/* line where each scalar key was set */
@@ -595,6 +596,12 @@ config_handler_cb(void *user, const char *section, const char *name,
 
 	/* A scalar set twice is most likely a typo in one of the two. */
 	if (key->type != CONFIG_LIST) {
+		/* inih reads an indented line as more of the previous
+		 * key's value, which then looks set twice. */
+		if (p->seen[i] != 0 && p->indented)
+			return config_error(p, "indented line, read as more "
+			    "of %s's value (lines must not be indented)",
+			    name);
 		if (p->seen[i] != 0)
 			return config_error(p, "%s already set on line %d",
 			    name, p->seen[i]);
@@ -622,6 +629,7 @@ config_reader_cb(char *str, int num, void *stream)
 	if (c == EOF)
 		return NULL;
 	p->line++;
+	p->indented = c == ' ' || c == '\t';
 
 	for (; c != EOF; c = getc(p->fp)) {
 		if (c == '\0' && p->nul_line == 0)

@@ -2293,8 +2293,9 @@ report_put_failures(struct treg_report *r, FILE *out,
 	nfailed = report_fails_sort(r, keys);
 	if (r->nurls > 0 && nfailed == r->nurls)
 		fprintf(out, "ALL %zu URL%s FAILED on %s latest fetch: is the "
-		    "network reachable?\n\n", r->nurls, r->nurls == 1 ? "" :
-		    "s", r->nurls == 1 ? "its" : "their");
+		    "network reachable, and allowed by [network]?\n\n",
+		    r->nurls, r->nurls == 1 ? "" : "s",
+		    r->nurls == 1 ? "its" : "their");
 	if (nfailed == 0)
 		return 0;
 
@@ -2496,7 +2497,8 @@ report_write_html(struct treg_report *r, FILE *out,
 	nfailed = report_fails_sort(r, &keys);
 	if (r->nurls > 0 && nfailed == r->nurls)
 		fprintf(out, "<p class=\"alarm\">All %zu evidence URL%s failed "
-		    "on %s latest fetch: is the network reachable?</p>\n",
+		    "on %s latest fetch: is the network reachable, and "
+		    "allowed by [network]?</p>\n",
 		    r->nurls, r->nurls == 1 ? "" : "s", r->nurls == 1 ?
 		    "its" : "their");
 	fprintf(out, "</header>\n<main>\n<h2>Needs attention (%zu)"

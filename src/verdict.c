@@ -435,9 +435,12 @@ verdict_stale(struct treg_verdict *v, time_t verified_at, time_t now,
 	else
 		verdict_date(verified_at, date, sizeof(date));
 
+	/* On the first day past the limit the whole days are the limit
+	 * itself: "90 days ago (review after 90 days)" read as a bug. */
 	v->flags |= TREG_STATE_BIT(TREG_STATE_STALE);
-	return verdict_add_reason(v, "verified %s, %" PRId64 " days ago "
-	    "(review after %ld days)", date, age / DAY_SECONDS,
+	return verdict_add_reason(v, "verified %s, %s%" PRId64 " days ago "
+	    "(review after %ld days)", date, age / DAY_SECONDS ==
+	    policy->review_after_days ? "more than " : "", age / DAY_SECONDS,
 	    policy->review_after_days);
 }
 

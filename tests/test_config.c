@@ -191,6 +191,16 @@ test_treg_config_load_unknown_key_in_section(void **state)
 	    "3: unknown key \"ca\" in section [network]");
 }
 
+/* An indented line is more of the previous key's value, for inih: the
+ * error says so rather than that the key was set twice. */
+static void
+test_treg_config_load_indented_line(void **state)
+{
+	expect_error("registry = /x.json\n\tretries = 1\n",
+	    "2: indented line, read as more of registry's value (lines must "
+	    "not be indented)");
+}
+
 static void
 test_treg_config_load_key_in_wrong_section(void **state)
 {
@@ -553,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_unknown_key),
 		cmocka_unit_test(test_treg_config_load_unknown_key_in_section),
 		cmocka_unit_test(test_treg_config_load_key_in_wrong_section),
+		cmocka_unit_test(test_treg_config_load_indented_line),
 		cmocka_unit_test(test_treg_config_load_bad_number),
 		cmocka_unit_test(test_treg_config_load_negative_number),
 		cmocka_unit_test(test_treg_config_load_bad_size_suffix),

@@ -250,8 +250,8 @@ test_report_write_text_all_failed_said_at_top(void **state)
 
 	assert_int_equal(rc, 0);
 	assert_true(pos(text, "ALL 2 URLs FAILED on their latest fetch: is "
-	    "the network reachable?\n") < pos(text, "Failed fetches (2 of 2 "
-	    "URLs)\n"));
+	    "the network reachable, and allowed by [network]?\n") <
+	    pos(text, "Failed fetches (2 of 2 URLs)\n"));
 	assert_non_null(strstr(text, ", 1 consecutive failure;"));
 	free(text);
 	text = render(TREG_REPORT_HTML, v, 2, &rc);

@@ -606,6 +606,17 @@ test_verdict_judge_stale_boundary_not_stale(void **state)
 	assert_int_equal(rc, 0);
 	assert_int_equal(v.state, TREG_STATE_FRESH);
 	treg_verdict_cleanup(&v);
+
+	/* A second later it is stale, and the reason does not read as if
+	 * the limit had not been passed. */
+	cell_init(&v, 0);
+	rc = treg_verdict_judge(&v, verified_at(),
+	    verified_at() + 90 * DAY + 1, &policy);
+	assert_int_equal(rc, 0);
+	assert_int_equal(v.state, TREG_STATE_STALE);
+	assert_true(has_reason(&v, "verified 2026-07-05, more than 90 days "
+	    "ago (review after 90 days)"));
+	treg_verdict_cleanup(&v);
 }
 
 static void
