@@ -181,6 +181,10 @@ daemon_write_report(struct daemon *d, const char *why)
 
 	rc = treg_report_begin(&report, TREG_REPORT_ALL, d->cfg->state_dir,
 	    now);
+	/* XXX: the report holds the verdicts stored so far, so one written
+	 * before every URL's first fetch (SIGUSR1 on the first day) leaves
+	 * out the cells still waiting and counts only the others; the log
+	 * line below gives the count. */
 	if (rc == 0)
 		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
 		    &n);
