@@ -159,6 +159,11 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 	    -1) {
 		switch (ch) {
 		case 'c':
+			if (o->config_path != NULL) {
+				fprintf(stderr, "trustreg-crawl: --config "
+				    "given twice\n");
+				return -EINVAL;
+			}
 			o->config_path = optarg;
 			break;
 		case 'f':
@@ -198,6 +203,11 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 			o->now_set = 1;
 			break;
 		case OPT_STATE_DIR:
+			if (o->state_dir != NULL) {
+				fprintf(stderr, "trustreg-crawl: --state-dir "
+				    "given twice\n");
+				return -EINVAL;
+			}
 			o->state_dir = optarg;
 			break;
 		case OPT_SHOW:
@@ -514,6 +524,12 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 	if (!is_url && strchr(o->show, '/') == NULL) {
 		fprintf(stderr, "trustreg-crawl: --show takes OFFERING/CELL "
 		    "or a URL, not \"%s\"\n", o->show);
+		return EXIT_ERROR;
+	}
+	/* As --report: opening a store that is not there would make one. */
+	if (access(ctx->cfg->state_dir, F_OK) != 0) {
+		log_err("show", "no store in %s: run --once or the daemon "
+		    "first", ctx->cfg->state_dir);
 		return EXIT_ERROR;
 	}
 	if (main_open_store(ctx) < 0)

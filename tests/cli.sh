@@ -38,6 +38,10 @@ check "--check --now is refused" \
 check "an offering without --once is refused" \
     refused "offerings are named only with --once" --report o1
 check "two modes are refused" refused "once" --once --report
+check "--config twice is refused" \
+    refused "--config given twice" --config "$WORK/conf" --check
+check "--show before any store is refused" \
+    refused "no store in $WORK/state" --show o1/soc2_type2
 check "an unknown option is named" \
     refused "trustreg-crawl: unknown option --bogus (see --help)" --bogus
 check "a missing value is named" \
