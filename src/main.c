@@ -131,6 +131,57 @@ main_set_mode(struct main_opts *o, enum main_mode mode)
 	return 0;
 }
 
+/* Sets *slot to value, once: a second one would silently win. */
+static int
+main_set_once(const char **slot, const char *value, const char *name)
+{
+	if (*slot != NULL) {
+		fprintf(stderr, "trustreg-crawl: %s given twice\n", name);
+		return -EINVAL;
+	}
+	*slot = value;
+	return 0;
+}
+
+/* What getopt_long() refused in arg (ch ':' a missing value, else an
+ * unknown option or a value for a flag), under the program's name. */
+static void
+main_option_error(int ch, const char *arg)
+{
+	if (ch == ':')
+		fprintf(stderr, "trustreg-crawl: %s needs a value (see "
+		    "--help)\n", arg);
+	/* A long option known but given a value it does not take comes
+	 * back with its code in optopt. */
+	else if (optopt != 0 && strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "trustreg-crawl: %.*s takes no value (see "
+		    "--help)\n", (int)strcspn(arg, "="), arg);
+	else
+		fprintf(stderr, "trustreg-crawl: unknown option %s (see "
+		    "--help)\n", arg);
+}
+
+/* An option the mode would ignore is a mistake to point out: -f alone
+ * started the daemon, and --now on --report only changed the date the
+ * report claims. */
+static int
+main_check_args(const struct main_opts *o)
+{
+	const char *err = NULL;
+
+	if (o->noffer > 0 && o->mode != MODE_ONCE)
+		err = "offerings are named only with --once";
+	else if (o->format_set && o->mode != MODE_ONCE &&
+	    o->mode != MODE_REPORT)
+		err = "--format applies only to --once and --report";
+	else if (o->now_set && o->mode != MODE_ONCE)
+		err = "--now applies only to --once";
+	if (err == NULL)
+		return 0;
+	fprintf(stderr, "trustreg-crawl: %s\n", err);
+	return -EINVAL;
+}
+
 static int
 main_parse_args(int argc, char **argv, struct main_opts *o)
 {
@@ -159,12 +210,9 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 	    -1) {
 		switch (ch) {
 		case 'c':
-			if (o->config_path != NULL) {
-				fprintf(stderr, "trustreg-crawl: --config "
-				    "given twice\n");
+			if (main_set_once(&o->config_path, optarg,
+			    "--config") < 0)
 				return -EINVAL;
-			}
-			o->config_path = optarg;
 			break;
 		case 'f':
 			if (treg_report_parse_format(optarg, &o->format) < 0) {
@@ -203,60 +251,23 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 			o->now_set = 1;
 			break;
 		case OPT_STATE_DIR:
-			if (o->state_dir != NULL) {
-				fprintf(stderr, "trustreg-crawl: --state-dir "
-				    "given twice\n");
+			if (main_set_once(&o->state_dir, optarg,
+			    "--state-dir") < 0)
 				return -EINVAL;
-			}
-			o->state_dir = optarg;
 			break;
 		case OPT_SHOW:
 			if (main_set_mode(o, MODE_SHOW) < 0)
 				return -EINVAL;
 			o->show = optarg;
 			break;
-		case ':':
-			fprintf(stderr, "trustreg-crawl: %s needs a value "
-			    "(see --help)\n", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			/* A long option known but given a value it does not
-			 * take comes back with its code in optopt. */
-			if (optopt != 0 && strncmp(argv[optind - 1], "--",
-			    2) == 0)
-				fprintf(stderr, "trustreg-crawl: %.*s takes no "
-				    "value (see --help)\n",
-				    (int)strcspn(argv[optind - 1], "="),
-				    argv[optind - 1]);
-			else
-				fprintf(stderr, "trustreg-crawl: unknown "
-				    "option %s (see --help)\n",
-				    argv[optind - 1]);
+			main_option_error(ch, argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
 	o->offerings = argv + optind;
 	o->noffer = argc - optind;
-	/* An option the mode would ignore is a mistake to point out: -f
-	 * alone started the daemon, and --now on --report only changed
-	 * the date the report claims. */
-	if (o->noffer > 0 && o->mode != MODE_ONCE) {
-		fprintf(stderr, "trustreg-crawl: offerings are named only "
-		    "with --once\n");
-		return -EINVAL;
-	}
-	if (o->format_set && o->mode != MODE_ONCE &&
-	    o->mode != MODE_REPORT) {
-		fprintf(stderr, "trustreg-crawl: --format applies only to "
-		    "--once and --report\n");
-		return -EINVAL;
-	}
-	if (o->now_set && o->mode != MODE_ONCE) {
-		fprintf(stderr, "trustreg-crawl: --now applies only to "
-		    "--once\n");
-		return -EINVAL;
-	}
-	return 0;
+	return main_check_args(o);
 }
 
 static int

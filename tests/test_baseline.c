@@ -132,6 +132,21 @@ evidence(const struct fixture *f, struct treg_evidence *ev)
 	ev->baseline_rules = 2;
 }
 
+/* The cell pointed at another page, whose first text is the body as
+ * the current rules make it. */
+static void
+evidence_moved(struct fixture *f, struct treg_evidence *ev)
+{
+	f->cell.source = URL "moved";
+	evidence(f, ev);
+	free(ev->url);
+	free(ev->fetch_url);
+	ev->url = strdup(URL "moved");
+	ev->fetch_url = strdup(URL "moved");
+	memcpy(ev->baseline_digest, f->new_digest,
+	    sizeof(ev->baseline_digest));
+}
+
 static void
 test_baseline_fill_rules_bump_rederives(void **state)
 {
@@ -192,13 +207,7 @@ test_baseline_fill_new_source_takes_its_own_baseline(void **state)
 	treg_evidence_cleanup(&ev);
 
 	/* Another page: its own first text. */
-	f->cell.source = URL "moved";
-	evidence(f, &ev);
-	free(ev.url);
-	free(ev.fetch_url);
-	ev.url = strdup(URL "moved");
-	ev.fetch_url = strdup(URL "moved");
-	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	evidence_moved(f, &ev);
 	ev.baseline_rules = rules;
 	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
 	    0);
@@ -254,13 +263,7 @@ test_baseline_fill_reads_version_2_record(void **state)
 	/* The same old record, for a cell now pointed elsewhere. */
 	assert_int_equal(treg_store_put_aux(f->st, "base/acme/soc2_type2",
 	    rec, (size_t)n), 0);
-	f->cell.source = URL "moved";
-	evidence(f, &ev);
-	free(ev.url);
-	free(ev.fetch_url);
-	ev.url = strdup(URL "moved");
-	ev.fetch_url = strdup(URL "moved");
-	memcpy(ev.baseline_digest, f->new_digest, sizeof(ev.baseline_digest));
+	evidence_moved(f, &ev);
 	ev.baseline_rules = treg_baseline_rules_version();
 
 	assert_int_equal(treg_baseline_fill(f->st, "acme", &f->cell, 1, &ev),
