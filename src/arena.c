@@ -75,6 +75,17 @@ treg_arena_free(struct treg_arena *a)
 	a->blocks = NULL;
 }
 
+uint64_t
+treg_hash64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 size_t
 treg_hash_str(const char *s)
 {

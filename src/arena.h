@@ -9,6 +9,7 @@
 #define TREG_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct treg_arena_block;
 
@@ -31,5 +32,10 @@ void	 treg_arena_free(struct treg_arena *a);
 /* FNV-1a of s: the sets over arena strings hash short keys written by
  * people (URLs, ids, cell values), where it spreads well enough. */
 size_t	 treg_hash_str(const char *s);
+
+/* FNV-1a, 64 bits, of len bytes, going on from h (TREG_HASH64_INIT to
+ * start): spreads keys that differ in a byte or two, never a digest. */
+#define TREG_HASH64_INIT	0xcbf29ce484222325ULL
+uint64_t treg_hash64(uint64_t h, const void *data, size_t len);
 
 #endif

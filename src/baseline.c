@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "baseline.h"
 #include "diff.h"
 #include "digest.h"
@@ -413,17 +414,14 @@ baseline_key(const char *offering, const char *cell, char *key, size_t size)
 static uint64_t
 baseline_evidence(const struct treg_cell *cell)
 {
-	const char *parts[2] = { cell->source, cell->archived }, *p;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *parts[2] = { cell->source, cell->archived };
+	uint64_t h = TREG_HASH64_INIT;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		for (p = parts[i] != NULL ? parts[i] : ""; *p != '\0'; p++) {
-			h ^= (unsigned char)*p;
-			h *= 0x100000001b3ULL;
-		}
-		h ^= '\n';
-		h *= 0x100000001b3ULL;
+		if (parts[i] != NULL)
+			h = treg_hash64(h, parts[i], strlen(parts[i]));
+		h = treg_hash64(h, "\n", 1);
 	}
 	return h != 0 ? h : 1;
 }

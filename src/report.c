@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "digest.h"
 #include "log.h"
@@ -1631,14 +1632,12 @@ treg_report_begin(struct treg_report **rp, unsigned formats,
 	return 0;
 }
 
-/* FNV-1a: spreads URLs that differ in a byte or two. */
+/* A URL's slot key; 0 marks an empty slot. */
 static uint64_t
 report_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = treg_hash64(TREG_HASH64_INIT, s, strlen(s));
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
 	return h != 0 ? h : 1;
 }
 

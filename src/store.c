@@ -28,6 +28,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "arena.h"
 #include "log.h"
 #include "store.h"
 
@@ -474,8 +475,7 @@ static void
 store_urlkey(const char *url, size_t len, unsigned int probe,
     struct store_urlkey *k)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	uint64_t h;
 
 	if (len <= STORE_URLKEY_MAX) {
 		memcpy(k->b, url, len);
@@ -486,10 +486,7 @@ store_urlkey(const char *url, size_t len, unsigned int probe,
 
 	/* FNV-1a only spreads the keys: the value holds the whole URL and
 	 * lookups compare it, so a collision costs a probe, not a mixup. */
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)url[i];
-		h *= 0x100000001b3ULL;
-	}
+	h = treg_hash64(TREG_HASH64_INIT, url, len);
 	memcpy(k->b, url, STORE_URLKEY_MAX);
 	put_be64(k->b + STORE_URLKEY_MAX, h);
 	k->b[STORE_URLKEY_MAX + 8] = (unsigned char)probe;

@@ -84,6 +84,23 @@ test_treg_hash_str_differs(void **state)
 	    treg_hash_str("https://a/"));
 }
 
+/* The store keys long URLs by this hash: its values are pinned (FNV-1a
+ * 64's published ones), and going on in pieces equals one call. */
+static void
+test_treg_hash64_values(void **state)
+{
+	uint64_t h;
+
+	assert_true(treg_hash64(TREG_HASH64_INIT, "", 0) ==
+	    0xcbf29ce484222325ULL);
+	assert_true(treg_hash64(TREG_HASH64_INIT, "a", 1) ==
+	    0xaf63dc4c8601ec8cULL);
+	assert_true(treg_hash64(TREG_HASH64_INIT, "foobar", 6) ==
+	    0x85944171f73967e8ULL);
+	h = treg_hash64(TREG_HASH64_INIT, "foo", 3);
+	assert_true(treg_hash64(h, "bar", 3) == 0x85944171f73967e8ULL);
+}
+
 int
 main(void)
 {
@@ -92,6 +109,7 @@ main(void)
 		cmocka_unit_test(test_treg_arena_alloc_large_keeps_block),
 		cmocka_unit_test(test_treg_arena_strdup_many),
 		cmocka_unit_test(test_treg_hash_str_differs),
+		cmocka_unit_test(test_treg_hash64_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
