@@ -595,10 +595,15 @@ for k in endless:0 drip:2000 bomb:0; do
 	crawl "$n" 2026-07-06T00:00:00Z "$n"
 	ms=$(($(cat "$WORK/$n.ms") - $(cat "$WORK/base.ms")))
 	grow=$(($(cat "$WORK/$n.kb") - base_kb))
+	# curl checks the low-speed limit once a second, so a drip may
+	# stop a whole second after its limit; a quarter second more
+	# covers the scheduling of a loaded machine (a clean CI run saw
+	# 3010 ms against 3000), and a hang still fails.
 	echo "figure: $n stopped after ${ms} ms more than a plain page" \
-	    "(limit + 1 s = $((limit + 1000)) ms); peak RSS growth ${grow} KiB"
-	check "$n ends within its limit plus one second" \
-	    test "$ms" -le $((limit + 1000))
+	    "(limit + 1.25 s = $((limit + 1250)) ms); peak RSS growth" \
+	    "${grow} KiB"
+	check "$n ends within its limit plus a second and a quarter" \
+	    test "$ms" -le $((limit + 1250))
 	check "$n peak RSS growth under $((rss_cap / 1024)) MiB" \
 	    test "$grow" -lt "$rss_cap"
 done
