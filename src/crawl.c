@@ -2944,3 +2944,38 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 	free(set.s);
 	return rc;
 }
+
+int
+treg_crawl_count_unjudged(struct treg_store *st,
+    const struct treg_registry *reg, size_t *np)
+{
+	const struct treg_offering *off;
+	char *key = NULL, *data = NULL;
+	size_t i, j, len;
+	int rc = 0;
+
+	*np = 0;
+	if (reg->indexed)
+		return -EINVAL;
+	for (i = 0; i < reg->noffer && rc == 0; i++) {
+		off = &reg->offerings[i];
+		for (j = 0; j < off->ncells && rc == 0; j++) {
+			if (asprintf(&key, "%s/%s", off->id,
+			    off->cells[j].key) < 0) {
+				key = NULL;
+				rc = -ENOMEM;
+				break;
+			}
+			rc = treg_store_get_cell(st, key, &data, &len);
+			if (rc == -ENOENT) {
+				(*np)++;
+				rc = 0;
+			}
+			free(data);
+			data = NULL;
+			free(key);
+			key = NULL;
+		}
+	}
+	return rc;
+}

@@ -96,6 +96,15 @@ int	treg_crawl_each_stored(struct treg_store *st,
 	    treg_crawl_verdict_fn each, void *arg, size_t *np);
 
 /*
+ * Sets *np to the cells of reg with no verdict in the store: those a
+ * report built from the store leaves out, until their URLs' first fetch.
+ * reg must hold its cells (not an index).  Returns 0, -EINVAL for an
+ * index, or a negative errno from the store.
+ */
+int	treg_crawl_count_unjudged(struct treg_store *st,
+	    const struct treg_registry *reg, size_t *np);
+
+/*
  * The daemon's long-lived crawler: one fetcher on the caller's event loop
  * to which URLs are added as they fall due.  Each ending is written to
  * the store's batch (committed at the end of the loop's turn) and then

@@ -176,28 +176,32 @@ daemon_write_report(struct daemon *d, const char *why)
 	struct treg_report_health health = { d->fetched, d->failed, 0 };
 	struct treg_report *report = NULL;
 	time_t now = time(NULL);
-	size_t n = 0;
+	size_t n = 0, unjudged = 0;
 	int rc;
 
 	rc = treg_report_begin(&report, TREG_REPORT_ALL, d->cfg->state_dir,
 	    now);
-	/* XXX: the report holds the verdicts stored so far, so one written
-	 * before every URL's first fetch (SIGUSR1 on the first day) leaves
-	 * out the cells still waiting and counts only the others; the log
-	 * line below gives the count. */
+	/* The report holds the verdicts stored so far; one written before
+	 * every URL's first fetch (SIGUSR1 on the first day) says how many
+	 * cells it leaves out. */
 	if (rc == 0)
 		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
 		    &n);
 	if (rc == 0)
+		rc = treg_crawl_count_unjudged(d->store, d->reg, &unjudged);
+	if (rc == 0) {
+		treg_report_set_unjudged(report, unjudged);
 		rc = treg_report_finish_files(report, d->cfg->state_dir,
 		    &health);
+	}
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
 	else
 		log_notice("daemon", "report written (%s) dir=%s/reports "
-		    "cells=%zu flagged=%zu", why, d->cfg->state_dir, n,
-		    treg_report_attention(report));
+		    "cells=%zu flagged=%zu not_judged=%zu", why,
+		    d->cfg->state_dir, n, treg_report_attention(report),
+		    unjudged);
 	treg_report_free(report);
 	daemon_prune(d, now);
 	malloc_trim(0);

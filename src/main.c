@@ -434,8 +434,8 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 		    ctx->nselected, ctx->nselected == 1 ? "" : "s");
 	/* XXX: verdicts are stored as offerings are judged, so a run
 	 * killed mid-crawl leaves some offerings with this run's verdicts
-	 * and the rest with the last run's (or none): --report then shows
-	 * that mix with exit 0, as it shows a daemon's first pass. */
+	 * and the rest with the last run's: --report then shows that mix
+	 * with exit 0 (cells never judged it does count). */
 	rc = treg_crawl_run_judge(ctx->cfg, ctx->store, ctx->reg,
 	    ctx->selected, ctx->nselected, o->now, &stats, main_add_cb,
 	    report, &judged);
@@ -481,6 +481,29 @@ out:
 	return rc;
 }
 
+/*
+ * The registry's cells the store holds no verdict for, which the report
+ * counts so that it does not read as the whole registry.  The report
+ * comes from the store alone, so a registry that does not load costs
+ * only the count.
+ */
+static size_t
+main_report_unjudged(const struct main_opts *o, struct main_ctx *ctx)
+{
+	size_t n = 0;
+	int rc;
+
+	rc = main_load_registry(o, ctx);
+	if (rc == 0)
+		rc = treg_crawl_count_unjudged(ctx->store, ctx->reg, &n);
+	if (rc < 0) {
+		log_warn("report", "cells not judged yet are not counted: "
+		    "err=%s", strerror(-rc));
+		n = 0;
+	}
+	return n;
+}
+
 /* Prints the verdicts the store holds, without crawling. */
 static int
 main_report(const struct main_opts *o, struct main_ctx *ctx)
@@ -504,6 +527,8 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	if (rc == 0)
 		rc = treg_crawl_each_stored(ctx->store, main_add_cb, report,
 		    &n);
+	if (rc == 0 && n > 0)
+		treg_report_set_unjudged(report, main_report_unjudged(o, ctx));
 	if (rc == 0 && n == 0) {
 		log_err("report", "the store in %s holds no verdicts yet: run "
 		    "--once or the daemon first", ctx->cfg->state_dir);

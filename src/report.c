@@ -1488,6 +1488,7 @@ struct treg_report {
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
+	size_t	 unjudged;	/* registry cells left out: no verdict */
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
@@ -2016,6 +2017,12 @@ treg_report_attention(const struct treg_report *r)
 }
 
 void
+treg_report_set_unjudged(struct treg_report *r, size_t n)
+{
+	r->unjudged = n;
+}
+
+void
 treg_report_free(struct treg_report *r)
 {
 	size_t i;
@@ -2055,6 +2062,7 @@ report_write_json(struct treg_report *r, FILE *out,
 	report_jw_open(&w, '{');
 	report_jw_kint(&w, "cells", (long long)r->n);
 	report_jw_kint(&w, "needs_attention", (long long)r->nflags);
+	report_jw_kint(&w, "not_judged", (long long)r->unjudged);
 	report_jw_key(&w, "by_state");
 	report_jw_open(&w, '{');
 	for (i = 0; i < TREG_NSTATES; i++)
@@ -2408,6 +2416,11 @@ report_write_text(struct treg_report *r, FILE *out,
 	 * shows when its verdicts were made. */
 	if (r->judged != 0 && report_iso(r->judged, iso, sizeof(iso)) == 0)
 		fprintf(out, "verdicts judged at %s\n", iso);
+	if (r->unjudged > 0)
+		fprintf(out, "%zu cell%s of the registry not judged yet: "
+		    "no verdict until %s URLs are first fetched\n",
+		    r->unjudged, r->unjudged == 1 ? "" : "s",
+		    r->unjudged == 1 ? "its" : "their");
 	fputc('\n', out);
 	rc = report_put_failures(r, out, &keys, &rest);
 	if (rc < 0)
@@ -2491,6 +2504,11 @@ report_write_html(struct treg_report *r, FILE *out,
 		    treg_state_name((enum treg_state)s),
 		    treg_state_name((enum treg_state)s));
 	fputs("</ul>\n", out);
+	if (r->unjudged > 0)
+		fprintf(out, "<p class=\"meta\">%zu cell%s of the registry "
+		    "not judged yet: no verdict until %s URLs are first "
+		    "fetched.</p>\n", r->unjudged, r->unjudged == 1 ? "" :
+		    "s", r->unjudged == 1 ? "its" : "their");
 	/* The warning that every evidence URL failed, as the text report
 	 * says it at its top. */
 	nfailed = report_fails_sort(r, &keys);

@@ -61,6 +61,14 @@ int	treg_report_begin(struct treg_report **rp, unsigned formats,
  */
 int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
 
+/*
+ * Registry cells the report leaves out because no verdict is stored for
+ * them yet (a report from the store before every URL's first fetch):
+ * the report says how many, so its counts do not read as the whole
+ * registry.  0 unless set.
+ */
+void	treg_report_set_unjudged(struct treg_report *r, size_t n);
+
 /* Cells added so far that need a maintainer's attention. */
 size_t	treg_report_attention(const struct treg_report *r);
 

@@ -80,4 +80,45 @@ check "a registry that cannot be opened names the config line" \
 "$TREG_BIN" --config "$WORK/conf" --check >"$WORK/check.out" 2>&1
 check "--check counts one cell" grep -q "1 offering, 1 cell$" \
     "$WORK/check.out"
+
+# A report from the store says how many registry cells it leaves out:
+# here o2's two, until a run judges them.
+cat >"$WORK/two.json" <<'REG'
+{"name": "cli", "offerings": [{"id": "o1", "name": "O1",
+ "developer": "D", "platform": "P", "category": "first_party",
+ "sort_order": 1, "dimensions": {"soc2_type2": {"value": "unclear",
+ "confidence": "medium", "verified": "2026-11-01", "notes": "n",
+ "source": null, "archived": null}}},
+ {"id": "o2", "name": "O2", "developer": "D", "platform": "P",
+ "category": "first_party", "sort_order": 2, "dimensions": {
+ "soc2_type2": {"value": "unclear", "confidence": "medium",
+ "verified": "2026-11-01", "notes": "n", "source": null,
+ "archived": null}, "iso_27001": {"value": "unclear",
+ "confidence": "medium", "verified": "2026-11-01", "notes": "n",
+ "source": null, "archived": null}}}]}
+REG
+printf 'registry = %s\nstate_dir = %s\n' "$WORK/two.json" \
+    "$WORK/state2" >"$WORK/two.conf"
+"$TREG_BIN" --config "$WORK/two.conf" --once o1 >/dev/null 2>&1
+check "--once o1 of two offerings runs" test $? -eq 0
+"$TREG_BIN" --config "$WORK/two.conf" --report --format json \
+    >"$WORK/two.json.out" 2>&1
+check "--report counts o2's cells as not judged" \
+    grep -q '"not_judged": 2,' "$WORK/two.json.out"
+"$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
+check "... and the text report says so" grep -q \
+    "^2 cells of the registry not judged yet: no verdict until their" \
+    "$WORK/two.txt"
+"$TREG_BIN" --config "$WORK/two.conf" --report --format html \
+    >"$WORK/two.html" 2>&1
+check "... and the HTML report" grep -q "2 cells of the registry not" \
+    "$WORK/two.html"
+"$TREG_BIN" --config "$WORK/two.conf" --once >/dev/null 2>&1
+"$TREG_BIN" --config "$WORK/two.conf" --report --format json \
+    >"$WORK/two.json.out" 2>&1
+check "once all are judged none is left out" \
+    grep -q '"not_judged": 0,' "$WORK/two.json.out"
+"$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
+check "... and the text report says nothing of it" \
+    eval '! grep -q "not judged" "$WORK/two.txt"'
 finish

@@ -72,4 +72,28 @@ stop_daemon INT
 check "SIGINT: exit 0" test "$DAEMON_RC" = 0
 check "store opens after the daemon" report_ok "$WORK/conf"
 
+# A report before any URL's first fetch: every URL answers after 5 s, so
+# SIGUSR1 right after READY finds only the verdict of the cell without a
+# URL, judged at start, and the report says how many cells it leaves out
+# rather than reading as a registry of one cell.
+sed 's|$| delay=5000|' "$WORK/routes" >"$WORK/routes.slow"
+mv "$WORK/routes.slow" "$WORK/routes"
+sed "s|^state_dir = .*|state_dir = $WORK/state-slow|" "$WORK/conf" \
+    >"$WORK/conf.slow"
+start_daemon "$WORK/conf.slow"
+check "slow: READY" wait_for 10 notified_ge 3 READY=1
+kill -USR1 "$DAEMON_PID"
+check "slow: SIGUSR1 writes a report" \
+    wait_for 4 test -s "$WORK/state-slow/reports/latest.json"
+check "... counting the 10 cells not judged yet" quiet jq -e \
+    '.summary.not_judged == 10 and .summary.cells == 1' \
+    "$WORK/state-slow/reports/latest.json"
+check "... and saying so in the text report" grep -q \
+    "^10 cells of the registry not judged yet" \
+    "$WORK/state-slow/reports/latest.txt"
+check "... and in the log line" grep -q "cells=1 flagged=1 not_judged=10" \
+    "$WORK/daemon.err"
+stop_daemon TERM
+check "slow: SIGTERM with transfers in flight: exit 0" test "$DAEMON_RC" = 0
+
 finish
