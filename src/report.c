@@ -1488,7 +1488,7 @@ struct treg_report {
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
-	size_t	 unjudged;	/* registry cells left out: no verdict */
+	size_t	 unjudged;	/* registry cells with no verdict */
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
