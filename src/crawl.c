@@ -214,9 +214,10 @@ struct treg_crawl_urlset {
 	 * (cited, cited_end); once sorted, for each offering 1 + the
 	 * place of the last of its URLs (0: none), which are ready once
 	 * every URL up to that place has ended (ended, ended_below).
-	 * The URLs start in sorted order, so they end nearly in it: a
-	 * few bytes a URL and an offering, where lists of the offerings
-	 * citing each URL cost 15 MiB at 100,000 URLs.
+	 * Places count in the order the URLs start (issue, below), so
+	 * they end nearly in it: a few bytes a URL and an offering,
+	 * where lists of the offerings citing each URL cost 15 MiB at
+	 * 100,000 URLs.
 	 */
 	uint32_t *cited;
 	size_t	 ncited;
@@ -226,6 +227,11 @@ struct treg_crawl_urlset {
 	size_t	*ready_at;
 	unsigned char *ended;
 	size_t	 ended_below;
+	/* Once spread: the index of the k-th URL to start, and each
+	 * URL's k.  ready_at, ended and ended_below then count in that
+	 * order, which is the order the URLs end in, near enough. */
+	uint32_t *issue;
+	uint32_t *rank;
 };
 
 /* len bytes from the set's arena, aligned for a pointer. */
@@ -544,12 +550,88 @@ treg_crawl_urlset_select(const struct treg_crawl_urlset *set,
 	return 0;
 }
 
+/* The length of url's "scheme://authority", where the host's turn is
+ * decided; the whole of a URL without "://". */
+static size_t
+crawl_url_origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL)
+		return strlen(url);
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+int
+treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
+{
+	uint32_t *turn, *start = NULL;
+	const char *url, *prev = NULL;
+	size_t i, len, prevlen = 0, nturns = 0;
+	uint32_t t = 0;
+
+	assert(set->sorted && set->issue == NULL);
+	set->issue = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->issue));
+	set->rank = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->rank));
+	if (set->issue == NULL || set->rank == NULL)
+		goto fail;
+
+	/* Each URL's turn is its place among its host's URLs, which the
+	 * sort keeps together.  rank holds the turns until the end. */
+	turn = set->rank;
+	for (i = 0; i < set->n; i++) {
+		url = set->urls[i].url;
+		len = crawl_url_origin_len(url);
+		if (prev != NULL && len == prevlen &&
+		    memcmp(url, prev, len) == 0)
+			t++;
+		else
+			t = 0;
+		turn[i] = t;
+		if (t + 1 > nturns)
+			nturns = t + 1;
+		prev = url;
+		prevlen = len;
+	}
+
+	/* A counting sort by turn keeps sorted order within a turn. */
+	start = calloc(nturns + 1, sizeof(*start));
+	if (start == NULL)
+		goto fail;
+	for (i = 0; i < set->n; i++)
+		start[turn[i] + 1]++;
+	for (i = 1; i <= nturns; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < set->n; i++)
+		set->issue[start[turn[i]]++] = (uint32_t)i;
+	for (i = 0; i < set->n; i++)
+		set->rank[set->issue[i]] = (uint32_t)i;
+	free(start);
+	return 0;
+
+fail:
+	free(set->issue);
+	free(set->rank);
+	set->issue = NULL;
+	set->rank = NULL;
+	return -ENOMEM;
+}
+
+const char *
+treg_crawl_urlset_issued(const struct treg_crawl_urlset *set, size_t k)
+{
+	return set->urls[set->issue != NULL ? set->issue[k] : k].url;
+}
+
 void
 treg_crawl_urlset_free(struct treg_crawl_urlset *set)
 {
 	if (set == NULL)
 		return;
 	treg_arena_free(&set->arena);
+	free(set->issue);
+	free(set->rank);
 	free(set->urls);
 	free(set->slots);
 	free(set->cited);
@@ -574,7 +656,8 @@ crawl_urlset_owners_sorted(struct treg_crawl_urlset *set, size_t noffer)
 		return -ENOMEM;
 	}
 	for (i = 0; i < set->n; i++)
-		place[set->urls[i].seq] = (uint32_t)i;
+		place[set->urls[i].seq] = set->rank != NULL ? set->rank[i] :
+		    (uint32_t)i;
 	/* ready_at takes the place of cited_end, offering by offering. */
 	for (i = 0; i < noffer; i++) {
 		k = set->cited_end[i];
@@ -597,6 +680,7 @@ crawl_urlset_ended(struct treg_crawl_urlset *set, const char *url)
 {
 	const struct crawl_url key = { .url = url };
 	struct crawl_url *u;
+	size_t i;
 
 	if (set == NULL || set->ended == NULL)
 		return;
@@ -604,7 +688,8 @@ crawl_urlset_ended(struct treg_crawl_urlset *set, const char *url)
 	    crawl_url_cmp);
 	if (u == NULL)
 		return;
-	set->ended[u - set->urls] = 1;
+	i = (size_t)(u - set->urls);
+	set->ended[set->rank != NULL ? set->rank[i] : i] = 1;
 	while (set->ended_below < set->n && set->ended[set->ended_below])
 		set->ended_below++;
 }
@@ -689,12 +774,13 @@ crawl_give_back(struct crawl_lent *lent)
 }
 
 /* The URLs of the n offerings, each offering read once, in a new sorted
- * set; with owners, the set can tell when all of an offering's URLs have
- * ended (crawl_urlset_ended(), crawl_urlset_ready()). */
+ * set, spread for a crawl's start (treg_crawl_urlset_spread()) when
+ * asked; with owners, the set can tell when all of an offering's URLs
+ * have ended (crawl_urlset_ended(), crawl_urlset_ready()). */
 static int
 crawl_collect(const struct treg_registry *reg,
     const struct treg_offering *const *offerings, size_t n, int owners,
-    struct treg_crawl_urlset **setp)
+    int spread, struct treg_crawl_urlset **setp)
 {
 	struct treg_crawl_urlset *set;
 	struct crawl_lent lent;
@@ -722,9 +808,11 @@ crawl_collect(const struct treg_registry *reg,
 	set->adding = 0;
 	if (rc == 0) {
 		treg_crawl_urlset_sort(set);
-		if (owners)
-			rc = crawl_urlset_owners_sorted(set, n);
+		if (spread)
+			rc = treg_crawl_urlset_spread(set);
 	}
+	if (rc == 0 && owners)
+		rc = crawl_urlset_owners_sorted(set, n);
 	if (rc < 0) {
 		treg_crawl_urlset_free(set);
 		return rc;
@@ -747,7 +835,7 @@ crawl_select_for(struct crawl *c, const char *url,
 
 	memset(sel, 0, sizeof(*sel));
 	if (c->urlset == NULL) {
-		rc = crawl_collect(NULL, c->offerings, c->noffer, 0,
+		rc = crawl_collect(NULL, c->offerings, c->noffer, 0, 0,
 		    &c->urlset);
 		if (rc < 0)
 			return rc;
@@ -2093,14 +2181,13 @@ crawl_ms_since(const struct timeval *start)
 
 /*
  * A one-shot crawl that judges as it goes: the offerings are judged in
- * registry order, each once every URL it cites, and every URL before
- * those in the set's order, has ended, on the loop's thread while the
- * workers extract what is still arriving.  Judging after the crawl left
- * one core idle for a seventh of a 10,000-page pass.  XXX: an offering
- * citing a URL late in the set's order holds back the offerings after
- * it: in the benchmark's registry, which cites its pages over and over,
- * a third of the offerings are judged during the crawl and the rest
- * after it.
+ * registry order, each once every URL it cites, and every URL started
+ * before those, has ended, on the loop's thread while the workers
+ * extract what is still arriving.  Judging after the crawl left one core
+ * idle for a seventh of a 10,000-page pass.  XXX: an offering citing a
+ * URL started late holds back the offerings after it: in the
+ * benchmark's registry, which cites its pages over and over, a third of
+ * the offerings are judged during the crawl and the rest after it.
  */
 struct crawl_judging {
 	const struct treg_registry *reg;
@@ -2140,7 +2227,8 @@ crawl_run(const struct treg_config *cfg, struct treg_store *st,
 
 	/* The URLs and their selectors, read in one pass: an index has
 	 * each offering read from its file again for it. */
-	rc = crawl_collect(reg, offerings, n, judging != NULL, &c.urlset);
+	rc = crawl_collect(reg, offerings, n, judging != NULL, 1,
+	    &c.urlset);
 	if (rc < 0)
 		goto out;
 	nurls = treg_crawl_urlset_count(c.urlset);
@@ -2162,14 +2250,14 @@ crawl_run(const struct treg_config *cfg, struct treg_store *st,
 	/*
 	 * URLs go to the fetcher a window at a time, topped up between
 	 * turns of the loop: every queued transfer holds its buffers, and
-	 * queueing 10,000 URLs at once cost 170 MiB.  XXX: the URLs are in
-	 * sorted order, so a window can be mostly one host's, whose delay
-	 * then holds back hosts further down the list.
+	 * queueing 10,000 URLs at once cost 170 MiB.  They go a host at a
+	 * time in turn (treg_crawl_urlset_spread()), so a window holds as
+	 * many hosts as it can.
 	 */
 	i = 0;
 	for (;;) {
 		for (; i < nurls && c.running < CRAWL_WINDOW; i++) {
-			url = treg_crawl_urlset_url(c.urlset, i);
+			url = treg_crawl_urlset_issued(c.urlset, i);
 			rc = crawl_start(&c, fetch, url);
 			if (rc < 0) {
 				log_err("crawl", "url=%s cannot start: "
@@ -2792,7 +2880,7 @@ treg_crawl_list_urls(const struct treg_offering *const *offerings,
 	size_t i, count = 0;
 	int rc;
 
-	rc = crawl_collect(NULL, offerings, n, 0, &set);
+	rc = crawl_collect(NULL, offerings, n, 0, 0, &set);
 	if (rc < 0)
 		return rc;
 	count = treg_crawl_urlset_count(set);

@@ -207,6 +207,19 @@ const char *treg_crawl_urlset_url(const struct treg_crawl_urlset *set,
 	    size_t i);
 
 /*
+ * The order a crawl starts the URLs of a sorted set in: a URL of each
+ * host in turn, hosts in sorted order, until each host's run out.  A
+ * window of sorted URLs could hold one host's alone, all waiting on its
+ * host_delay_ms while the hosts sorted after it sat idle (a registry's
+ * archived copies, half its URLs, share one archive's host).  Returns 0
+ * or -ENOMEM; then treg_crawl_urlset_issued(set, k) is the k-th URL to
+ * start (without it, the k-th in sorted order).
+ */
+int	treg_crawl_urlset_spread(struct treg_crawl_urlset *set);
+const char *treg_crawl_urlset_issued(const struct treg_crawl_urlset *set,
+	    size_t k);
+
+/*
  * The selectors to extract url with, of a sorted set.  A URL is fetched
  * once however many cells cite it, so theirs are merged: what any citing
  * cell drops is dropped, and the kept part is the union (in registry

@@ -124,6 +124,46 @@ test_treg_crawl_urlset_select_cells_merged(void **state)
 	treg_registry_free(reg);
 }
 
+/* A crawl starts one URL of each host in turn, hosts in sorted order,
+ * and http and https of one host count apart; the sorted order stays
+ * for lookups. */
+static void
+test_treg_crawl_urlset_spread_hosts(void **state)
+{
+	struct treg_registry *reg = load(ONE_OFFERING("",
+	    CELL("soc2_type2", "\"https://a.test/1\"", "null", "") ","
+	    CELL("iso_27001", "\"https://a.test/2?x\"", "null", "") ","
+	    CELL("iso_42001", "\"https://a.test:8443/3\"", "null", "") ","
+	    CELL("trust_center", "\"https://a.test/3\"", "null", "") ","
+	    CELL("hipaa_baa", "\"https://c.test/1\"", "null", "") ","
+	    CELL("gdpr_dpa", "\"http://c.test/2\"", "null", "") ","
+	    CELL("retention_zdr", "\"https://b.test\"",
+	    "\"https://c.test/3\"", "")));
+	static const char *const want[] = {
+	    "http://c.test/2", "https://a.test/1", "https://a.test:8443/3",
+	    "https://b.test", "https://c.test/1", "https://a.test/2?x",
+	    "https://c.test/3", "https://a.test/3" };
+	struct treg_crawl_urlset *set = urlset_of(reg);
+	size_t i;
+
+	assert_int_equal(treg_crawl_urlset_count(set), 8);
+	/* Before spreading, sorted order. */
+	assert_string_equal(treg_crawl_urlset_issued(set, 0),
+	    "http://c.test/2");
+	assert_string_equal(treg_crawl_urlset_issued(set, 1),
+	    "https://a.test/1");
+	assert_string_equal(treg_crawl_urlset_issued(set, 2),
+	    "https://a.test/2?x");
+	assert_int_equal(treg_crawl_urlset_spread(set), 0);
+	for (i = 0; i < 8; i++)
+		assert_string_equal(treg_crawl_urlset_issued(set, i),
+		    want[i]);
+	assert_string_equal(treg_crawl_urlset_url(set, 2),
+	    "https://a.test/2?x");
+	treg_crawl_urlset_free(set);
+	treg_registry_free(reg);
+}
+
 /* One citing cell that keeps the whole page (no keep list, whether or
  * not it drops something) wins over the others' keep lists; the drops
  * of all still apply. */
@@ -480,6 +520,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_treg_crawl_urlset_select_cells_merged),
+		cmocka_unit_test(test_treg_crawl_urlset_spread_hosts),
 		cmocka_unit_test(
 		    test_treg_crawl_urlset_select_cell_keeping_all),
 		cmocka_unit_test(
