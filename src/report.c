@@ -1016,7 +1016,13 @@ report_put_cell_reason(FILE *out, const struct treg_verdict *v,
 	return report_put_reason(out, reason);
 }
 
-/* The cell line: "offering / cell  STATE  verified DATE". */
+/*
+ * The cell line, "offering / cell  STATE  verified DATE", and what
+ * follows it: with full, its evidence and diffs; with REPORT_CELL_ALONE
+ * (a cell shown outside a report), every reason whole too.
+ */
+#define REPORT_CELL_ALONE	2
+
 static int
 report_put_cell(FILE *out, const struct treg_verdict *v, int full)
 {
@@ -1044,7 +1050,9 @@ report_put_cell(FILE *out, const struct treg_verdict *v, int full)
 	fputc('\n', out);
 
 	for (i = 0; i < v->nreasons && rc == 0; i++)
-		rc = report_put_cell_reason(out, v, v->reasons[i]);
+		rc = full == REPORT_CELL_ALONE ?
+		    report_put_reason(out, v->reasons[i]) :
+		    report_put_cell_reason(out, v, v->reasons[i]);
 	for (i = 0; full && i < v->nev && rc == 0; i++)
 		rc = report_put_evidence(out, &v->ev[i]);
 	for (i = 0; full && i < v->nev && rc == 0; i++)
@@ -1053,6 +1061,16 @@ report_put_cell(FILE *out, const struct treg_verdict *v, int full)
 		rc = report_put_info(out, v->info[i]);
 	if (full && rc == 0)
 		fputc('\n', out);
+	return rc;
+}
+
+int
+treg_report_put_cell(FILE *out, const struct treg_verdict *v)
+{
+	int rc = report_put_cell(out, v, REPORT_CELL_ALONE);
+
+	if (rc == 0 && ferror(out))
+		rc = -EIO;
 	return rc;
 }
 

@@ -95,6 +95,14 @@ int	treg_report_finish_files(struct treg_report *r, const char *dir,
 void	treg_report_free(struct treg_report *r);
 
 /*
+ * Writes v alone as the text report shows a flagged cell: its state,
+ * reasons, evidence and diffs; a failed fetch's reason whole, where the
+ * report points at its "Failed fetches" section.  Returns 0 or a
+ * negative errno.
+ */
+int	treg_report_put_cell(FILE *out, const struct treg_verdict *v);
+
+/*
  * Writes the report of the n verdicts (grouped by offering, in the order
  * given) to out.  generated is the report's time; health may be NULL.
  * Returns 0 or a negative errno (-EIO on a write error).

@@ -123,9 +123,20 @@ treg_show_cell(FILE *out, struct treg_store *st, const char *key,
 	if (rc < 0)
 		goto out;
 
-	/* The stored verdict, as the text report shows a cell. */
-	rc = treg_report_write(out, TREG_REPORT_TEXT, &v, 1, time(NULL),
-	    NULL);
+	/* The stored verdict, as the text report shows a cell, with when
+	 * it was made. */
+	fputs("Verdict", out);
+	if (v.judged != 0) {
+		fputs(" judged ", out);
+		show_time(out, v.judged);
+	}
+	if (v.since != 0) {
+		fputs(v.judged != 0 ? ", " : " ", out);
+		fputs("in this state since ", out);
+		show_time(out, v.since);
+	}
+	fputs(":\n", out);
+	rc = treg_report_put_cell(out, &v);
 	if (rc < 0)
 		goto out;
 

@@ -139,6 +139,13 @@ check "--report --format atom has an entry for hipaa_baa" \
 "$TREG_BIN" --config "$WORK/conf" --show acme-api/hipaa_baa \
     >"$WORK/show-cell.txt" 2>"$WORK/show.err"
 check "--show OFFERING/CELL exits 0" test $? -eq 0
+check "--show OFFERING/CELL starts with the verdict and its times" \
+    grep -q '^Verdict judged .*, in this state since 2026-07-07T00:00:00Z:$' \
+    "$WORK/show-cell.txt"
+check "... then the cell" test "$(sed -n 2p "$WORK/show-cell.txt" |
+    cut -c1-31)" = "acme-api / hipaa_baa  CHANGED  "
+check "... not a whole report's sections" \
+    test "$(grep -c '^Needs attention\|^Fresh (' "$WORK/show-cell.txt")" -eq 0
 check "--show OFFERING/CELL lists three observations" \
     grep -q 'trust: 3 observations' "$WORK/show-cell.txt"
 check "--show OFFERING/CELL shows region digests" \
