@@ -2249,10 +2249,15 @@ multi_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 
 /* ---- lifecycle ------------------------------------------------------- */
 
+/* Idle connections kept for reuse, per transfer allowed at once. */
+#define FETCH_IDLE_PER_TRANSFER	4
+
 static int
 fetch_setup_multi(struct treg_fetch *f)
 {
 	CURLMcode mc = CURLM_OK;
+	long max_conn = f->cfg->max_connections > 0 ?
+	    f->cfg->max_connections : FETCH_MAX_CONNECTIONS;
 
 	f->multi = curl_multi_init();
 	if (f->multi == NULL)
@@ -2267,6 +2272,18 @@ fetch_setup_multi(struct treg_fetch *f)
 		    multi_timer_cb);
 	if (mc == CURLM_OK)
 		mc = curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	/*
+	 * libcurl's own cache size is four times the transfers added at
+	 * the moment, and shrinks with them: between two transfers it
+	 * closed the idle connections of the hosts a crawl visits in
+	 * turn, and 5,000 URLs over 22 hosts took 150-180 connections
+	 * where 22 serve.  A fixed size keeps them.  It has room beyond
+	 * the transfers running: at max_connections itself the same
+	 * crawl took 4,000 connections and ten times as long.
+	 */
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
+		    max_conn * FETCH_IDLE_PER_TRANSFER);
 	if (mc != CURLM_OK) {
 		log_err("fetch", "curl_multi_setopt failed: %s",
 		    curl_multi_strerror(mc));

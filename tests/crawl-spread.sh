@@ -68,4 +68,50 @@ check "fixture.test asked among the first (after $before cohere.com pages)" \
     test "$before" -lt 8
 check "every cell is fresh" test "$(jq '[.offerings[].cells[] |
     select(.state != "fresh")] | length' "$WORK/once.json")" -eq 0
+
+# Hosts visited in turn keep their connections: 4,400 URLs over 22 hosts,
+# two transfers a host, took 150-180 connections while libcurl sized its
+# cache by the transfers of the moment; 22-26 now.
+stop_fixture
+hosts=""
+for h in $(seq 1 22); do hosts="$hosts h$h.test"; done
+TEST_HOSTS="$TEST_HOSTS$hosts"
+check "certificate for 22 more hosts made" make_certs
+echo "* * page $WORK/page.html" >"$WORK/routes"
+: >"$WORK/requests.log"
+check "fixture server started again" start_fixture "$WORK/routes"
+awk -v hosts="$hosts" 'BEGIN {
+	n = split(hosts, h, " ")
+	split("soc2_type2 iso_27001 iso_42001 trust_center hipaa_baa " \
+	    "gdpr_dpa training_on_customer_data retention_zdr " \
+	    "data_residency gpai_cop art53_summary", k, " ")
+	print "{\"name\": \"hosts\", \"offerings\": ["
+	for (o = 0; o < 400; o++) {
+		printf "%s{\"id\": \"o%d\", \"name\": \"O\", " \
+		    "\"developer\": \"T\", \"platform\": \"T\", " \
+		    "\"category\": \"first_party\", \"dimensions\": {", \
+		    (o > 0 ? ",\n" : ""), o
+		for (c = 1; c <= 11; c++)
+			printf "%s\"%s\": {\"value\": \"yes_public\", " \
+			    "\"confidence\": \"high\", \"verified\": " \
+			    "\"2026-07-05\", \"source\": " \
+			    "\"https://%s/p/%d/%d\", \"archived\": null}", \
+			    (c > 1 ? ", " : ""), k[c], h[(o * 11 + c) % n + 1], \
+			    o, c
+		printf "}}"
+	}
+	print "]}"
+}' >"$WORK/hosts.json"
+REGISTRY=$WORK/hosts.json write_config "$WORK/conf.tmp"
+sed -e 's/^host_delay_ms = .*/host_delay_ms = 0/' \
+    -e "s|^state_dir = .*|state_dir = $WORK/state-hosts|" \
+    "$WORK/conf.tmp" >"$WORK/conf"
+"$TREG_BIN" --config "$WORK/conf" --once --format json \
+    --now 2026-07-06T00:00:00Z >"$WORK/hosts-once.json" 2>"$WORK/hosts.err"
+check "the 22-host crawl exits 0" test $? -eq 0
+check "4,400 pages fetched" \
+    test "$(grep -c ' /p/' "$WORK/requests.log")" -eq 4400
+conns=$(awk '{ print $5 }' "$WORK/requests.log" | sort -u | wc -l)
+check "over a few connections a host ($conns)" \
+    test "$conns" -ge 22 -a "$conns" -le 66
 finish
