@@ -2983,9 +2983,10 @@ crawl_stored_cmp(const void *a, const void *b)
 	return crawl_key_cmp(x->key, y->key);
 }
 
-/* Reads the verdict stored under key and hands it to each. */
+/* Reads the verdict stored under key and hands it to each, placed at
+ * order when that is not 0.  -ENOENT when there is none. */
 static int
-crawl_each_one(struct treg_store *st, const char *key,
+crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
     treg_crawl_verdict_fn each, void *arg, size_t *np)
 {
 	struct treg_verdict v;
@@ -2995,8 +2996,6 @@ crawl_each_one(struct treg_store *st, const char *key,
 
 	memset(&v, 0, sizeof(v));
 	rc = treg_store_get_cell(st, key, &data, &len);
-	if (rc == -ENOENT)
-		return 0;	/* gone since the first walk */
 	if (rc < 0)
 		return rc;
 	rc = treg_report_verdict_from_json(data, len, &v);
@@ -3005,6 +3004,8 @@ crawl_each_one(struct treg_store *st, const char *key,
 		log_warn("crawl", "cell=%s unreadable record skipped", key);
 		return 0;
 	}
+	if (order != 0)
+		v.order = order;
 	rc = each(arg, &v);
 	treg_verdict_cleanup(&v);
 	(*np)++;
@@ -3025,45 +3026,66 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 	rc = treg_store_foreach_cell(st, crawl_stored_cb, &set);
 	if (rc == 0 && set.n > 1)
 		qsort(set.s, set.n, sizeof(*set.s), crawl_stored_cmp);
-	for (i = 0; i < set.n && rc == 0; i++)
-		rc = crawl_each_one(st, set.s[i].key, each, arg, np);
+	for (i = 0; i < set.n && rc == 0; i++) {
+		rc = crawl_each_one(st, set.s[i].key, 0, each, arg, np);
+		if (rc == -ENOENT)
+			rc = 0;		/* gone since the first walk */
+	}
 	for (i = 0; i < set.n; i++)
 		free(set.s[i].key);
 	free(set.s);
 	return rc;
 }
 
-int
-treg_crawl_count_unjudged(struct treg_store *st,
-    const struct treg_registry *reg, size_t *np)
+/* Hands on the stored verdicts of off's cells, counting in *foundp the
+ * cells that have one and in *unjudgedp those that have none. */
+static int
+crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
+    uint32_t *order, treg_crawl_verdict_fn each, void *arg, size_t *np,
+    size_t *foundp, size_t *unjudgedp)
 {
-	const struct treg_offering *off;
-	char *key = NULL, *data = NULL;
-	size_t i, j, len;
+	char *key;
+	size_t j;
 	int rc = 0;
 
-	*np = 0;
-	if (reg->indexed)
-		return -EINVAL;
-	for (i = 0; i < reg->noffer && rc == 0; i++) {
-		off = &reg->offerings[i];
-		for (j = 0; j < off->ncells && rc == 0; j++) {
-			if (asprintf(&key, "%s/%s", off->id,
-			    off->cells[j].key) < 0) {
-				key = NULL;
-				rc = -ENOMEM;
-				break;
-			}
-			rc = treg_store_get_cell(st, key, &data, &len);
-			if (rc == -ENOENT) {
-				(*np)++;
-				rc = 0;
-			}
-			free(data);
-			data = NULL;
-			free(key);
-			key = NULL;
+	for (j = 0; j < off->ncells && rc == 0; j++) {
+		if (asprintf(&key, "%s/%s", off->id, off->cells[j].key) < 0)
+			return -ENOMEM;
+		rc = crawl_each_one(st, key, ++*order, each, arg, np);
+		free(key);
+		if (rc == -ENOENT) {
+			(*unjudgedp)++;
+			rc = 0;
+		} else if (rc == 0) {
+			(*foundp)++;
 		}
 	}
+	return rc;
+}
+
+int
+treg_crawl_each_registered(struct treg_store *st,
+    const struct treg_registry *reg, treg_crawl_verdict_fn each,
+    void *arg, size_t *np, size_t *unjudgedp, size_t *gonep)
+{
+	struct crawl_lent lent;
+	size_t i, stored = 0, found = 0;
+	uint32_t order = 0;
+	int rc;
+
+	*np = 0;
+	*unjudgedp = 0;
+	*gonep = 0;
+	rc = treg_store_cell_count(st, &stored);
+	for (i = 0; i < reg->noffer && rc == 0; i++) {
+		rc = crawl_lend(reg, &reg->offerings[i], &lent);
+		if (rc < 0)
+			break;
+		rc = crawl_each_cell_of(st, lent.off, &order, each, arg, np,
+		    &found, unjudgedp);
+		crawl_give_back(&lent);
+	}
+	if (rc == 0 && stored > found)
+		*gonep = stored - found;
 	return rc;
 }

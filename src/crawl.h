@@ -96,13 +96,15 @@ int	treg_crawl_each_stored(struct treg_store *st,
 	    treg_crawl_verdict_fn each, void *arg, size_t *np);
 
 /*
- * Sets *np to the cells of reg with no verdict in the store: those a
- * report built from the store leaves out, until their URLs' first fetch.
- * reg must hold its cells (not an index).  Returns 0, -EINVAL for an
- * index, or a negative errno from the store.
+ * As treg_crawl_each_stored(), for the cells reg holds, in its order
+ * (reg may be an index): a report of the registry as it stands.  Sets
+ * *unjudgedp to its cells with no verdict stored yet (their URLs not
+ * fetched yet) and *gonep to the verdicts stored for cells it no longer
+ * holds, which are left out.
  */
-int	treg_crawl_count_unjudged(struct treg_store *st,
-	    const struct treg_registry *reg, size_t *np);
+int	treg_crawl_each_registered(struct treg_store *st,
+	    const struct treg_registry *reg, treg_crawl_verdict_fn each,
+	    void *arg, size_t *np, size_t *unjudgedp, size_t *gonep);
 
 /*
  * The daemon's long-lived crawler: one fetcher on the caller's event loop

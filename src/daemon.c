@@ -176,32 +176,34 @@ daemon_write_report(struct daemon *d, const char *why)
 	struct treg_report_health health = { d->fetched, d->failed, 0 };
 	struct treg_report *report = NULL;
 	time_t now = time(NULL);
-	size_t n = 0, unjudged = 0;
+	size_t n = 0, unjudged = 0, gone = 0;
 	int rc;
 
 	rc = treg_report_begin(&report, TREG_REPORT_ALL, d->cfg->state_dir,
 	    now);
-	/* The report holds the verdicts stored so far; one written before
-	 * every URL's first fetch (SIGUSR1 on the first day) says how many
-	 * cells it leaves out. */
-	if (rc == 0)
+	/* The registry's cells, with how many it has no verdict for yet
+	 * (SIGUSR1 before every URL's first fetch).  Until a registry
+	 * given as a URL first arrives, every stored verdict. */
+	if (rc == 0 && d->reg->pool != NULL) {
+		rc = treg_crawl_each_registered(d->store, d->reg,
+		    daemon_add_cb, report, &n, &unjudged, &gone);
+		if (rc == 0)
+			treg_report_set_coverage(report, unjudged, gone);
+	} else if (rc == 0) {
 		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
 		    &n);
+	}
 	if (rc == 0)
-		rc = treg_crawl_count_unjudged(d->store, d->reg, &unjudged);
-	if (rc == 0) {
-		treg_report_set_unjudged(report, unjudged);
 		rc = treg_report_finish_files(report, d->cfg->state_dir,
 		    &health);
-	}
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
 	else
 		log_notice("daemon", "report written (%s) dir=%s/reports "
-		    "cells=%zu flagged=%zu not_judged=%zu", why,
+		    "cells=%zu flagged=%zu not_judged=%zu gone=%zu", why,
 		    d->cfg->state_dir, n, treg_report_attention(report),
-		    unjudged);
+		    unjudged, gone);
 	treg_report_free(report);
 	daemon_prune(d, now);
 	malloc_trim(0);

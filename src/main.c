@@ -300,6 +300,11 @@ main_load_config(const struct main_opts *o, struct main_ctx *ctx)
 static int
 main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 {
+	/* A report is printed without the registry, from the store. */
+	enum treg_log_level level = o->mode == MODE_REPORT ?
+	    TREG_LOG_WARNING : TREG_LOG_ERR;
+	const char *consequence = o->mode == MODE_REPORT ?
+	    "; the report lists every stored verdict" : "";
 	char *err = NULL;
 	int rc;
 
@@ -312,7 +317,8 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 			ctx->reg = calloc(1, sizeof(*ctx->reg));
 			return ctx->reg != NULL ? 0 : -ENOMEM;
 		}
-	} else if (o->mode == MODE_CHECK || o->mode == MODE_ONCE) {
+	} else if (o->mode == MODE_CHECK || o->mode == MODE_ONCE ||
+	    o->mode == MODE_REPORT) {
 		/* Checked just the same, without holding the cells: a run
 		 * reads each offering again as it needs it. */
 		rc = treg_registry_index(ctx->cfg->registry, &ctx->reg, &err);
@@ -327,12 +333,12 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 	/* The registry's own errors name its file; which setting chose
 	 * that file is the configuration's line. */
 	if (rc < 0 && ctx->cfg->registry_line > 0)
-		log_err("registry", "%s (registry set at %s:%d)",
+		treg_log(level, "registry", "%s (registry set at %s:%d)%s",
 		    err != NULL ? err : strerror(-rc), ctx->cfg->path,
-		    ctx->cfg->registry_line);
+		    ctx->cfg->registry_line, consequence);
 	else if (rc < 0)
-		log_err("registry", "%s", err != NULL ? err :
-		    strerror(-rc));
+		treg_log(level, "registry", "%s%s", err != NULL ? err :
+		    strerror(-rc), consequence);
 	free(err);
 	return rc;
 }
@@ -482,26 +488,25 @@ out:
 }
 
 /*
- * The registry's cells the store holds no verdict for, which the report
- * counts so that it does not read as the whole registry.  The report
- * comes from the store alone, so a registry that does not load costs
- * only the count.
+ * Adds to report the verdicts of the registry's cells, in its order, and
+ * says what it leaves out.  The report comes from the store: when the
+ * registry does not load, it lists every stored verdict instead.
  */
-static size_t
-main_report_unjudged(const struct main_opts *o, struct main_ctx *ctx)
+static int
+main_report_cells(const struct main_opts *o, struct main_ctx *ctx,
+    struct treg_report *report, size_t *np)
 {
-	size_t n = 0;
+	size_t unjudged = 0, gone = 0;
 	int rc;
 
-	rc = main_load_registry(o, ctx);
+	if (main_load_registry(o, ctx) < 0)
+		return treg_crawl_each_stored(ctx->store, main_add_cb, report,
+		    np);
+	rc = treg_crawl_each_registered(ctx->store, ctx->reg, main_add_cb,
+	    report, np, &unjudged, &gone);
 	if (rc == 0)
-		rc = treg_crawl_count_unjudged(ctx->store, ctx->reg, &n);
-	if (rc < 0) {
-		log_warn("report", "cells not judged yet are not counted: "
-		    "err=%s", strerror(-rc));
-		n = 0;
-	}
-	return n;
+		treg_report_set_coverage(report, unjudged, gone);
+	return rc;
 }
 
 /* Prints the verdicts the store holds, without crawling. */
@@ -525,10 +530,7 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	rc = treg_report_begin(&report, TREG_REPORT_BIT(o->format), NULL,
 	    o->now);
 	if (rc == 0)
-		rc = treg_crawl_each_stored(ctx->store, main_add_cb, report,
-		    &n);
-	if (rc == 0 && n > 0)
-		treg_report_set_unjudged(report, main_report_unjudged(o, ctx));
+		rc = main_report_cells(o, ctx, report, &n);
 	if (rc == 0 && n == 0) {
 		log_err("report", "the store in %s holds no verdicts yet: run "
 		    "--once or the daemon first", ctx->cfg->state_dir);

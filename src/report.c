@@ -1506,7 +1506,9 @@ struct treg_report {
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
+	int	 coverage;	/* unjudged and gone are known */
 	size_t	 unjudged;	/* registry cells with no verdict */
+	size_t	 gone;		/* verdicts of cells gone from it */
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
@@ -2035,9 +2037,43 @@ treg_report_attention(const struct treg_report *r)
 }
 
 void
-treg_report_set_unjudged(struct treg_report *r, size_t n)
+treg_report_set_coverage(struct treg_report *r, size_t unjudged,
+    size_t gone)
 {
-	r->unjudged = n;
+	r->coverage = 1;
+	r->unjudged = unjudged;
+	r->gone = gone;
+}
+
+/* The lines of the text report's head on what it leaves out. */
+static void
+report_text_coverage(const struct treg_report *r, FILE *out)
+{
+	if (r->unjudged > 0)
+		fprintf(out, "%zu cell%s of the registry not judged yet: no "
+		    "verdict stored\n", r->unjudged,
+		    r->unjudged == 1 ? "" : "s");
+	if (r->gone > 0)
+		fprintf(out, "%zu stored verdict%s of cells no longer in the "
+		    "registry left out\n", r->gone, r->gone == 1 ? "" : "s");
+}
+
+/* The same as a paragraph of the HTML report's header. */
+static void
+report_html_coverage(const struct treg_report *r, FILE *out)
+{
+	if (r->unjudged == 0 && r->gone == 0)
+		return;
+	fputs("<p class=\"meta\">", out);
+	if (r->unjudged > 0)
+		fprintf(out, "%zu cell%s of the registry not judged yet: no "
+		    "verdict stored.", r->unjudged,
+		    r->unjudged == 1 ? "" : "s");
+	if (r->gone > 0)
+		fprintf(out, "%s%zu stored verdict%s of cells no longer in "
+		    "the registry left out.", r->unjudged > 0 ? " " : "",
+		    r->gone, r->gone == 1 ? "" : "s");
+	fputs("</p>\n", out);
 }
 
 void
@@ -2080,7 +2116,16 @@ report_write_json(struct treg_report *r, FILE *out,
 	report_jw_open(&w, '{');
 	report_jw_kint(&w, "cells", (long long)r->n);
 	report_jw_kint(&w, "needs_attention", (long long)r->nflags);
-	report_jw_kint(&w, "not_judged", (long long)r->unjudged);
+	report_jw_key(&w, "not_judged");
+	if (r->coverage)
+		report_jw_int(&w, (long long)r->unjudged);
+	else
+		report_jw_null(&w);
+	report_jw_key(&w, "not_in_registry");
+	if (r->coverage)
+		report_jw_int(&w, (long long)r->gone);
+	else
+		report_jw_null(&w);
 	report_jw_key(&w, "by_state");
 	report_jw_open(&w, '{');
 	for (i = 0; i < TREG_NSTATES; i++)
@@ -2434,11 +2479,7 @@ report_write_text(struct treg_report *r, FILE *out,
 	 * shows when its verdicts were made. */
 	if (r->judged != 0 && report_iso(r->judged, iso, sizeof(iso)) == 0)
 		fprintf(out, "verdicts judged at %s\n", iso);
-	if (r->unjudged > 0)
-		fprintf(out, "%zu cell%s of the registry not judged yet: "
-		    "no verdict until %s URLs are first fetched\n",
-		    r->unjudged, r->unjudged == 1 ? "" : "s",
-		    r->unjudged == 1 ? "its" : "their");
+	report_text_coverage(r, out);
 	fputc('\n', out);
 	rc = report_put_failures(r, out, &keys, &rest);
 	if (rc < 0)
@@ -2522,11 +2563,7 @@ report_write_html(struct treg_report *r, FILE *out,
 		    treg_state_name((enum treg_state)s),
 		    treg_state_name((enum treg_state)s));
 	fputs("</ul>\n", out);
-	if (r->unjudged > 0)
-		fprintf(out, "<p class=\"meta\">%zu cell%s of the registry "
-		    "not judged yet: no verdict until %s URLs are first "
-		    "fetched.</p>\n", r->unjudged, r->unjudged == 1 ? "" :
-		    "s", r->unjudged == 1 ? "its" : "their");
+	report_html_coverage(r, out);
 	/* The warning that every evidence URL failed, as the text report
 	 * says it at its top. */
 	nfailed = report_fails_sort(r, &keys);

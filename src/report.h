@@ -62,12 +62,14 @@ int	treg_report_begin(struct treg_report **rp, unsigned formats,
 int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
 
 /*
- * Registry cells the report leaves out because no verdict is stored for
- * them yet (a report from the store before every URL's first fetch):
- * the report says how many, so its counts do not read as the whole
- * registry.  0 unless set.
+ * What a report of the registry leaves out: unjudged, its cells with no
+ * verdict stored yet (before their URLs' first fetch), and gone, the
+ * verdicts stored for cells it no longer holds.  The report says both,
+ * so that its counts do not read as the whole registry.  Unknown (null
+ * in JSON) unless set.
  */
-void	treg_report_set_unjudged(struct treg_report *r, size_t n);
+void	treg_report_set_coverage(struct treg_report *r, size_t unjudged,
+	    size_t gone);
 
 /* Cells added so far that need a maintainer's attention. */
 size_t	treg_report_attention(const struct treg_report *r);

@@ -1983,8 +1983,9 @@ out:
 	return rc;
 }
 
-int
-treg_store_sched_count(struct treg_store *st, size_t *np)
+/* The entries of database db, read in a transaction of their own. */
+static int
+store_count(struct treg_store *st, int db, const char *what, size_t *np)
 {
 	MDB_txn *txn = NULL;
 	MDB_stat stat;
@@ -1993,13 +1994,25 @@ treg_store_sched_count(struct treg_store *st, size_t *np)
 	rc = store_read_begin(st, &txn);
 	if (rc != 0)
 		return rc;
-	rc = mdb_stat(txn, st->dbi[DB_SCHED], &stat);
+	rc = mdb_stat(txn, st->dbi[db], &stat);
 	if (rc == 0)
 		*np = stat.ms_entries;
 	else
-		rc = store_fail(st, "mdb_stat sched", rc);
+		rc = store_fail(st, what, rc);
 	store_read_end(st, txn);
 	return rc;
+}
+
+int
+treg_store_sched_count(struct treg_store *st, size_t *np)
+{
+	return store_count(st, DB_SCHED, "mdb_stat sched", np);
+}
+
+int
+treg_store_cell_count(struct treg_store *st, size_t *np)
+{
+	return store_count(st, DB_CELL, "mdb_stat cell", np);
 }
 
 int

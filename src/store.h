@@ -140,6 +140,8 @@ int	treg_store_put_cell(struct treg_store *st, const char *key,
 	    const char *data, size_t len);
 int	treg_store_get_cell(struct treg_store *st, const char *key,
 	    char **datap, size_t *lenp);
+/* The number of cell records. */
+int	treg_store_cell_count(struct treg_store *st, size_t *np);
 
 /* Calls fn for each cell record in key order until fn returns non-zero
  * (that value is returned).  Records are read a batch at a time, so a

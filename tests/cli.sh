@@ -105,9 +105,11 @@ check "--once o1 of two offerings runs" test $? -eq 0
     >"$WORK/two.json.out" 2>&1
 check "--report counts o2's cells as not judged" \
     grep -q '"not_judged": 2,' "$WORK/two.json.out"
+check "... and no verdict of a cell gone from the registry" \
+    grep -q '"not_in_registry": 0,' "$WORK/two.json.out"
 "$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
 check "... and the text report says so" grep -q \
-    "^2 cells of the registry not judged yet: no verdict until their" \
+    "^2 cells of the registry not judged yet: no verdict stored$" \
     "$WORK/two.txt"
 "$TREG_BIN" --config "$WORK/two.conf" --report --format html \
     >"$WORK/two.html" 2>&1
@@ -121,4 +123,32 @@ check "once all are judged none is left out" \
 "$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
 check "... and the text report says nothing of it" \
     eval '! grep -q "not judged" "$WORK/two.txt"'
+
+# o2 leaves the registry: its stored verdicts are left out, and counted.
+sed "s|$WORK/two.json|$WORK/registry.json|" "$WORK/two.conf" \
+    >"$WORK/one.conf"
+"$TREG_BIN" --config "$WORK/one.conf" --report --format json \
+    >"$WORK/one.json.out" 2>&1
+check "--report of a smaller registry lists its one cell" \
+    grep -q '"cells": 1,' "$WORK/one.json.out"
+check "... and counts o2's two verdicts left out" \
+    grep -q '"not_in_registry": 2,' "$WORK/one.json.out"
+"$TREG_BIN" --config "$WORK/one.conf" --report >"$WORK/one.txt" 2>&1
+check "... and the text report says so" grep -q \
+    "^2 stored verdicts of cells no longer in the registry left out$" \
+    "$WORK/one.txt"
+
+# A registry that does not load: every stored verdict, counts unknown.
+printf '{' >"$WORK/broken.json"
+sed "s|$WORK/two.json|$WORK/broken.json|" "$WORK/two.conf" \
+    >"$WORK/broken.conf"
+"$TREG_BIN" --config "$WORK/broken.conf" --report --format json \
+    >"$WORK/broken.out" 2>"$WORK/broken.err"
+check "--report without a registry still prints, exit 0" test $? -eq 0
+check "... every stored verdict" grep -q '"cells": 3,' "$WORK/broken.out"
+check "... with the counts unknown" \
+    grep -q '"not_judged": null,' "$WORK/broken.out"
+check "... and a warning saying so" grep -q \
+    "warning: registry: .*broken.json.*; the report lists every stored" \
+    "$WORK/broken.err"
 finish

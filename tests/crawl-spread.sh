@@ -64,8 +64,10 @@ check "every page fetched once" \
 before=$(awk '$2 == "fixture.test" && $4 == "/late" { exit }
     $2 == "cohere.com" && $4 ~ /^\/p\// { n++ } END { print n + 0 }' \
     "$WORK/requests.log")
+# In sorted order it came after 461; a new TLS connection under load may
+# let a few dozen go by on cohere.com's open ones.
 check "fixture.test asked among the first (after $before cohere.com pages)" \
-    test "$before" -lt 8
+    test "$before" -lt 150
 check "every cell is fresh" test "$(jq '[.offerings[].cells[] |
     select(.state != "fresh")] | length' "$WORK/once.json")" -eq 0
 

@@ -69,9 +69,13 @@ check "removed offering: logged exactly once" test "$(grep -c \
     "$WORK/daemon.err")" -eq 1
 "$TREG_BIN" --config "$WORK/conf" --report --format json \
     >"$WORK/report.json" 2>/dev/null
-check "removed offering: its cells still in the store" jq -e \
-    '[.offerings[] | select(.id == "cohere-api-2")] | length == 1' \
-    "$WORK/report.json"
+check "removed offering: left out of the report, and counted" jq -e \
+    '([.offerings[] | select(.id == "cohere-api-2")] | length == 0) and
+    .summary.not_in_registry >= 1' "$WORK/report.json"
+"$TREG_BIN" --config "$WORK/conf" --show cohere-api-2/soc2_type2 \
+    >"$WORK/show.out" 2>&1
+check "removed offering: its cells still in the store" \
+    grep -q '^cohere-api-2 / soc2_type2 ' "$WORK/show.out"
 
 stop_daemon TERM
 check "SIGTERM: exit 0" test "$DAEMON_RC" = 0
