@@ -578,7 +578,10 @@ treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 		goto fail;
 
 	/* Each URL's turn is its place among its host's URLs, which the
-	 * sort keeps together.  rank holds the turns until the end. */
+	 * sort keeps together.  Hosts are told apart by their text, so
+	 * "A.test" or "a.test:443" takes turns of its own beside
+	 * "a.test": a matter of fairness only, as the fetcher paces by
+	 * the host itself.  rank holds the turns until the end. */
 	turn = set->rank;
 	for (i = 0; i < set->n; i++) {
 		url = set->urls[i].url;
