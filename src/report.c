@@ -2045,35 +2045,54 @@ treg_report_set_coverage(struct treg_report *r, size_t unjudged,
 	r->gone = gone;
 }
 
-/* The lines of the text report's head on what it leaves out. */
+/*
+ * Sentence k (0 or 1) of the report's head on what it leaves out, into
+ * buf (no final stop); 0 when it has nothing to say.
+ */
+static int
+report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
+{
+	size_t n = k == 0 ? r->unjudged : r->gone;
+
+	if (n == 0)
+		return 0;
+	if (k == 0)
+		snprintf(buf, size, "%zu cell%s of the registry not judged "
+		    "yet: no verdict stored", n, n == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "%zu stored verdict%s of cells no longer "
+		    "in the registry left out", n, n == 1 ? "" : "s");
+	return 1;
+}
+
+/* Those sentences as lines of the text report's head. */
 static void
 report_text_coverage(const struct treg_report *r, FILE *out)
 {
-	if (r->unjudged > 0)
-		fprintf(out, "%zu cell%s of the registry not judged yet: no "
-		    "verdict stored\n", r->unjudged,
-		    r->unjudged == 1 ? "" : "s");
-	if (r->gone > 0)
-		fprintf(out, "%zu stored verdict%s of cells no longer in the "
-		    "registry left out\n", r->gone, r->gone == 1 ? "" : "s");
+	char line[128];
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (report_coverage(r, k, line, sizeof(line)))
+			fprintf(out, "%s\n", line);
 }
 
-/* The same as a paragraph of the HTML report's header. */
+/* ... and as a paragraph of the HTML report's header. */
 static void
 report_html_coverage(const struct treg_report *r, FILE *out)
 {
-	if (r->unjudged == 0 && r->gone == 0)
-		return;
-	fputs("<p class=\"meta\">", out);
-	if (r->unjudged > 0)
-		fprintf(out, "%zu cell%s of the registry not judged yet: no "
-		    "verdict stored.", r->unjudged,
-		    r->unjudged == 1 ? "" : "s");
-	if (r->gone > 0)
-		fprintf(out, "%s%zu stored verdict%s of cells no longer in "
-		    "the registry left out.", r->unjudged > 0 ? " " : "",
-		    r->gone, r->gone == 1 ? "" : "s");
-	fputs("</p>\n", out);
+	char line[128];
+	int k, open = 0;
+
+	for (k = 0; k < 2; k++) {
+		if (!report_coverage(r, k, line, sizeof(line)))
+			continue;
+		fprintf(out, "%s%s.", open ? " " : "<p class=\"meta\">",
+		    line);
+		open = 1;
+	}
+	if (open)
+		fputs("</p>\n", out);
 }
 
 void
