@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -86,6 +87,8 @@ struct treg_fetch {
 	struct fetch_hosts	 hosts;
 	size_t			 nqueued;
 	size_t			 nrunning;
+	long			 max_conn;	/* transfers at once */
+	long			 idle_max;	/* idle connections kept */
 	int                      closing;       /* treg_fetch_free() began */
 	int			 held;		/* treg_fetch_hold() */
 
@@ -1783,8 +1786,7 @@ fetch_dispatch(struct treg_fetch *f)
 	long max_conn, per_host, delay, wait = -1, left;
 	int64_t now = now_ms();
 
-	max_conn = cfg->max_connections > 0 ? cfg->max_connections :
-	    FETCH_MAX_CONNECTIONS;
+	max_conn = f->max_conn;
 	per_host = cfg->per_host > 0 ? cfg->per_host : FETCH_PER_HOST;
 
 	for (t = TAILQ_FIRST(&f->queue); t != NULL; t = next) {
@@ -2251,14 +2253,53 @@ multi_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 
 /* Idle connections kept for reuse, per transfer allowed at once. */
 #define FETCH_IDLE_PER_TRANSFER	4
+/* Open files a running transfer may hold: its socket, and the threaded
+ * resolver's pair while it resolves. */
+#define FETCH_FDS_PER_TRANSFER	3
+/* Open files left to the rest: the store, WARC and report files,
+ * spools, the log, the event loop's own. */
+#define FETCH_FDS_RESERVED	64
+
+/*
+ * Transfers at once and idle connections kept, within the open-file
+ * limit: past it every new connection fails, and with a thousand idle
+ * ones cached libcurl closes none to make room, so the rest of a crawl
+ * failed as "couldn't connect" (a reviewer's 3,000 hosts at
+ * max_connections = 256 under ulimit -n 1024).
+ */
+static void
+fetch_setup_limits(struct treg_fetch *f)
+{
+	long want = f->cfg->max_connections > 0 ?
+	    f->cfg->max_connections : FETCH_MAX_CONNECTIONS;
+	long fds = LONG_MAX / 2, fit;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)fds)
+		fds = (long)rl.rlim_cur - FETCH_FDS_RESERVED;
+	fit = fds / FETCH_FDS_PER_TRANSFER;
+	f->max_conn = want;
+	if (fit < want) {
+		f->max_conn = fit > 1 ? fit : 1;
+		log_warn("fetch", "max_connections=%ld is more than %ld open "
+		    "files allow: %ld transfers at once (raise LimitNOFILE "
+		    "or ulimit -n)", want, (long)rl.rlim_cur, f->max_conn);
+	}
+	/* 0 would be no limit at all. */
+	f->idle_max = fds - f->max_conn * FETCH_FDS_PER_TRANSFER;
+	if (f->idle_max > f->max_conn * FETCH_IDLE_PER_TRANSFER)
+		f->idle_max = f->max_conn * FETCH_IDLE_PER_TRANSFER;
+	if (f->idle_max < 1)
+		f->idle_max = 1;
+}
 
 static int
 fetch_setup_multi(struct treg_fetch *f)
 {
 	CURLMcode mc = CURLM_OK;
-	long max_conn = f->cfg->max_connections > 0 ?
-	    f->cfg->max_connections : FETCH_MAX_CONNECTIONS;
 
+	fetch_setup_limits(f);
 	f->multi = curl_multi_init();
 	if (f->multi == NULL)
 		return -ENOMEM;
@@ -2278,12 +2319,13 @@ fetch_setup_multi(struct treg_fetch *f)
 	 * closed the idle connections of the hosts a crawl visits in
 	 * turn, and 5,000 URLs over 22 hosts took 150-180 connections
 	 * where 22 serve.  A fixed size keeps them.  It has room beyond
-	 * the transfers running: at max_connections itself the same
-	 * crawl took 4,000 connections and ten times as long.
+	 * the transfers running where open files allow: at
+	 * max_connections itself the same crawl took 4,000 connections
+	 * and ten times as long.
 	 */
 	if (mc == CURLM_OK)
 		mc = curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS,
-		    max_conn * FETCH_IDLE_PER_TRANSFER);
+		    f->idle_max);
 	if (mc != CURLM_OK) {
 		log_err("fetch", "curl_multi_setopt failed: %s",
 		    curl_multi_strerror(mc));

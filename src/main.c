@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -633,6 +634,22 @@ main_cleanup(struct main_ctx *ctx)
 	treg_config_free(ctx->cfg);
 }
 
+/*
+ * Open files up to the hard limit: every transfer and every idle
+ * connection kept for reuse holds one, and the fetcher sizes both by
+ * the soft limit, often 1,024 where the hard one is far higher.
+ */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -649,6 +666,7 @@ main(int argc, char **argv)
 	 * threshold at its 128 KiB start: a crawl's peak was 3-5 MiB lower
 	 * for no measurable time. */
 	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+	main_raise_nofile();
 
 	if (main_parse_args(argc, argv, &opts) < 0)
 		goto out;

@@ -116,4 +116,46 @@ check "4,400 pages fetched" \
 conns=$(awk '{ print $5 }' "$WORK/requests.log" | sort -u | wc -l)
 check "over a few connections a host ($conns)" \
     test "$conns" -ge 22 -a "$conns" -le 66
+
+# 300 hosts of one URL each, max_connections = 100, 200 open files: the
+# transfers and the idle connections kept fit in what is left, where
+# running out of descriptors failed every fetch after it.
+stop_fixture
+keep=$TEST_HOSTS
+TEST_HOSTS="$TEST_HOSTS *.h.test"
+check "wildcard certificate made" make_certs
+TEST_HOSTS=$keep
+: >"$WORK/requests.log"
+check "fixture server started a third time" start_fixture "$WORK/routes"
+awk 'BEGIN {
+	print "{\"name\": \"many hosts\", \"offerings\": ["
+	for (o = 0; o < 300; o++)
+		printf "%s{\"id\": \"m%d\", \"name\": \"M\", " \
+		    "\"developer\": \"T\", \"platform\": \"T\", " \
+		    "\"category\": \"first_party\", \"dimensions\": " \
+		    "{\"soc2_type2\": {\"value\": \"yes_public\", " \
+		    "\"confidence\": \"high\", \"verified\": " \
+		    "\"2026-07-05\", \"source\": " \
+		    "\"https://x%d.h.test/p/1\", \"archived\": null}}}", \
+		    (o > 0 ? ",\n" : ""), o, o
+	print "]}"
+}' >"$WORK/many.json"
+REGISTRY=$WORK/many.json write_config "$WORK/conf.tmp"
+{
+	sed -e 's/^host_delay_ms = .*/host_delay_ms = 0/' \
+	    -e "s|^state_dir = .*|state_dir = $WORK/state-many|" \
+	    -e 's/^\[network\]$/max_connections = 100\n&/' "$WORK/conf.tmp"
+	echo "connect_to = ::127.0.0.1:$FIXTURE_PORT"
+} >"$WORK/conf"
+(
+	ulimit -n 200
+	"$TREG_BIN" --config "$WORK/conf" --once --format json \
+	    --now 2026-07-06T00:00:00Z >"$WORK/many.out" 2>"$WORK/many.err"
+)
+check "300 hosts under 200 open files: exit 0" test $? -eq 0
+check "... every cell fresh" test "$(jq '[.offerings[].cells[] |
+    select(.state == "fresh")] | length' "$WORK/many.out")" -eq 300
+check "... with max_connections lowered and said so" \
+    grep -q "max_connections=100 is more than 200 open files allow: 45" \
+    "$WORK/many.err"
 finish
