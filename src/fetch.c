@@ -88,7 +88,7 @@ struct treg_fetch {
 	size_t			 nqueued;
 	size_t			 nrunning;
 	long			 max_conn;	/* transfers at once */
-	long			 idle_max;	/* idle connections kept */
+	long			 idle_max;	/* idle ones kept */
 	int                      closing;       /* treg_fetch_free() began */
 	int			 held;		/* treg_fetch_hold() */
 
