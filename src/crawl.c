@@ -2987,7 +2987,8 @@ crawl_stored_cmp(const void *a, const void *b)
 }
 
 /* Reads the verdict stored under key and hands it to each, placed at
- * order when that is not 0.  -ENOENT when there is none. */
+ * order when that is not 0.  -ENOENT when there is none, -EBADMSG when
+ * it cannot be read (logged). */
 static int
 crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
     treg_crawl_verdict_fn each, void *arg, size_t *np)
@@ -3005,7 +3006,7 @@ crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
 	free(data);
 	if (rc < 0) {
 		log_warn("crawl", "cell=%s unreadable record skipped", key);
-		return 0;
+		return -EBADMSG;
 	}
 	if (order != 0)
 		v.order = order;
@@ -3031,8 +3032,9 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 		qsort(set.s, set.n, sizeof(*set.s), crawl_stored_cmp);
 	for (i = 0; i < set.n && rc == 0; i++) {
 		rc = crawl_each_one(st, set.s[i].key, 0, each, arg, np);
-		if (rc == -ENOENT)
-			rc = 0;		/* gone since the first walk */
+		/* Gone since the first walk, or unreadable (logged). */
+		if (rc == -ENOENT || rc == -EBADMSG)
+			rc = 0;
 	}
 	for (i = 0; i < set.n; i++)
 		free(set.s[i].key);
@@ -3041,7 +3043,7 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 }
 
 /* Hands on the stored verdicts of off's cells, counting in *foundp the
- * cells that have one and in *unjudgedp those that have none. */
+ * cells with a record and in *unjudgedp those without a readable one. */
 static int
 crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
     uint32_t *order, treg_crawl_verdict_fn each, void *arg, size_t *np,
@@ -3056,11 +3058,11 @@ crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
 			return -ENOMEM;
 		rc = crawl_each_one(st, key, ++*order, each, arg, np);
 		free(key);
-		if (rc == -ENOENT) {
+		if (rc == 0 || rc == -EBADMSG)
+			(*foundp)++;
+		if (rc == -ENOENT || rc == -EBADMSG) {
 			(*unjudgedp)++;
 			rc = 0;
-		} else if (rc == 0) {
-			(*foundp)++;
 		}
 	}
 	return rc;

@@ -99,8 +99,8 @@ int	treg_crawl_each_stored(struct treg_store *st,
  * As treg_crawl_each_stored(), for the cells reg holds, in its order
  * (reg may be an index): a report of the registry as it stands.  Sets
  * *unjudgedp to its cells with no verdict stored yet (their URLs not
- * fetched yet) and *gonep to the verdicts stored for cells it no longer
- * holds, which are left out.
+ * fetched yet) or none that can be read, and *gonep to the verdicts
+ * stored for cells it no longer holds, which are left out.
  */
 int	treg_crawl_each_registered(struct treg_store *st,
 	    const struct treg_registry *reg, treg_crawl_verdict_fn each,

@@ -190,6 +190,7 @@ daemon_write_report(struct daemon *d, const char *why)
 		if (rc == 0)
 			treg_report_set_coverage(report, unjudged, gone);
 	} else if (rc == 0) {
+		treg_report_set_no_registry(report);
 		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
 		    &n);
 	}
@@ -199,6 +200,10 @@ daemon_write_report(struct daemon *d, const char *why)
 	if (rc < 0)
 		log_err("daemon", "cannot write the report (%s): err=%s", why,
 		    strerror(-rc));
+	else if (d->reg->pool == NULL)
+		log_notice("daemon", "report written (%s) dir=%s/reports "
+		    "cells=%zu flagged=%zu registry=none", why,
+		    d->cfg->state_dir, n, treg_report_attention(report));
 	else
 		log_notice("daemon", "report written (%s) dir=%s/reports "
 		    "cells=%zu flagged=%zu not_judged=%zu gone=%zu", why,

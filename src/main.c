@@ -490,33 +490,43 @@ out:
 
 /*
  * Adds to report the verdicts of the registry's cells, in its order, and
- * says what it leaves out.  The report comes from the store: when the
- * registry does not load, it lists every stored verdict instead.
+ * says what it leaves out (*unjudgedp: cells with no verdict); without a
+ * registry (reg NULL), every stored verdict.  *storedp says whether the
+ * store holds any verdict at all.
  */
 static int
-main_report_cells(const struct main_opts *o, struct main_ctx *ctx,
-    struct treg_report *report, size_t *np)
+main_report_cells(struct main_ctx *ctx, const struct treg_registry *reg,
+    struct treg_report *report, size_t *unjudgedp, int *storedp)
 {
-	size_t unjudged = 0, gone = 0;
+	size_t n = 0, gone = 0;
 	int rc;
 
-	if (main_load_registry(o, ctx) < 0)
-		return treg_crawl_each_stored(ctx->store, main_add_cb, report,
-		    np);
-	rc = treg_crawl_each_registered(ctx->store, ctx->reg, main_add_cb,
-	    report, np, &unjudged, &gone);
-	if (rc == 0)
-		treg_report_set_coverage(report, unjudged, gone);
+	*unjudgedp = 0;
+	if (reg == NULL) {
+		treg_report_set_no_registry(report);
+		rc = treg_crawl_each_stored(ctx->store, main_add_cb, report,
+		    &n);
+	} else {
+		rc = treg_crawl_each_registered(ctx->store, reg, main_add_cb,
+		    report, &n, unjudgedp, &gone);
+		if (rc == 0)
+			treg_report_set_coverage(report, *unjudgedp, gone);
+	}
+	*storedp = n + gone > 0;
 	return rc;
 }
 
-/* Prints the verdicts the store holds, without crawling. */
+/*
+ * Prints the verdicts the store holds for the registry's cells, without
+ * crawling: exit 1 when a cell needs attention or has no verdict yet,
+ * as neither is known to be fresh.
+ */
 static int
 main_report(const struct main_opts *o, struct main_ctx *ctx)
 {
 	struct treg_report *report = NULL;
-	size_t n = 0;
-	int rc;
+	size_t unjudged = 0;
+	int rc, stored = 0, have_reg;
 
 	/* A report from nothing would read as "all fresh": refuse it. */
 	if (access(ctx->cfg->state_dir, F_OK) != 0) {
@@ -524,6 +534,10 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 		    "first", ctx->cfg->state_dir);
 		return EXIT_ERROR;
 	}
+	/* Before the store: a registry URL's kept copy is read through a
+	 * store handle of its own, and LMDB must not have one open twice
+	 * in a process (closing one drops the other's locks). */
+	have_reg = main_load_registry(o, ctx) == 0;
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
 	/* Spooled where tmpfile() puts it: whoever reads the report may
@@ -531,8 +545,9 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	rc = treg_report_begin(&report, TREG_REPORT_BIT(o->format), NULL,
 	    o->now);
 	if (rc == 0)
-		rc = main_report_cells(o, ctx, report, &n);
-	if (rc == 0 && n == 0) {
+		rc = main_report_cells(ctx, have_reg ? ctx->reg : NULL,
+		    report, &unjudged, &stored);
+	if (rc == 0 && !stored) {
 		log_err("report", "the store in %s holds no verdicts yet: run "
 		    "--once or the daemon first", ctx->cfg->state_dir);
 		rc = -ENOENT;
@@ -546,8 +561,8 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 		    strerror(-rc));
 	}
 	if (rc == 0)
-		rc = treg_report_attention(report) > 0 ? EXIT_ATTENTION :
-		    EXIT_FRESH;
+		rc = treg_report_attention(report) > 0 || unjudged > 0 ?
+		    EXIT_ATTENTION : EXIT_FRESH;
 	treg_report_free(report);
 	return rc < 0 ? EXIT_ERROR : rc;
 }

@@ -1506,7 +1506,8 @@ struct treg_report {
 	int	 err[TREG_REPORT_NFORMATS];	/* first error of each */
 	size_t	 n;
 	size_t	 count[TREG_NSTATES];
-	int	 coverage;	/* unjudged and gone are known */
+	int	 coverage;	/* 1: unjudged, gone known; -1: no
+				 * registry; 0: neither said */
 	size_t	 unjudged;	/* registry cells with no verdict */
 	size_t	 gone;		/* verdicts of cells gone from it */
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
@@ -2045,6 +2046,14 @@ treg_report_set_coverage(struct treg_report *r, size_t unjudged,
 	r->gone = gone;
 }
 
+void
+treg_report_set_no_registry(struct treg_report *r)
+{
+	r->coverage = -1;
+	r->unjudged = 0;
+	r->gone = 0;
+}
+
 /*
  * Sentence k (0 or 1) of the report's head on what it leaves out, into
  * buf (no final stop); 0 when it has nothing to say.
@@ -2054,6 +2063,12 @@ report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
 {
 	size_t n = k == 0 ? r->unjudged : r->gone;
 
+	if (r->coverage < 0 && k == 0) {
+		snprintf(buf, size, "The registry could not be read: every "
+		    "stored verdict is listed, cells not judged yet are not "
+		    "counted");
+		return 1;
+	}
 	if (n == 0)
 		return 0;
 	if (k == 0)
@@ -2136,12 +2151,12 @@ report_write_json(struct treg_report *r, FILE *out,
 	report_jw_kint(&w, "cells", (long long)r->n);
 	report_jw_kint(&w, "needs_attention", (long long)r->nflags);
 	report_jw_key(&w, "not_judged");
-	if (r->coverage)
+	if (r->coverage > 0)
 		report_jw_int(&w, (long long)r->unjudged);
 	else
 		report_jw_null(&w);
 	report_jw_key(&w, "not_in_registry");
-	if (r->coverage)
+	if (r->coverage > 0)
 		report_jw_int(&w, (long long)r->gone);
 	else
 		report_jw_null(&w);

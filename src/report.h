@@ -71,6 +71,10 @@ int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
 void	treg_report_set_coverage(struct treg_report *r, size_t unjudged,
 	    size_t gone);
 
+/* Says instead that the registry could not be read, so the report
+ * lists every stored verdict and counts neither. */
+void	treg_report_set_no_registry(struct treg_report *r);
+
 /* Cells added so far that need a maintainer's attention. */
 size_t	treg_report_attention(const struct treg_report *r);
 

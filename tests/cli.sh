@@ -108,6 +108,7 @@ check "--report counts o2's cells as not judged" \
 check "... and no verdict of a cell gone from the registry" \
     grep -q '"not_in_registry": 0,' "$WORK/two.json.out"
 "$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
+check "... exits 1: those cells are not known to be fresh" test $? -eq 1
 check "... and the text report says so" grep -q \
     "^2 cells of the registry not judged yet: no verdict stored$" \
     "$WORK/two.txt"
@@ -121,6 +122,7 @@ check "... and the HTML report" grep -q "2 cells of the registry not" \
 check "once all are judged none is left out" \
     grep -q '"not_judged": 0,' "$WORK/two.json.out"
 "$TREG_BIN" --config "$WORK/two.conf" --report >"$WORK/two.txt" 2>&1
+check "... --report exits 0" test $? -eq 0
 check "... and the text report says nothing of it" \
     eval '! grep -q "not judged" "$WORK/two.txt"'
 
@@ -151,4 +153,21 @@ check "... with the counts unknown" \
 check "... and a warning saying so" grep -q \
     "warning: registry: .*broken.json.*; the report lists every stored" \
     "$WORK/broken.err"
+"$TREG_BIN" --config "$WORK/broken.conf" --report >"$WORK/broken.txt" \
+    2>/dev/null
+check "... as does the text report's head" grep -q \
+    "^The registry could not be read: every stored verdict is listed" \
+    "$WORK/broken.txt"
+
+# Every offering renamed: nothing of the registry is judged, and the
+# store's verdicts are all of cells gone; the report says both.
+sed 's/"id": "o1"/"id": "o9"/' "$WORK/registry.json" >"$WORK/renamed.json"
+sed "s|$WORK/two.json|$WORK/renamed.json|" "$WORK/two.conf" \
+    >"$WORK/renamed.conf"
+"$TREG_BIN" --config "$WORK/renamed.conf" --report --format json \
+    >"$WORK/renamed.out" 2>"$WORK/renamed.err"
+check "--report with every offering renamed prints, exit 1" test $? -eq 1
+check "... counting one cell not judged and three gone" jq -e \
+    '.summary | .cells == 0 and .not_judged == 1 and .not_in_registry == 3' \
+    "$WORK/renamed.out"
 finish

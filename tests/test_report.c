@@ -1513,6 +1513,75 @@ test_treg_crawl_each_stored_ties_by_offering(void **state)
 }
 
 static int
+append_order_cb(void *arg, const struct treg_verdict *v)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%u", (unsigned)v->order);
+	strcat(arg, v->offering);
+	strcat(arg, "/");
+	strcat(arg, v->cell);
+	strcat(arg, "@");
+	strcat(arg, num);
+	strcat(arg, " ");
+	return 0;
+}
+
+/*
+ * The registry's cells in its order, placed at their positions now; a
+ * cell whose record cannot be read counts as not judged, like one with
+ * none, and the verdicts of cells the registry no longer holds are left
+ * out and counted.
+ */
+static void
+test_treg_crawl_each_registered_counts(void **state)
+{
+#define REG_CELL(key) "\"" key "\":{\"value\":\"unclear\"," \
+	"\"confidence\":\"low\",\"verified\":\"2026-12-01\"," \
+	"\"notes\":\"n\",\"source\":null,\"archived\":null}"
+#define REG_OFFER(id, order, cells) "{\"id\":\"" id "\",\"name\":\"N\"," \
+	"\"developer\":\"D\",\"platform\":\"P\",\"category\":" \
+	"\"first_party\",\"sort_order\":" order ",\"dimensions\":{" \
+	cells "}}"
+	static const char json[] = "{\"name\":\"t\",\"offerings\":["
+	    REG_OFFER("a", "1", REG_CELL("soc2_type2") ","
+	    REG_CELL("iso_27001") "," REG_CELL("hipaa_baa")) ","
+	    REG_OFFER("b", "2", REG_CELL("soc2_type2")) "]}";
+#undef REG_CELL
+#undef REG_OFFER
+	char dir[] = "/tmp/treg-report-XXXXXX", order[256] = "", *err = NULL;
+	struct treg_registry *reg = NULL;
+	struct treg_store *st;
+	size_t n = 0, unjudged = 0, gone = 0;
+	int rc;
+
+	assert_int_equal(treg_registry_load_buffer("r.json", json,
+	    sizeof(json) - 1, &reg, &err), 0);
+	assert_non_null(mkdtemp(dir));
+	st = treg_store_open(dir);
+	assert_non_null(st);
+	store_verdict(st, "a", "soc2_type2", 9);
+	assert_int_equal(treg_store_put_cell(st, "a/iso_27001", "garbage{",
+	    8), 0);
+	store_verdict(st, "b", "soc2_type2", 9);
+	store_verdict(st, "c", "soc2_type2", 1);
+	store_verdict(st, "a", "gdpr_dpa", 2);
+	assert_int_equal(treg_store_commit(st), 0);
+
+	rc = treg_crawl_each_registered(st, reg, append_order_cb, order, &n,
+	    &unjudged, &gone);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(order, "a/soc2_type2@1 b/soc2_type2@4 ");
+	assert_int_equal(n, 2);
+	assert_int_equal(unjudged, 2);
+	assert_int_equal(gone, 2);
+	treg_store_close(st);
+	treg_registry_free(reg);
+	rm_tree(dir);
+}
+
+static int
 fail_eio_cb(void *arg, const struct treg_verdict *v)
 {
 	(*(size_t *)arg)++;
@@ -1788,6 +1857,7 @@ main(void)
 		    test_report_verdict_to_json_round_trips_region_and_diff),
 		cmocka_unit_test(test_report_write_all_dated_and_latest),
 		cmocka_unit_test(test_treg_crawl_each_stored_ties_by_offering),
+		cmocka_unit_test(test_treg_crawl_each_registered_counts),
 		cmocka_unit_test(
 		    test_treg_crawl_judge_stopped_by_eio_not_partial),
 		cmocka_unit_test(
