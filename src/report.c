@@ -107,13 +107,23 @@ report_utf8_len(const unsigned char *p)
 	return len;
 }
 
+/* Whether the len bytes at p are a bidirectional embedding, override or
+ * isolate (U+202A-U+202E, U+2066-U+2069), which reorder what follows on
+ * screen: a URL or reason could be made to read as another. */
+static int
+report_bidi_control(const unsigned char *p, size_t len)
+{
+	return len == 3 && p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa &&
+	    p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+}
+
 /*
  * Appends s to b as valid UTF-8.  In text mode, C0 and C1 control
- * characters and DEL become '?' too, and U+FFFE and U+FFFF become
- * U+FFFD: text mode feeds the HTML and Atom forms, and XML 1.0 allows
- * neither (with surrogates, which are never valid UTF-8, and the
- * controls, those are the only code points it forbids).  JSON allows
- * them all.  Returns 0 or -ENOMEM.
+ * characters and DEL become '?' too, as do bidirectional controls, and
+ * U+FFFE and U+FFFF become U+FFFD: text mode feeds the terminal, HTML
+ * and Atom forms, and XML 1.0 allows neither (with surrogates, which
+ * are never valid UTF-8, and the controls, those are the only code
+ * points it forbids).  JSON keeps them all.  Returns 0 or -ENOMEM.
  */
 static int
 report_clean(struct treg_buf *b, const char *s, int text)
@@ -128,7 +138,8 @@ report_clean(struct treg_buf *b, const char *s, int text)
 			rc = treg_buf_puts(b, utf8_replacement);
 			p++;
 		} else if (text && (p[0] < 0x20 || p[0] == 0x7f ||
-		    (p[0] == 0xc2 && p[1] < 0xa0))) {
+		    (p[0] == 0xc2 && p[1] < 0xa0) ||
+		    report_bidi_control(p, len))) {
 			rc = treg_buf_puts(b, "?");
 			p += len;
 		} else if (text && len == 3 && p[0] == 0xef &&
@@ -733,6 +744,16 @@ report_put(FILE *out, const char *s)
 	if (rc == 0 && b.len > 0)
 		fwrite(b.data, 1, b.len, out);
 	treg_buf_cleanup(&b);
+	return rc;
+}
+
+int
+treg_report_put_text(FILE *out, const char *s)
+{
+	int rc = report_put(out, s);
+
+	if (rc == 0 && ferror(out))
+		rc = -EIO;
 	return rc;
 }
 

@@ -100,6 +100,12 @@ int	treg_report_finish_files(struct treg_report *r, const char *dir,
 /* Frees r and its spools; NULL does nothing. */
 void	treg_report_free(struct treg_report *r);
 
+/* Writes s as the text report writes text from the registry or a
+ * server: valid UTF-8, with '?' for each control character that could
+ * move a terminal's cursor or reorder the line.  NULL writes "-".
+ * Returns 0 or a negative errno. */
+int	treg_report_put_text(FILE *out, const char *s);
+
 /*
  * Writes v alone as the text report shows a flagged cell: its state,
  * reasons, evidence and diffs; a failed fetch's reason whole, where the

@@ -72,7 +72,11 @@ show_observations(FILE *out, struct treg_store *st, const char *url,
 		free(all);
 		return -ENOENT;
 	}
-	fprintf(out, "  %s: %zu observation%s\n", url, n, n == 1 ? "" : "s");
+	/* URLs and details came from the registry or a server: written
+	 * as the report writes them, so none can drive the terminal. */
+	fputs("  ", out);
+	(void)treg_report_put_text(out, url);
+	fprintf(out, ": %zu observation%s\n", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		fputs("    ", out);
 		show_time(out, all[i].at);
@@ -176,13 +180,20 @@ treg_show_url(FILE *out, struct treg_store *st, const char *url)
 
 	memset(&s, 0, sizeof(s));
 	if (treg_store_get_url(st, url, &s) == 0) {
-		fprintf(out, "URL %s\n  last status %u, %" PRIu32 " failure%s "
-		    "in a row", url, s.last_status, s.failures,
+		fputs("URL ", out);
+		(void)treg_report_put_text(out, url);
+		fprintf(out, "\n  last status %u, %" PRIu32 " failure%s "
+		    "in a row", s.last_status, s.failures,
 		    s.failures == 1 ? "" : "s");
-		if (s.final_url != NULL)
-			fprintf(out, ", now at %s", s.final_url);
-		if (s.detail != NULL)
-			fprintf(out, " (%s)", s.detail);
+		if (s.final_url != NULL) {
+			fputs(", now at ", out);
+			(void)treg_report_put_text(out, s.final_url);
+		}
+		if (s.detail != NULL) {
+			fputs(" (", out);
+			(void)treg_report_put_text(out, s.detail);
+			fputc(')', out);
+		}
 		fputc('\n', out);
 		treg_store_url_cleanup(&s);
 	}

@@ -1512,6 +1512,29 @@ test_treg_crawl_each_stored_ties_by_offering(void **state)
 	rm_tree(dir);
 }
 
+/*
+ * Text from a server reaches a terminal through --show as through the
+ * report: C0 and C1 controls (a CSI among them) and the bidirectional
+ * overrides and isolates become '?'; other characters stay.
+ */
+static void
+test_report_put_text_defuses_terminal_controls(void **state)
+{
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	assert_non_null(f);
+	assert_int_equal(treg_report_put_text(f, "https://a.test/p\xc2\x9b"
+	    "2J\x1b[31m\xe2\x80\xae" "evil\xe2\x81\xa6x\xe2\x80\x8f"
+	    "\xc3\xa9\xe2\x80\xa9"), 0);
+	assert_int_equal(treg_report_put_text(f, NULL), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(got, "https://a.test/p?2J?[31m?evil?x"
+	    "\xe2\x80\x8f\xc3\xa9\xe2\x80\xa9-");
+	free(got);
+}
+
 static int
 append_order_cb(void *arg, const struct treg_verdict *v)
 {
@@ -1858,6 +1881,8 @@ main(void)
 		cmocka_unit_test(test_report_write_all_dated_and_latest),
 		cmocka_unit_test(test_treg_crawl_each_stored_ties_by_offering),
 		cmocka_unit_test(test_treg_crawl_each_registered_counts),
+		cmocka_unit_test(
+		    test_report_put_text_defuses_terminal_controls),
 		cmocka_unit_test(
 		    test_treg_crawl_judge_stopped_by_eio_not_partial),
 		cmocka_unit_test(
