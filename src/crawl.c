@@ -1611,6 +1611,8 @@ crawl_report_end(struct crawl *c, const struct crawl_job *job,
 	o.error = res->error;
 	o.failures = state->failures;
 	o.prev_failures = job->has_prev ? job->prev.failures : 0;
+	o.first_failure = state->first_failure;
+	o.prev_at = job->has_prev ? job->prev.last_fetch : 0;
 	o.abandoned = c->closing;
 	o.stored = res->error != TREG_FETCH_ABORTED;
 	o.at = c->now;

@@ -295,15 +295,26 @@ daemon_batch_end(struct daemon *d, const char *url)
 	evtimer_add(d->judge_ev, &zero);
 }
 
-/* Logs the noteworthy changes of one URL's health. */
+/* Logs the noteworthy changes of one URL's health: dead as its cells'
+ * verdicts say it, once the failures are as many and span as long as
+ * flap damping asks. */
 static void
 daemon_note_url(struct daemon *d, const char *url,
     const struct treg_crawl_outcome *o)
 {
-	if (o->failures == 1 && o->prev_failures == 0)
+	long after = d->cfg->dead_after_failures;
+	long hours = d->cfg->dead_after_hours;
+	int dead_now, dead_before;
+
+	dead_now = o->failures > 0 && !treg_verdict_damped(o->failures,
+	    o->first_failure, o->at, after, hours);
+	dead_before = o->prev_failures > 0 && o->prev_at > 0 &&
+	    !treg_verdict_damped(o->prev_failures, o->first_failure,
+	    (time_t)o->prev_at, after, hours);
+	if (o->failures == 1 && o->prev_failures == 0 && !dead_now)
 		log_notice("daemon", "url failing url=%s status=%ld", url,
 		    o->status);
-	else if (o->failures == (unsigned)d->cfg->dead_after_failures)
+	else if (dead_now && !dead_before)
 		log_notice("daemon", "url dead url=%s failures=%u status=%ld",
 		    url, o->failures, o->status);
 	else if (o->failures == 0 && o->prev_failures > 0)

@@ -57,6 +57,13 @@ check "good registry: reloaded with 2 offerings" \
     "$WORK/daemon.err"
 check "good registry: the new offering's page fetched" \
     wait_for 10 at_least /new-offering 1
+# Judged only once its fetch is stored: a reload before would abandon it.
+new_cell_judged() {
+	"$TREG_BIN" --config "$WORK/conf" --show cohere-api-2/soc2_type2 \
+	    >/dev/null 2>&1
+}
+check "good registry: the new offering's cell judged" \
+    wait_for 10 new_cell_judged
 
 # The offering goes away again: one notice, history kept.
 cp "$REG" "$WORK/reg.json"
