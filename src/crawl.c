@@ -2989,11 +2989,13 @@ crawl_stored_cmp(const void *a, const void *b)
 }
 
 /* Reads the verdict stored under key and hands it to each, placed at
- * order when that is not 0.  -ENOENT when there is none, -EBADMSG when
- * it cannot be read (logged). */
+ * order when that is not 0, with a note when cell (when not NULL) has
+ * changed since.  -ENOENT when there is none, -EBADMSG when it cannot
+ * be read (logged). */
 static int
 crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
-    treg_crawl_verdict_fn each, void *arg, size_t *np)
+    const struct treg_cell *cell, treg_crawl_verdict_fn each, void *arg,
+    size_t *np)
 {
 	struct treg_verdict v;
 	char *data = NULL;
@@ -3012,7 +3014,10 @@ crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
 	}
 	if (order != 0)
 		v.order = order;
-	rc = each(arg, &v);
+	rc = cell != NULL ? treg_verdict_note_registry(&v, cell->verified,
+	    cell->source, cell->archived) : 0;
+	if (rc == 0)
+		rc = each(arg, &v);
 	treg_verdict_cleanup(&v);
 	(*np)++;
 	return rc;
@@ -3033,7 +3038,8 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 	if (rc == 0 && set.n > 1)
 		qsort(set.s, set.n, sizeof(*set.s), crawl_stored_cmp);
 	for (i = 0; i < set.n && rc == 0; i++) {
-		rc = crawl_each_one(st, set.s[i].key, 0, each, arg, np);
+		rc = crawl_each_one(st, set.s[i].key, 0, NULL, each, arg,
+		    np);
 		/* Gone since the first walk, or unreadable (logged). */
 		if (rc == -ENOENT || rc == -EBADMSG)
 			rc = 0;
@@ -3058,7 +3064,8 @@ crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
 	for (j = 0; j < off->ncells && rc == 0; j++) {
 		if (asprintf(&key, "%s/%s", off->id, off->cells[j].key) < 0)
 			return -ENOMEM;
-		rc = crawl_each_one(st, key, ++*order, each, arg, np);
+		rc = crawl_each_one(st, key, ++*order, &off->cells[j], each,
+		    arg, np);
 		free(key);
 		if (rc == 0 || rc == -EBADMSG)
 			(*foundp)++;

@@ -569,6 +569,48 @@ treg_verdict_cleanup(struct treg_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* The URL of v's evidence in role, or NULL. */
+static const char *
+verdict_role_url(const struct treg_verdict *v, enum treg_role role)
+{
+	size_t i;
+
+	for (i = 0; i < v->nev; i++)
+		if (v->ev[i].role == role)
+			return v->ev[i].url;
+	return NULL;
+}
+
+static int
+verdict_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+int
+treg_verdict_note_registry(struct treg_verdict *v, const char *verified,
+    const char *source, const char *archived)
+{
+	int date, src, arch;
+
+	date = verdict_differs(v->verified, verified);
+	src = verdict_differs(verdict_role_url(v, TREG_ROLE_SOURCE), source);
+	arch = verdict_differs(verdict_role_url(v, TREG_ROLE_ARCHIVE),
+	    archived);
+	if (!date && !src && !arch)
+		return 0;
+	return verdict_add_info(v, "the registry has changed this cell "
+	    "since this verdict (%s%s%s%s%s%s%s), which stands until the "
+	    "cell is judged again", date ? "verified " : "",
+	    date ? (verified != NULL ? verified : "never") : "",
+	    date && (src || arch) ? ", " : "", src ? "source " : "",
+	    src ? (source != NULL ? source : "none") : "",
+	    src && arch ? ", archived copy " : arch ? "archived copy " : "",
+	    arch ? (archived != NULL ? archived : "none") : "");
+}
+
 int
 treg_verdict_damped(uint32_t failures, int64_t first_failure, time_t now,
     long dead_after, long dead_after_hours)

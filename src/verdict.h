@@ -160,6 +160,15 @@ int	treg_verdict_judge(struct treg_verdict *v, time_t verified_at,
 	    time_t now, const struct treg_policy *policy);
 
 /*
+ * Notes in v's info when the registry's cell no longer says what v was
+ * judged on: its verified date, source or archived copy (NULL: none).  A
+ * report from the store still shows the stored verdict until then.
+ * Returns 0 or -ENOMEM.
+ */
+int	treg_verdict_note_registry(struct treg_verdict *v,
+	    const char *verified, const char *source, const char *archived);
+
+/*
  * Flap damping: 1 while a URL that failed failures times in a row, the
  * first at first_failure, is still only "failing" at now: fewer than
  * dead_after failures, or spread over less than dead_after_hours.  0

@@ -126,6 +126,20 @@ check "... --report exits 0" test $? -eq 0
 check "... and the text report says nothing of it" \
     eval '! grep -q "not judged" "$WORK/two.txt"'
 
+# o1 re-verified in the registry since its verdict: the report says so.
+sed '0,/"verified": "2026-11-01"/s//"verified": "2026-11-30"/' \
+    "$WORK/two.json" >"$WORK/reverified.json"
+sed "s|$WORK/two.json|$WORK/reverified.json|" "$WORK/two.conf" \
+    >"$WORK/reverified.conf"
+"$TREG_BIN" --config "$WORK/reverified.conf" --report --format json \
+    >"$WORK/reverified.out" 2>&1
+check "--report notes a cell the registry changed since its verdict" \
+    test "$(jq -r '.offerings[0].cells[0].info[0]' "$WORK/reverified.out")" \
+    = "the registry has changed this cell since this verdict (verified \
+2026-11-30), which stands until the cell is judged again"
+check "... that cell only" test "$(jq '[.offerings[].cells[].info[]] |
+    length' "$WORK/reverified.out")" -eq 1
+
 # o2 leaves the registry: its stored verdicts are left out, and counted.
 sed "s|$WORK/two.json|$WORK/registry.json|" "$WORK/two.conf" \
     >"$WORK/one.conf"

@@ -61,6 +61,9 @@ rc=$?
 check "--report while the daemon runs" test $rc -le 1
 check "--report lists the 11 cells" \
     test "$(jq '[.offerings[].cells[]] | length' "$WORK/report.json")" = 11
+check "... none noted as changed in the registry since" \
+    test "$(jq '[.offerings[].cells[].info[] |
+    select(test("registry has changed"))] | length' "$WORK/report.json")" = 0
 "$TREG_BIN" --config "$WORK/conf" --once --format json cohere-api \
     >"$WORK/once.json" 2>"$WORK/once.err"
 rc=$?

@@ -764,6 +764,45 @@ test_verdict_cleanup_null(void **state)
 	treg_verdict_cleanup(NULL);
 }
 
+/* A stored verdict against the registry's cell now: each of the date,
+ * source and archived copy that changed is named; none, no note. */
+static void
+test_verdict_note_registry(void **state)
+{
+	struct treg_evidence ev[2];
+	struct treg_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	memset(ev, 0, sizeof(ev));
+	v.verified = strdup("2026-07-05");
+	ev[0].role = TREG_ROLE_SOURCE;
+	ev[0].url = strdup("https://a.test/p");
+	ev[1].role = TREG_ROLE_ARCHIVE;
+	ev[1].url = strdup("https://web.archive.org/web/1/https://a.test/p");
+	v.ev = malloc(sizeof(ev));
+	assert_non_null(v.ev);
+	memcpy(v.ev, ev, sizeof(ev));
+	v.nev = 2;
+
+	assert_int_equal(treg_verdict_note_registry(&v, "2026-07-05",
+	    "https://a.test/p", "https://web.archive.org/web/1/"
+	    "https://a.test/p"), 0);
+	assert_int_equal(v.ninfo, 0);
+	assert_int_equal(treg_verdict_note_registry(&v, "2026-07-05",
+	    "https://b.test/q", NULL), 0);
+	assert_int_equal(v.ninfo, 1);
+	assert_string_equal(v.info[0], "the registry has changed this cell "
+	    "since this verdict (source https://b.test/q, archived copy "
+	    "none), which stands until the cell is judged again");
+	assert_int_equal(treg_verdict_note_registry(&v, NULL,
+	    "https://a.test/p", "https://web.archive.org/web/1/"
+	    "https://a.test/p"), 0);
+	assert_string_equal(v.info[1], "the registry has changed this cell "
+	    "since this verdict (verified never), which stands until the "
+	    "cell is judged again");
+	treg_verdict_cleanup(&v);
+}
+
 int
 main(void)
 {
@@ -809,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_state_parse_round_trip),
 		cmocka_unit_test(test_state_parse_unknown),
 		cmocka_unit_test(test_verdict_cleanup_null),
+		cmocka_unit_test(test_verdict_note_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
