@@ -120,7 +120,7 @@ struct treg_crawl_outcome {
 	int	 error;		/* enum treg_fetch_error */
 	unsigned failures;	/* consecutive failures, this one included */
 	unsigned prev_failures;	/* before this fetch */
-	int64_t	 first_failure;	/* start of the failure streak; 0 */
+	int64_t	 first_failure;	/* streak began; 0 if none */
 	int64_t	 prev_at;	/* the fetch before this one; 0 */
 	int	 stored;	/* an observation was written */
 	int	 abandoned;	/* by treg_crawl_free(): write nothing */
