@@ -301,11 +301,14 @@ main_load_config(const struct main_opts *o, struct main_ctx *ctx)
 static int
 main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 {
-	/* A report is printed without the registry, from the store. */
-	enum treg_log_level level = o->mode == MODE_REPORT ?
-	    TREG_LOG_WARNING : TREG_LOG_ERR;
+	/* A report, or a cell's history, is printed without the registry,
+	 * from the store. */
+	enum treg_log_level level = o->mode == MODE_REPORT ||
+	    o->mode == MODE_SHOW ? TREG_LOG_WARNING : TREG_LOG_ERR;
 	const char *consequence = o->mode == MODE_REPORT ?
-	    "; the report lists every stored verdict" : "";
+	    "; the report lists every stored verdict" :
+	    o->mode == MODE_SHOW ? "; whether the cell is still in it is "
+	    "not known" : "";
 	char *err = NULL;
 	int rc;
 
@@ -319,7 +322,7 @@ main_load_registry(const struct main_opts *o, struct main_ctx *ctx)
 			return ctx->reg != NULL ? 0 : -ENOMEM;
 		}
 	} else if (o->mode == MODE_CHECK || o->mode == MODE_ONCE ||
-	    o->mode == MODE_REPORT) {
+	    o->mode == MODE_REPORT || o->mode == MODE_SHOW) {
 		/* Checked just the same, without holding the cells: a run
 		 * reads each offering again as it needs it. */
 		rc = treg_registry_index(ctx->cfg->registry, &ctx->reg, &err);
@@ -567,11 +570,54 @@ main_report(const struct main_opts *o, struct main_ctx *ctx)
 	return rc < 0 ? EXIT_ERROR : rc;
 }
 
+/* 1 when the registry holds the cell key ("OFFERING/CELL"), 0 when it
+ * does not, -1 when that cannot be told (logged). */
+static int
+main_cell_in_registry(const struct main_opts *o, struct main_ctx *ctx,
+    const char *key)
+{
+	const struct treg_offering *off;
+	struct treg_registry *one = NULL;
+	const char *cell = strchr(key, '/') + 1;
+	char *id, *err = NULL;
+	size_t i;
+	int found = 0;
+
+	if (main_load_registry(o, ctx) < 0)
+		return -1;
+	id = strndup(key, (size_t)(cell - 1 - key));
+	off = id != NULL ? treg_registry_find(ctx->reg, id) : NULL;
+	free(id);
+	if (off != NULL && ctx->reg->indexed &&
+	    treg_registry_read_offering(ctx->reg, off, &one, &err) < 0) {
+		log_warn("registry", "%s", err != NULL ? err : "unreadable");
+		free(err);
+		return -1;
+	}
+	if (one != NULL)
+		off = &one->offerings[0];
+	for (i = 0; off != NULL && i < off->ncells && !found; i++)
+		found = strcmp(off->cells[i].key, cell) == 0;
+	treg_registry_free(one);
+	return found;
+}
+
+static int
+main_has_verdict(struct main_ctx *ctx, const char *key)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = treg_store_get_cell(ctx->store, key, &data, &len);
+
+	free(data);
+	return rc == 0;
+}
+
 /* --show: a URL has a scheme; anything else names a cell. */
 static int
 main_show(const struct main_opts *o, struct main_ctx *ctx)
 {
-	int rc;
+	int rc, in_reg;
 
 	int is_url = strstr(o->show, "://") != NULL;
 
@@ -586,8 +632,13 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 		    "first", ctx->cfg->state_dir);
 		return EXIT_ERROR;
 	}
+	/* Before the store, as for --report. */
+	in_reg = is_url ? -1 : main_cell_in_registry(o, ctx, o->show);
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
+	if (in_reg == 0 && main_has_verdict(ctx, o->show))
+		printf("%s is no longer in the registry: this is its last "
+		    "verdict, kept in the store.\n", o->show);
 	if (is_url)
 		rc = treg_show_url(stdout, ctx->store, o->show);
 	else
@@ -596,10 +647,15 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 	if (rc == -ENOENT && is_url)
 		fprintf(stderr, "trustreg-crawl: %s was never fetched into "
 		    "the store in %s\n", o->show, ctx->cfg->state_dir);
+	else if (rc == -ENOENT && in_reg == 1)
+		fprintf(stderr, "trustreg-crawl: no verdict stored for %s "
+		    "yet: its URLs have not been fetched\n", o->show);
+	else if (rc == -ENOENT && in_reg == 0)
+		fprintf(stderr, "trustreg-crawl: the registry has no cell %s "
+		    "(--check counts its cells)\n", o->show);
 	else if (rc == -ENOENT)
 		fprintf(stderr, "trustreg-crawl: no verdict stored for %s: "
-		    "not judged yet, or no such cell (--report lists the "
-		    "cells)\n", o->show);
+		    "not judged yet, or no such cell\n", o->show);
 	else if (rc < 0)
 		log_err("show", "cannot show %s: err=%s", o->show,
 		    strerror(-rc));

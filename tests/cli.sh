@@ -59,8 +59,8 @@ check "its cell has no source" grep -q '"state": "no-source"' \
 check "--report --format atom runs" test $? -eq 0
 check "--show without a slash or scheme is refused" \
     refused "--show takes OFFERING/CELL or a URL" --show o1
-check "--show of a cell never judged says so" \
-    refused "no verdict stored for o1/nope" --show o1/nope
+check "--show of a cell not in the registry says so" \
+    refused "the registry has no cell o1/nope" --show o1/nope
 check "--show of a URL never fetched says so" \
     refused "was never fetched" --show http://127.0.0.1:9/x
 check "... and prints nothing" test ! -s "$WORK/out"
@@ -140,6 +140,11 @@ check "--report notes a cell the registry changed since its verdict" \
 check "... that cell only" test "$(jq '[.offerings[].cells[].info[]] |
     length' "$WORK/reverified.out")" -eq 1
 
+"$TREG_BIN" --config "$WORK/reverified.conf" --show o1/soc2_type2 \
+    >"$WORK/show-rev.out" 2>&1
+check "--show of a cell still in the registry has no removal note" \
+    eval '! grep -q "no longer in the registry" "$WORK/show-rev.out"'
+
 # o2 leaves the registry: its stored verdicts are left out, and counted.
 sed "s|$WORK/two.json|$WORK/registry.json|" "$WORK/two.conf" \
     >"$WORK/one.conf"
@@ -153,6 +158,11 @@ check "... and counts o2's two verdicts left out" \
 check "... and the text report says so" grep -q \
     "^2 stored verdicts of cells no longer in the registry left out$" \
     "$WORK/one.txt"
+"$TREG_BIN" --config "$WORK/one.conf" --show o2/iso_27001 \
+    >"$WORK/show-gone.out" 2>&1
+check "--show of a removed cell says it left the registry" grep -q \
+    "^o2/iso_27001 is no longer in the registry: this is its last verdict" \
+    "$WORK/show-gone.out"
 
 # A registry that does not load: every stored verdict, counts unknown.
 printf '{' >"$WORK/broken.json"
