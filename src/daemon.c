@@ -173,7 +173,7 @@ daemon_add_cb(void *arg, const struct treg_verdict *v)
 static int
 daemon_write_report(struct daemon *d, const char *why)
 {
-	struct treg_report_health health = { d->fetched, d->failed, 0 };
+	struct treg_report_health health = { d->fetched, d->failed, 0, 1 };
 	struct treg_report *report = NULL;
 	time_t now = time(NULL);
 	size_t n = 0, unjudged = 0, gone = 0;

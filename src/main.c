@@ -465,6 +465,7 @@ main_once(const struct main_opts *o, struct main_ctx *ctx)
 	health.urls_checked = stats.urls;
 	health.urls_failed = stats.failed;
 	health.ms = stats.ms;
+	health.since_start = 0;
 	/* Report files that cannot be written fail the run (exit 2), but
 	 * the report is still printed: the same bytes, from the same
 	 * spools. */

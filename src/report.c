@@ -2511,13 +2511,40 @@ report_text_section(FILE *out, const char *title, size_t count,
 	return rc;
 }
 
+/*
+ * The crawl-health sentence of the text and HTML forms.  "Failed" counts
+ * every URL that gave no page (an error status too), where "Failed
+ * fetches" lists those that gave no answer, so both are said.  A
+ * daemon's figures run from its start and have no duration.
+ */
+static void
+report_health_line(const struct treg_report_health *health, char *buf,
+    size_t size)
+{
+	long ms = health->ms > 0 ? health->ms : 0;
+	int n;
+
+	if (health->since_start)
+		n = snprintf(buf, size, "Fetched %zu URL%s since the daemon "
+		    "started, %zu without the page (an error status or no "
+		    "answer)", health->urls_checked,
+		    health->urls_checked == 1 ? "" : "s",
+		    health->urls_failed);
+	else
+		n = snprintf(buf, size, "Checked %zu URL%s, %zu failed (an "
+		    "error status or no answer), in %ld.%ld s",
+		    health->urls_checked, health->urls_checked == 1 ? "" : "s",
+		    health->urls_failed, ms / 1000, ms % 1000 / 100);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
 static int
 report_write_text(struct treg_report *r, FILE *out,
     const struct treg_report_health *health)
 {
 	struct report_map keys = { NULL, 0 }, rest = { NULL, 0 };
-	char iso[32];
-	long ms;
+	char iso[32], line[160];
 	int rc;
 
 	rc = report_map(r->spool[SPOOL_KEYS], r->keys_len, &keys);
@@ -2555,11 +2582,8 @@ report_write_text(struct treg_report *r, FILE *out,
 		goto out;
 
 	if (health != NULL) {
-		ms = health->ms > 0 ? health->ms : 0;
-		fprintf(out, "Checked %zu URL%s, %zu failed, in %ld.%ld s\n",
-		    health->urls_checked, health->urls_checked == 1 ?
-		    "" : "s", health->urls_failed, ms / 1000,
-		    ms % 1000 / 100);
+		report_health_line(health, line, sizeof(line));
+		fprintf(out, "%s\n", line);
 	}
 
 out:
@@ -2589,7 +2613,7 @@ report_write_html(struct treg_report *r, FILE *out,
     const struct treg_report_health *health)
 {
 	struct report_map keys;
-	char iso[32], judged[32];
+	char iso[32], judged[32], line[160];
 	size_t s, nfailed;
 	int rc;
 
@@ -2652,12 +2676,10 @@ report_write_html(struct treg_report *r, FILE *out,
 		    r->count[TREG_STATE_NO_SOURCE],
 		    r->spool[SPOOL_HTML_NO_SOURCE]);
 	fputs("</main>\n<footer>\n<h2>Crawl health</h2>\n", out);
-	if (health != NULL)
-		fprintf(out, "<p>%zu URL%s checked, %zu failed, in %ld.%ld s."
-		    "</p>\n", health->urls_checked,
-		    health->urls_checked == 1 ? "" : "s", health->urls_failed,
-		    health->ms / 1000, health->ms % 1000 / 100);
-	else
+	if (health != NULL) {
+		report_health_line(health, line, sizeof(line));
+		fprintf(out, "<p>%s.</p>\n", line);
+	} else
 		fputs("<p class=\"meta\">Printed from the store; no crawl "
 		    "figures.</p>\n", out);
 	fputs("</footer>\n</body>\n</html>\n", out);
