@@ -33,7 +33,7 @@ int	treg_report_parse_format(const char *name,
 /* Crawl health, shown at the end of the report. */
 struct treg_report_health {
 	size_t	 urls_checked;
-	size_t	 urls_failed;	/* no page: an error status or no answer */
+	size_t	 urls_failed;	/* error status, or no answer */
 	long	 ms;		/* time spent crawling */
 	int	 since_start;	/* a daemon's fetches since it started,
 				 * with no time */
