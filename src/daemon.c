@@ -847,8 +847,9 @@ daemon_reload(struct daemon *d)
 	daemon_plan_report(d);
 	d->registry_busy = 0;
 	daemon_registry_plan(d, 0);
-	log_notice("daemon", "reloaded offerings=%zu urls=%zu added=%zu "
-	    "removed=%zu", d->reg->noffer, d->nurls, added, removed);
+	log_notice("daemon", "reloaded offerings=%zu urls=%zu "
+	    "urls_added=%zu urls_removed=%zu", d->reg->noffer, d->nurls,
+	    added, removed);
 	daemon_notify(d, "READY=1");
 	daemon_status(d);
 	daemon_arm(d->tick_ev, 0);
