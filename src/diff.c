@@ -164,13 +164,18 @@ diff_count(const unsigned char *ops, size_t from, size_t to, int op)
 	return n;
 }
 
-/* One passage: ops[from..to) replace a's words from ai by b's from bi. */
+/*
+ * One passage: ops[from..to) replace a's words from ai by b's from bi.
+ * Its context is the unchanged words around it, at most `eq_before` and
+ * `eq_after` of them: running into a neighbouring passage, it would show
+ * that passage's old words as if they still stood.
+ */
 static int
 diff_hunk(struct diff_ctx *c, struct treg_diff *d, size_t from, size_t to,
-    size_t ai, size_t bi)
+    size_t ai, size_t bi, size_t eq_before, size_t eq_after)
 {
 	struct treg_diff_hunk *h;
-	size_t nd, ctx_from, ctx_to;
+	size_t nd, ctx_from, ctx_to, before, after;
 
 	if (d->nhunks == TREG_DIFF_MAX_HUNKS) {
 		d->more++;
@@ -179,8 +184,10 @@ diff_hunk(struct diff_ctx *c, struct treg_diff *d, size_t from, size_t to,
 
 	h = &d->hunks[d->nhunks++];
 	nd = diff_count(c->ops, from, to, DIFF_DEL);
-	ctx_from = ai > TREG_DIFF_CONTEXT ? ai - TREG_DIFF_CONTEXT : 0;
-	ctx_to = ai + nd + TREG_DIFF_CONTEXT;
+	before = eq_before < TREG_DIFF_CONTEXT ? eq_before : TREG_DIFF_CONTEXT;
+	after = eq_after < TREG_DIFF_CONTEXT ? eq_after : TREG_DIFF_CONTEXT;
+	ctx_from = ai > before ? ai - before : 0;
+	ctx_to = ai + nd + after;
 	if (ctx_to > c->a.n)
 		ctx_to = c->a.n;
 	h->before = diff_join(c->a.w, ctx_from, ai);
@@ -194,11 +201,24 @@ diff_hunk(struct diff_ctx *c, struct treg_diff *d, size_t from, size_t to,
 	return 0;
 }
 
+/* The equal operations from ops[i] on; past the last, every word is
+ * the common suffix's. */
+static size_t
+diff_eq_run(const struct diff_ctx *c, size_t i)
+{
+	size_t n = 0;
+
+	while (i + n < c->nops && c->ops[i + n] == DIFF_EQ)
+		n++;
+	return i + n == c->nops ? SIZE_MAX : n;
+}
+
 /* Walks the script, one passage per run of non-equal operations. */
 static int
 diff_collect(struct diff_ctx *c, struct treg_diff *d)
 {
 	size_t i = 0, start, ai = c->pre, bi = c->pre, hai, hbi;
+	size_t eq_before = c->pre;
 	int rc;
 
 	while (i < c->nops) {
@@ -206,6 +226,7 @@ diff_collect(struct diff_ctx *c, struct treg_diff *d)
 			ai++;
 			bi++;
 			i++;
+			eq_before++;
 			continue;
 		}
 		start = i;
@@ -221,9 +242,11 @@ diff_collect(struct diff_ctx *c, struct treg_diff *d)
 			}
 			i++;
 		}
-		rc = diff_hunk(c, d, start, i, hai, hbi);
+		rc = diff_hunk(c, d, start, i, hai, hbi, eq_before,
+		    diff_eq_run(c, i));
 		if (rc < 0)
 			return rc;
+		eq_before = 0;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the word diff: equal texts, one replaced word with its
- * context, an insertion, the passage cap, and a comparison too large for
+ * context, context that stops at the next passage, an insertion, the passage cap, and a comparison too large for
  * the table that still yields one bounded passage.
  */
 #include <setjmp.h>
@@ -50,6 +50,27 @@ test_diff_words_replacement_with_context(void **state)
 	assert_string_equal(d.hunks[0].after, "seven eight nine ten eleven");
 	assert_int_equal(d.words_del, 1);
 	assert_int_equal(d.words_ins, 1);
+	treg_diff_cleanup(&d);
+}
+
+/* Two edits four words apart: each passage's context stops at the
+ * other, so neither shows the other's old word as if it still stood. */
+static void
+test_diff_words_context_stops_at_next_passage(void **state)
+{
+	struct treg_diff d;
+
+	words(&d, "we run an annual SOC 2 Type II audit performed by a firm",
+	    "we run an biennial SOC 2 Type II review performed by a firm");
+
+	assert_int_equal(d.nhunks, 2);
+	assert_string_equal(d.hunks[0].before, "we run an");
+	assert_string_equal(d.hunks[0].del, "annual");
+	assert_string_equal(d.hunks[0].after, "SOC 2 Type II");
+	assert_string_equal(d.hunks[1].before, "SOC 2 Type II");
+	assert_string_equal(d.hunks[1].del, "audit");
+	assert_string_equal(d.hunks[1].ins, "review");
+	assert_string_equal(d.hunks[1].after, "performed by a firm");
 	treg_diff_cleanup(&d);
 }
 
@@ -151,6 +172,8 @@ main(void)
 		cmocka_unit_test(test_diff_words_replacement_with_context),
 		cmocka_unit_test(test_diff_words_insertion_only),
 		cmocka_unit_test(test_diff_words_caps_passages),
+		cmocka_unit_test(
+		    test_diff_words_context_stops_at_next_passage),
 		cmocka_unit_test(
 		    test_diff_words_huge_middle_one_bounded_passage),
 		cmocka_unit_test(test_diff_words_passage_exactly_at_cap),
