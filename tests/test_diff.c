@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the word diff: equal texts, one replaced word with its
- * context, context that stops at the next passage, an insertion, the passage cap, and a comparison too large for
- * the table that still yields one bounded passage.
+ * context, context that stops at the next passage, an insertion, the
+ * passage cap, and a comparison too large for the table that still
+ * yields one bounded passage.
  */
 #include <setjmp.h>
 #include <stdarg.h>
