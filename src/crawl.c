@@ -3050,12 +3050,36 @@ treg_crawl_each_stored(struct treg_store *st, treg_crawl_verdict_fn each,
 	return rc;
 }
 
+void
+treg_crawl_coverage_cleanup(struct treg_crawl_coverage *cov)
+{
+	size_t i;
+
+	for (i = 0; i < cov->nnamed; i++)
+		free(cov->named[i]);
+	memset(cov, 0, sizeof(*cov));
+}
+
+/* Counts key, a cell without a readable verdict, naming the first few. */
+static int
+crawl_note_unjudged(struct treg_crawl_coverage *cov, const char *key)
+{
+	cov->unjudged++;
+	if (cov->nnamed == TREG_COVERAGE_NAMED)
+		return 0;
+	cov->named[cov->nnamed] = strdup(key);
+	if (cov->named[cov->nnamed] == NULL)
+		return -ENOMEM;
+	cov->nnamed++;
+	return 0;
+}
+
 /* Hands on the stored verdicts of off's cells, counting in *foundp the
- * cells with a record and in *unjudgedp those without a readable one. */
+ * cells with a record and in cov those without a readable one. */
 static int
 crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
     uint32_t *order, treg_crawl_verdict_fn each, void *arg, size_t *np,
-    size_t *foundp, size_t *unjudgedp)
+    size_t *foundp, struct treg_crawl_coverage *cov)
 {
 	char *key;
 	size_t j;
@@ -3066,13 +3090,11 @@ crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
 			return -ENOMEM;
 		rc = crawl_each_one(st, key, ++*order, &off->cells[j], each,
 		    arg, np);
-		free(key);
 		if (rc == 0 || rc == -EBADMSG)
 			(*foundp)++;
-		if (rc == -ENOENT || rc == -EBADMSG) {
-			(*unjudgedp)++;
-			rc = 0;
-		}
+		if (rc == -ENOENT || rc == -EBADMSG)
+			rc = crawl_note_unjudged(cov, key);
+		free(key);
 	}
 	return rc;
 }
@@ -3080,7 +3102,7 @@ crawl_each_cell_of(struct treg_store *st, const struct treg_offering *off,
 int
 treg_crawl_each_registered(struct treg_store *st,
     const struct treg_registry *reg, treg_crawl_verdict_fn each,
-    void *arg, size_t *np, size_t *unjudgedp, size_t *gonep)
+    void *arg, size_t *np, struct treg_crawl_coverage *cov)
 {
 	struct crawl_lent lent;
 	size_t i, stored = 0, found = 0;
@@ -3088,18 +3110,17 @@ treg_crawl_each_registered(struct treg_store *st,
 	int rc;
 
 	*np = 0;
-	*unjudgedp = 0;
-	*gonep = 0;
+	memset(cov, 0, sizeof(*cov));
 	rc = treg_store_cell_count(st, &stored);
 	for (i = 0; i < reg->noffer && rc == 0; i++) {
 		rc = crawl_lend(reg, &reg->offerings[i], &lent);
 		if (rc < 0)
 			break;
 		rc = crawl_each_cell_of(st, lent.off, &order, each, arg, np,
-		    &found, unjudgedp);
+		    &found, cov);
 		crawl_give_back(&lent);
 	}
 	if (rc == 0 && stored > found)
-		*gonep = stored - found;
+		cov->gone = stored - found;
 	return rc;
 }

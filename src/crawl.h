@@ -95,16 +95,29 @@ int	treg_crawl_run_judge(const struct treg_config *cfg,
 int	treg_crawl_each_stored(struct treg_store *st,
 	    treg_crawl_verdict_fn each, void *arg, size_t *np);
 
+/* What a report of the registry leaves out (each_registered below). */
+#define TREG_COVERAGE_NAMED	3
+struct treg_crawl_coverage {
+	size_t	 unjudged;	/* its cells with no readable verdict */
+	size_t	 gone;		/* of cells it has lost */
+	/* The first unjudged, as "OFFERING/CELL". */
+	char	*named[TREG_COVERAGE_NAMED];
+	size_t	 nnamed;
+};
+
+void	treg_crawl_coverage_cleanup(struct treg_crawl_coverage *cov);
+
 /*
  * As treg_crawl_each_stored(), for the cells reg holds, in its order
- * (reg may be an index): a report of the registry as it stands.  Sets
- * *unjudgedp to its cells with no verdict stored yet (their URLs not
- * fetched yet) or none that can be read, and *gonep to the verdicts
- * stored for cells it no longer holds, which are left out.
+ * (reg may be an index): a report of the registry as it stands.  Fills
+ * *cov (the caller cleans it up): the cells with no verdict stored yet
+ * (their URLs not fetched yet) or none that can be read, the first few
+ * by name, and the verdicts stored for cells reg no longer holds, which
+ * are left out.
  */
 int	treg_crawl_each_registered(struct treg_store *st,
 	    const struct treg_registry *reg, treg_crawl_verdict_fn each,
-	    void *arg, size_t *np, size_t *unjudgedp, size_t *gonep);
+	    void *arg, size_t *np, struct treg_crawl_coverage *cov);
 
 /*
  * The daemon's long-lived crawler: one fetcher on the caller's event loop

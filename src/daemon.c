@@ -175,10 +175,12 @@ daemon_write_report(struct daemon *d, const char *why)
 {
 	struct treg_report_health health = { d->fetched, d->failed, 0, 1 };
 	struct treg_report *report = NULL;
+	struct treg_crawl_coverage cov;
 	time_t now = time(NULL);
-	size_t n = 0, unjudged = 0, gone = 0;
+	size_t n = 0;
 	int rc;
 
+	memset(&cov, 0, sizeof(cov));
 	rc = treg_report_begin(&report, TREG_REPORT_ALL, d->cfg->state_dir,
 	    now);
 	/* The registry's cells, with how many it has no verdict for yet
@@ -186,9 +188,10 @@ daemon_write_report(struct daemon *d, const char *why)
 	 * given as a URL first arrives, every stored verdict. */
 	if (rc == 0 && d->reg->pool != NULL) {
 		rc = treg_crawl_each_registered(d->store, d->reg,
-		    daemon_add_cb, report, &n, &unjudged, &gone);
+		    daemon_add_cb, report, &n, &cov);
 		if (rc == 0)
-			treg_report_set_coverage(report, unjudged, gone);
+			treg_report_set_coverage(report, cov.unjudged,
+			    cov.gone, cov.named, cov.nnamed);
 	} else if (rc == 0) {
 		treg_report_set_no_registry(report);
 		rc = treg_crawl_each_stored(d->store, daemon_add_cb, report,
@@ -208,7 +211,8 @@ daemon_write_report(struct daemon *d, const char *why)
 		log_notice("daemon", "report written (%s) dir=%s/reports "
 		    "cells=%zu flagged=%zu not_judged=%zu gone=%zu", why,
 		    d->cfg->state_dir, n, treg_report_attention(report),
-		    unjudged, gone);
+		    cov.unjudged, cov.gone);
+	treg_crawl_coverage_cleanup(&cov);
 	treg_report_free(report);
 	daemon_prune(d, now);
 	malloc_trim(0);

@@ -502,21 +502,25 @@ static int
 main_report_cells(struct main_ctx *ctx, const struct treg_registry *reg,
     struct treg_report *report, size_t *unjudgedp, int *storedp)
 {
-	size_t n = 0, gone = 0;
+	struct treg_crawl_coverage cov;
+	size_t n = 0;
 	int rc;
 
-	*unjudgedp = 0;
+	memset(&cov, 0, sizeof(cov));
 	if (reg == NULL) {
 		treg_report_set_no_registry(report);
 		rc = treg_crawl_each_stored(ctx->store, main_add_cb, report,
 		    &n);
 	} else {
 		rc = treg_crawl_each_registered(ctx->store, reg, main_add_cb,
-		    report, &n, unjudgedp, &gone);
+		    report, &n, &cov);
 		if (rc == 0)
-			treg_report_set_coverage(report, *unjudgedp, gone);
+			treg_report_set_coverage(report, cov.unjudged,
+			    cov.gone, cov.named, cov.nnamed);
 	}
-	*storedp = n + gone > 0;
+	*unjudgedp = cov.unjudged;
+	*storedp = n + cov.gone > 0;
+	treg_crawl_coverage_cleanup(&cov);
 	return rc;
 }
 

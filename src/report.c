@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "log.h"
+#include "registry.h"
 #include "report.h"
 
 #define REPORT_FORMAT_NAME	"trustreg-crawl-report"
@@ -1516,6 +1517,9 @@ struct report_fail {
 #define REPORT_SORTED_FLAGS	0x1
 #define REPORT_SORTED_FAILS	0x2
 
+/* Cells not judged yet that the report's head names. */
+#define REPORT_NAMED	3
+
 struct treg_report {
 	unsigned formats;	/* TREG_REPORT_BIT of each one built */
 	time_t	 generated;
@@ -1531,6 +1535,8 @@ struct treg_report {
 				 * registry; 0: neither said */
 	size_t	 unjudged;	/* registry cells with no verdict */
 	size_t	 gone;		/* verdicts of cells gone from it */
+	char	*named[REPORT_NAMED];	/* the first unjudged cells */
+	size_t	 nnamed;
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
 	int	 json_open;
@@ -2058,22 +2064,68 @@ treg_report_attention(const struct treg_report *r)
 	return r->nflags;
 }
 
+static void
+report_names_free(struct treg_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nnamed; i++)
+		free(r->named[i]);
+	r->nnamed = 0;
+}
+
 void
 treg_report_set_coverage(struct treg_report *r, size_t unjudged,
-    size_t gone)
+    size_t gone, char *const *named, size_t nnamed)
 {
+	size_t i;
+
+	report_names_free(r);
 	r->coverage = 1;
 	r->unjudged = unjudged;
 	r->gone = gone;
+	/* Names are an aid: without memory for one, the count stands. */
+	for (i = 0; i < nnamed && r->nnamed < REPORT_NAMED; i++) {
+		r->named[r->nnamed] = strdup(named[i]);
+		if (r->named[r->nnamed] == NULL)
+			break;
+		r->nnamed++;
+	}
 }
 
 void
 treg_report_set_no_registry(struct treg_report *r)
 {
+	report_names_free(r);
 	r->coverage = -1;
 	r->unjudged = 0;
 	r->gone = 0;
 }
+
+/* ", A, B and 4 more" after the count of cells not judged yet. */
+static void
+report_named(const struct treg_report *r, char *buf, size_t size)
+{
+	size_t i, len;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->nnamed; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", i == 0 ? " (" :
+		    i + 1 == r->nnamed && r->unjudged == r->nnamed ? " and " :
+		    ", ", r->named[i]);
+	}
+	len = strlen(buf);
+	if (r->nnamed > 0 && r->unjudged > r->nnamed)
+		snprintf(buf + len, size - len, " and %zu more)",
+		    r->unjudged - r->nnamed);
+	else if (r->nnamed > 0)
+		snprintf(buf + len, size - len, ")");
+}
+
+/* Room for a sentence of the head on what a report leaves out. */
+#define REPORT_COVERAGE_LINE \
+	(REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 160)
 
 /*
  * Sentence k (0 or 1) of the report's head on what it leaves out, into
@@ -2083,6 +2135,7 @@ static int
 report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
 {
 	size_t n = k == 0 ? r->unjudged : r->gone;
+	char names[REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 32];
 
 	if (r->coverage < 0 && k == 0) {
 		snprintf(buf, size, "The registry could not be read: every "
@@ -2092,9 +2145,11 @@ report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
 	}
 	if (n == 0)
 		return 0;
-	if (k == 0)
+	if (k == 0) {
+		report_named(r, names, sizeof(names));
 		snprintf(buf, size, "%zu cell%s of the registry not judged "
-		    "yet: no verdict stored", n, n == 1 ? "" : "s");
+		    "yet: no verdict stored%s", n, n == 1 ? "" : "s", names);
+	}
 	else
 		snprintf(buf, size, "%zu stored verdict%s of cells no longer "
 		    "in the registry left out", n, n == 1 ? "" : "s");
@@ -2105,26 +2160,30 @@ report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
 static void
 report_text_coverage(const struct treg_report *r, FILE *out)
 {
-	char line[128];
+	char line[REPORT_COVERAGE_LINE];
 	int k;
 
-	for (k = 0; k < 2; k++)
-		if (report_coverage(r, k, line, sizeof(line)))
-			fprintf(out, "%s\n", line);
+	for (k = 0; k < 2; k++) {
+		if (!report_coverage(r, k, line, sizeof(line)))
+			continue;
+		(void)report_put(out, line);
+		fputc('\n', out);
+	}
 }
 
 /* ... and as a paragraph of the HTML report's header. */
 static void
 report_html_coverage(const struct treg_report *r, FILE *out)
 {
-	char line[128];
+	char line[REPORT_COVERAGE_LINE];
 	int k, open = 0;
 
 	for (k = 0; k < 2; k++) {
 		if (!report_coverage(r, k, line, sizeof(line)))
 			continue;
-		fprintf(out, "%s%s.", open ? " " : "<p class=\"meta\">",
-		    line);
+		fputs(open ? " " : "<p class=\"meta\">", out);
+		(void)report_xml(out, line);
+		fputc('.', out);
 		open = 1;
 	}
 	if (open)
@@ -2138,6 +2197,7 @@ treg_report_free(struct treg_report *r)
 
 	if (r == NULL)
 		return;
+	report_names_free(r);
 	for (i = 0; i < SPOOL_N; i++)
 		if (r->spool[i] != NULL)
 			fclose(r->spool[i]);

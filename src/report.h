@@ -65,13 +65,14 @@ int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
 
 /*
  * What a report of the registry leaves out: unjudged, its cells with no
- * verdict stored yet (before their URLs' first fetch), and gone, the
- * verdicts stored for cells it no longer holds.  The report says both,
- * so that its counts do not read as the whole registry.  Unknown (null
- * in JSON) unless set.
+ * verdict stored yet (before their URLs' first fetch), the first nnamed
+ * of them named ("OFFERING/CELL", copied), and gone, the verdicts stored
+ * for cells it no longer holds.  The report says both, so that its
+ * counts do not read as the whole registry.  Unknown (null in JSON)
+ * unless set.
  */
 void	treg_report_set_coverage(struct treg_report *r, size_t unjudged,
-	    size_t gone);
+	    size_t gone, char *const *named, size_t nnamed);
 
 /* Says instead that the registry could not be read, so the report
  * lists every stored verdict and counts neither. */

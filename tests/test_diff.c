@@ -25,6 +25,16 @@ words(struct treg_diff *d, const char *a, const char *b)
 }
 
 static void
+assert_hunk(const struct treg_diff_hunk *h, const char *before,
+    const char *del, const char *ins, const char *after)
+{
+	assert_string_equal(h->before, before);
+	assert_string_equal(h->del, del);
+	assert_string_equal(h->ins, ins);
+	assert_string_equal(h->after, after);
+}
+
+static void
 test_diff_words_equal_no_hunk(void **state)
 {
 	struct treg_diff d;
@@ -45,10 +55,8 @@ test_diff_words_replacement_with_context(void **state)
 	    "one two three four five SIX seven eight nine ten eleven");
 
 	assert_int_equal(d.nhunks, 1);
-	assert_string_equal(d.hunks[0].before, "one two three four five");
-	assert_string_equal(d.hunks[0].del, "six");
-	assert_string_equal(d.hunks[0].ins, "SIX");
-	assert_string_equal(d.hunks[0].after, "seven eight nine ten eleven");
+	assert_hunk(&d.hunks[0], "one two three four five", "six", "SIX",
+	    "seven eight nine ten eleven");
 	assert_int_equal(d.words_del, 1);
 	assert_int_equal(d.words_ins, 1);
 	treg_diff_cleanup(&d);
@@ -65,13 +73,10 @@ test_diff_words_context_stops_at_next_passage(void **state)
 	    "we run an biennial SOC 2 Type II review performed by a firm");
 
 	assert_int_equal(d.nhunks, 2);
-	assert_string_equal(d.hunks[0].before, "we run an");
-	assert_string_equal(d.hunks[0].del, "annual");
-	assert_string_equal(d.hunks[0].after, "SOC 2 Type II");
-	assert_string_equal(d.hunks[1].before, "SOC 2 Type II");
-	assert_string_equal(d.hunks[1].del, "audit");
-	assert_string_equal(d.hunks[1].ins, "review");
-	assert_string_equal(d.hunks[1].after, "performed by a firm");
+	assert_hunk(&d.hunks[0], "we run an", "annual", "biennial",
+	    "SOC 2 Type II");
+	assert_hunk(&d.hunks[1], "SOC 2 Type II", "audit", "review",
+	    "performed by a firm");
 	treg_diff_cleanup(&d);
 }
 

@@ -1576,7 +1576,8 @@ test_treg_crawl_each_registered_counts(void **state)
 	char dir[] = "/tmp/treg-report-XXXXXX", order[256] = "", *err = NULL;
 	struct treg_registry *reg = NULL;
 	struct treg_store *st;
-	size_t n = 0, unjudged = 0, gone = 0;
+	struct treg_crawl_coverage cov;
+	size_t n = 0;
 	int rc;
 
 	assert_int_equal(treg_registry_load_buffer("r.json", json,
@@ -1593,13 +1594,17 @@ test_treg_crawl_each_registered_counts(void **state)
 	assert_int_equal(treg_store_commit(st), 0);
 
 	rc = treg_crawl_each_registered(st, reg, append_order_cb, order, &n,
-	    &unjudged, &gone);
+	    &cov);
 
 	assert_int_equal(rc, 0);
 	assert_string_equal(order, "a/soc2_type2@1 b/soc2_type2@4 ");
 	assert_int_equal(n, 2);
-	assert_int_equal(unjudged, 2);
-	assert_int_equal(gone, 2);
+	assert_int_equal(cov.unjudged, 2);
+	assert_int_equal(cov.nnamed, 2);
+	assert_string_equal(cov.named[0], "a/iso_27001");
+	assert_string_equal(cov.named[1], "a/hipaa_baa");
+	assert_int_equal(cov.gone, 2);
+	treg_crawl_coverage_cleanup(&cov);
 	treg_store_close(st);
 	treg_registry_free(reg);
 	rm_tree(dir);
