@@ -1409,7 +1409,10 @@ crawl_failed(const struct treg_fetch_result *res)
 	}
 	if (crawl_reason(res) != NULL)
 		return 0;
-	return res->status >= 500 || res->status == 404 || res->status == 410;
+	/* Every other error status: a 400 or 451 counted nothing, so the
+	 * verdict, which calls any error status a failure, made it dead
+	 * at its first answer, past flap damping. */
+	return res->status >= 400;
 }
 
 /* "301 URL -> 302 URL -> FINAL": every hop of the chain, for the report. */
@@ -2988,6 +2991,31 @@ crawl_stored_cmp(const void *a, const void *b)
 	return crawl_key_cmp(x->key, y->key);
 }
 
+/* Notes in v when cell, as the registry has it now, differs from what
+ * v was judged on. */
+static int
+crawl_note_registry(struct treg_verdict *v, const struct treg_cell *cell)
+{
+	struct treg_cell_now now;
+	char *raw = NULL;
+	int rc;
+
+	if (cell->archived != NULL) {
+		raw = treg_fetch_raw_archive_url(cell->archived);
+		if (raw == NULL)
+			return -ENOMEM;
+	}
+	now.verified = cell->verified;
+	now.source = cell->source;
+	now.archived = cell->archived;
+	now.archived_fetch = raw;
+	now.quotes = cell->quotes;
+	now.nquotes = cell->nquotes;
+	rc = treg_verdict_note_registry(v, &now);
+	free(raw);
+	return rc;
+}
+
 /* Reads the verdict stored under key and hands it to each, placed at
  * order when that is not 0, with a note when cell (when not NULL) has
  * changed since.  -ENOENT when there is none, -EBADMSG when it cannot
@@ -3014,8 +3042,7 @@ crawl_each_one(struct treg_store *st, const char *key, uint32_t order,
 	}
 	if (order != 0)
 		v.order = order;
-	rc = cell != NULL ? treg_verdict_note_registry(&v, cell->verified,
-	    cell->source, cell->archived) : 0;
+	rc = cell != NULL ? crawl_note_registry(&v, cell) : 0;
 	if (rc == 0)
 		rc = each(arg, &v);
 	treg_verdict_cleanup(&v);

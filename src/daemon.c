@@ -339,7 +339,8 @@ daemon_ended_cb(void *arg, const char *url,
 	if (treg_sched_fetched(d->sched, url, o->at) < 0)
 		log_warn("daemon", "url=%s cannot reschedule", url);
 	d->fetched++;
-	if (o->failures > 0)
+	/* This fetch failed, not an earlier one of the streak. */
+	if (o->failures > o->prev_failures)
 		d->failed++;
 	if (o->stored)
 		daemon_note_url(d, url, o);

@@ -2278,13 +2278,17 @@ fetch_setup_limits(struct treg_fetch *f)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)fds)
 		fds = (long)rl.rlim_cur - FETCH_FDS_RESERVED;
-	fit = fds / FETCH_FDS_PER_TRANSFER;
+	/* Room for each transfer and one idle connection: with less, the
+	 * hosts a crawl visits in turn reconnect at every request (4,400
+	 * connections for 4,400 URLs over 22 hosts). */
+	fit = fds / (FETCH_FDS_PER_TRANSFER + 1);
 	f->max_conn = want;
 	if (fit < want) {
 		f->max_conn = fit > 1 ? fit : 1;
 		log_warn("fetch", "max_connections=%ld is more than %ld open "
-		    "files allow: %ld transfers at once (raise LimitNOFILE "
-		    "or ulimit -n)", want, (long)rl.rlim_cur, f->max_conn);
+		    "files allow: %ld transfer%s at once (raise LimitNOFILE "
+		    "or ulimit -n)", want, (long)rl.rlim_cur, f->max_conn,
+		    f->max_conn == 1 ? "" : "s");
 	}
 	/* 0 would be no limit at all. */
 	f->idle_max = fds - f->max_conn * FETCH_FDS_PER_TRANSFER;

@@ -641,7 +641,13 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 	in_reg = is_url ? -1 : main_cell_in_registry(o, ctx, o->show);
 	if (main_open_store(ctx) < 0)
 		return EXIT_ERROR;
-	if (in_reg == 0 && main_has_verdict(ctx, o->show))
+	if (in_reg == 0 && !main_has_verdict(ctx, o->show)) {
+		/* Not looked up: a key past LMDB's limit is an error. */
+		fprintf(stderr, "trustreg-crawl: the registry has no cell %s "
+		    "(--check counts its cells)\n", o->show);
+		return EXIT_ERROR;
+	}
+	if (in_reg == 0)
 		printf("%s is no longer in the registry: this is its last "
 		    "verdict, kept in the store.\n", o->show);
 	if (is_url)
@@ -654,10 +660,8 @@ main_show(const struct main_opts *o, struct main_ctx *ctx)
 		    "the store in %s\n", o->show, ctx->cfg->state_dir);
 	else if (rc == -ENOENT && in_reg == 1)
 		fprintf(stderr, "trustreg-crawl: no verdict stored for %s "
-		    "yet: its URLs have not been fetched\n", o->show);
-	else if (rc == -ENOENT && in_reg == 0)
-		fprintf(stderr, "trustreg-crawl: the registry has no cell %s "
-		    "(--check counts its cells)\n", o->show);
+		    "yet: it is judged once its URLs are fetched (by the "
+		    "daemon, or --once)\n", o->show);
 	else if (rc == -ENOENT)
 		fprintf(stderr, "trustreg-crawl: no verdict stored for %s: "
 		    "not judged yet, or no such cell\n", o->show);

@@ -2571,6 +2571,10 @@ report_text_section(FILE *out, const char *title, size_t count,
 	return rc;
 }
 
+/* What the health line counts as failed: flap damping's failures. */
+#define REPORT_FAILED_MEANS \
+	"an error status or no answer; blocked and rate-limited aside"
+
 /*
  * The crawl-health sentence of the text and HTML forms.  "Failed" counts
  * every URL that gave no page (an error status too), where "Failed
@@ -2585,16 +2589,15 @@ report_health_line(const struct treg_report_health *health, char *buf,
 	int n;
 
 	if (health->since_start)
-		n = snprintf(buf, size, "Fetched %zu URL%s since the daemon "
-		    "started, %zu without the page (an error status or no "
-		    "answer)", health->urls_checked,
-		    health->urls_checked == 1 ? "" : "s",
-		    health->urls_failed);
+		n = snprintf(buf, size, "%zu fetch%s since the daemon "
+		    "started, %zu failed (%s)", health->urls_checked,
+		    health->urls_checked == 1 ? "" : "es",
+		    health->urls_failed, REPORT_FAILED_MEANS);
 	else
-		n = snprintf(buf, size, "Checked %zu URL%s, %zu failed (an "
-		    "error status or no answer), in %ld.%ld s",
-		    health->urls_checked, health->urls_checked == 1 ? "" : "s",
-		    health->urls_failed, ms / 1000, ms % 1000 / 100);
+		n = snprintf(buf, size, "Checked %zu URL%s, %zu failed (%s), "
+		    "in %ld.%ld s", health->urls_checked,
+		    health->urls_checked == 1 ? "" : "s", health->urls_failed,
+		    REPORT_FAILED_MEANS, ms / 1000, ms % 1000 / 100);
 	if (n < 0)
 		buf[0] = '\0';
 }

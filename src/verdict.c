@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "digest.h"
 #include "verdict.h"
 
@@ -569,15 +570,15 @@ treg_verdict_cleanup(struct treg_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* The URL of v's evidence in role, or NULL. */
-static const char *
-verdict_role_url(const struct treg_verdict *v, enum treg_role role)
+/* v's evidence in role, or NULL. */
+static const struct treg_evidence *
+verdict_role(const struct treg_verdict *v, enum treg_role role)
 {
 	size_t i;
 
 	for (i = 0; i < v->nev; i++)
 		if (v->ev[i].role == role)
-			return v->ev[i].url;
+			return &v->ev[i];
 	return NULL;
 }
 
@@ -589,26 +590,58 @@ verdict_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
-int
-treg_verdict_note_registry(struct treg_verdict *v, const char *verified,
-    const char *source, const char *archived)
+static int
+verdict_quotes_differ(const struct treg_verdict *v,
+    const struct treg_cell_now *now)
 {
-	int date, src, arch;
+	size_t i;
 
-	date = verdict_differs(v->verified, verified);
-	src = verdict_differs(verdict_role_url(v, TREG_ROLE_SOURCE), source);
-	arch = verdict_differs(verdict_role_url(v, TREG_ROLE_ARCHIVE),
-	    archived);
-	if (!date && !src && !arch)
-		return 0;
-	return verdict_add_info(v, "the registry has changed this cell "
-	    "since this verdict (%s%s%s%s%s%s%s), which stands until the "
-	    "cell is judged again", date ? "verified " : "",
-	    date ? (verified != NULL ? verified : "never") : "",
-	    date && (src || arch) ? ", " : "", src ? "source " : "",
-	    src ? (source != NULL ? source : "none") : "",
-	    src && arch ? ", archived copy " : arch ? "archived copy " : "",
-	    arch ? (archived != NULL ? archived : "none") : "");
+	if (v->nquotes != now->nquotes)
+		return 1;
+	for (i = 0; i < v->nquotes; i++)
+		if (verdict_differs(v->quotes[i], now->quotes[i]))
+			return 1;
+	return 0;
+}
+
+int
+treg_verdict_note_registry(struct treg_verdict *v,
+    const struct treg_cell_now *now)
+{
+	const struct treg_evidence *src, *arch;
+	struct treg_buf b;
+	int rc = 0, any = 0;
+
+	src = verdict_role(v, TREG_ROLE_SOURCE);
+	arch = verdict_role(v, TREG_ROLE_ARCHIVE);
+	treg_buf_init(&b, 0);
+	if (verdict_differs(v->verified, now->verified)) {
+		rc = treg_buf_printf(&b, "verified %s", now->verified != NULL ?
+		    now->verified : "never");
+		any = 1;
+	}
+	if (rc == 0 && verdict_differs(src != NULL ? src->url : NULL,
+	    now->source)) {
+		rc = treg_buf_printf(&b, "%ssource %s", any ? ", " : "",
+		    now->source != NULL ? now->source : "none");
+		any = 1;
+	}
+	if (rc == 0 && verdict_differs(arch != NULL ? arch->fetch_url :
+	    NULL, now->archived_fetch)) {
+		rc = treg_buf_printf(&b, "%sarchived copy %s", any ? ", " : "",
+		    now->archived != NULL ? now->archived : "none");
+		any = 1;
+	}
+	if (rc == 0 && verdict_quotes_differ(v, now)) {
+		rc = treg_buf_printf(&b, "%squotations", any ? ", " : "");
+		any = 1;
+	}
+	if (rc == 0 && any)
+		rc = verdict_add_info(v, "the registry has changed this cell "
+		    "since this verdict (%s), which stands until the cell is "
+		    "judged again", b.data);
+	treg_buf_cleanup(&b);
+	return rc;
 }
 
 int

@@ -159,14 +159,25 @@ struct treg_policy {
 int	treg_verdict_judge(struct treg_verdict *v, time_t verified_at,
 	    time_t now, const struct treg_policy *policy);
 
+/* A cell as the registry has it now (NULL: none). */
+struct treg_cell_now {
+	const char *verified;
+	const char *source;
+	const char *archived;		/* as cited */
+	const char *archived_fetch;	/* as fetched (raw archive form) */
+	char *const *quotes;
+	size_t	 nquotes;
+};
+
 /*
  * Notes in v's info when the registry's cell no longer says what v was
- * judged on: its verified date, source or archived copy (NULL: none).  A
- * report from the store still shows the stored verdict until then.
- * Returns 0 or -ENOMEM.
+ * judged on: its verified date, source, archived copy (compared as
+ * fetched, so another form of one capture is no change) or quotations.
+ * A report from the store still shows the stored verdict until the
+ * cell is judged again.  Returns 0 or -ENOMEM.
  */
 int	treg_verdict_note_registry(struct treg_verdict *v,
-	    const char *verified, const char *source, const char *archived);
+	    const struct treg_cell_now *now);
 
 /*
  * Flap damping: 1 while a URL that failed failures times in a row, the

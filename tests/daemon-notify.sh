@@ -32,7 +32,7 @@ check "SIGUSR1 writes reports/latest.txt" \
 check "and reports/latest.json" quiet jq -e '.offerings | length == 1' \
     "$WORK/state/reports/latest.json"
 check "its health line counts fetches since the start, with no time" grep -q \
-    "^Fetched [0-9]* URLs since the daemon started, [0-9]* without the page" \
+    "^[0-9]* fetches since the daemon started, [0-9]* failed (.*)$" \
     "$WORK/state/reports/latest.txt"
 check "and the dated report" test -s \
     "$WORK/state/reports/report-$(date +%F).txt"

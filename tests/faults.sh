@@ -128,6 +128,7 @@ etag.test /p3 page $F/page.html lastmod=1717408800 gzip if-accepted
 soft.test /gone page $F/notfound.html
 err.test /404 status 404
 err.test /500 status 500
+err.test /400 status 400
 err.test /retry status 503 count=1
 err.test /retry page $F/page.html
 reset.test /once page $F/page.html reset-after=20 count=1
@@ -191,6 +192,7 @@ cells again https://wall.test/evidence/trust-center https://etag.test/p1 \
     https://etag.test/p2 https://etag.test/p3 https://soft.test/gone \
     https://err.test/404 https://err.test/500 https://err.test/retry \
     https://reset.test/once https://reset.test/always https://wall.test/plain403
+cells again2 https://err.test/400
 cells burst https://burst.test/b1 https://burst.test/b2 https://burst.test/b3 \
     https://burst.test/b4 https://burst.test/b5 https://burst.test/b6
 
@@ -274,13 +276,14 @@ hits() {
 }
 no_hits() { [ "$(hits "$1" "$2")" -eq 0 ]; }
 
-crawl run1 2026-07-06T00:00:00Z stall coding redirs unsafe polite again burst
+crawl run1 2026-07-06T00:00:00Z stall coding redirs unsafe polite again again2 \
+    burst
 check "run 1 ran to the end (exit 0 or 1)" \
     test "$(cat "$WORK/run1.rc")" -le 1
 [ "$(cat "$WORK/run1.rc")" -le 1 ] || grep -v ' debug ' "$WORK/run1.err" |
     tail -5
 check "run 1 reports every offering" \
-    test "$(jq '.offerings | length' "$WORK/run1.json")" -eq 7
+    test "$(jq '.offerings | length' "$WORK/run1.json")" -eq 8
 
 # BR-05
 check "BR-05 stalled body: timeout" src_is run1 stall soc2_type2 .error timeout
@@ -437,6 +440,8 @@ check "soft 404 (error page served with 200): unverifiable" \
 check "soft 404 named" src_is run1 again hipaa_baa .reason soft-404
 check "404 once: failing, not yet dead" \
     state_is run1 again gdpr_dpa unverifiable
+check "400 once: failing, not yet dead, like a 404" \
+    state_is run1 again2 soc2_type2 unverifiable
 check "500 retried once then failing" test "$(hits err.test /500)" -eq 2
 check "503 once, then 200 on the retry: fresh" \
     state_is run1 again retention_zdr fresh
@@ -502,7 +507,7 @@ echo "figure: min spacing of requests to one host: ${own_gap} ms sent," \
 # Second and third checks of offering "again": conditional GET economy,
 # the 503 form of BR-12, bot-wall streak, flap damping over failures.
 : >"$WORK/requests.log"
-crawl run2 2026-07-07T00:00:00Z again
+crawl run2 2026-07-07T00:00:00Z again again2
 check "run 2: validators sent back (If-None-Match / If-Modified-Since)" \
     test "$(awk '$2 == "etag.test" && $4 != "/robots.txt" &&
     ($9 != "if-none-match=-" || $10 != "if-modified-since=-")' \
@@ -526,6 +531,7 @@ check "BR-12 blocked twice: needs archive/manual check" \
 check "404 twice (dead_after_failures 2): dead" \
     state_is run2 again gdpr_dpa dead
 check "404 dead: error status kept" src_is run2 again gdpr_dpa .status 404
+check "400 twice: dead too" state_is run2 again2 soc2_type2 dead
 
 # robots.txt over max_body (10 MiB here, the file is 30 MiB): the rules
 # at its start still disallow /p1 /p2 /p3, which are never requested.

@@ -226,7 +226,8 @@ test_report_write_text_flagged_first_oldest(void **state)
 	    "  - https://trustcenter.cohere.com/ failed: dns, 4 consecutive "
 	    "failures; cited\n    by 1 cell: openai-api/iso27001\n"));
 	assert_non_null(strstr(text, "Checked 3 URLs, 1 failed (an error "
-	    "status or no answer), in 2.5 s\n"));
+	    "status or no answer; blocked and rate-limited aside), in "
+	    "2.5 s\n"));
 	free(text);
 	cleanup_n(v, 4);
 }

@@ -765,41 +765,55 @@ test_verdict_cleanup_null(void **state)
 }
 
 /* A stored verdict against the registry's cell now: each of the date,
- * source and archived copy that changed is named; none, no note. */
+ * source, archived copy (as fetched) and quotations that changed is
+ * named; none, no note. */
 static void
 test_verdict_note_registry(void **state)
 {
+	static char *const quotes[] = { "we never train on your data" };
+	static char *const other[] = { "we may train on your data" };
+	struct treg_cell_now now = { "2026-07-05", "https://a.test/p",
+	    "https://web.archive.org/web/1/https://a.test/p",
+	    "https://web.archive.org/web/1id_/https://a.test/p", quotes, 1 };
 	struct treg_evidence ev[2];
 	struct treg_verdict v;
 
 	memset(&v, 0, sizeof(v));
 	memset(ev, 0, sizeof(ev));
 	v.verified = strdup("2026-07-05");
+	v.quotes = calloc(1, sizeof(*v.quotes));
+	assert_non_null(v.quotes);
+	v.quotes[0] = strdup(quotes[0]);
+	v.nquotes = 1;
 	ev[0].role = TREG_ROLE_SOURCE;
 	ev[0].url = strdup("https://a.test/p");
 	ev[1].role = TREG_ROLE_ARCHIVE;
-	ev[1].url = strdup("https://web.archive.org/web/1/https://a.test/p");
+	ev[1].url = strdup("https://web.archive.org/web/1id_/https://a.test/p");
+	ev[1].fetch_url = strdup(now.archived_fetch);
 	v.ev = malloc(sizeof(ev));
 	assert_non_null(v.ev);
 	memcpy(v.ev, ev, sizeof(ev));
 	v.nev = 2;
 
-	assert_int_equal(treg_verdict_note_registry(&v, "2026-07-05",
-	    "https://a.test/p", "https://web.archive.org/web/1/"
-	    "https://a.test/p"), 0);
+	/* The archived copy cited in another form of the same capture. */
+	assert_int_equal(treg_verdict_note_registry(&v, &now), 0);
 	assert_int_equal(v.ninfo, 0);
-	assert_int_equal(treg_verdict_note_registry(&v, "2026-07-05",
-	    "https://b.test/q", NULL), 0);
+	now.source = "https://b.test/q";
+	now.archived = NULL;
+	now.archived_fetch = NULL;
+	assert_int_equal(treg_verdict_note_registry(&v, &now), 0);
 	assert_int_equal(v.ninfo, 1);
 	assert_string_equal(v.info[0], "the registry has changed this cell "
 	    "since this verdict (source https://b.test/q, archived copy "
 	    "none), which stands until the cell is judged again");
-	assert_int_equal(treg_verdict_note_registry(&v, NULL,
-	    "https://a.test/p", "https://web.archive.org/web/1/"
-	    "https://a.test/p"), 0);
+	now.source = "https://a.test/p";
+	now.archived_fetch = ev[1].fetch_url;
+	now.verified = NULL;
+	now.quotes = other;
+	assert_int_equal(treg_verdict_note_registry(&v, &now), 0);
 	assert_string_equal(v.info[1], "the registry has changed this cell "
-	    "since this verdict (verified never), which stands until the "
-	    "cell is judged again");
+	    "since this verdict (verified never, quotations), which stands "
+	    "until the cell is judged again");
 	treg_verdict_cleanup(&v);
 }
 
