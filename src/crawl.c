@@ -2766,6 +2766,12 @@ treg_crawl_running(const struct treg_crawl *cr)
 	return cr->c.running;
 }
 
+long
+treg_crawl_max_connections(const struct treg_crawl *cr)
+{
+	return treg_fetch_max_connections(cr->c.fetch);
+}
+
 struct treg_fetch *
 treg_crawl_fetcher(struct treg_crawl *cr)
 {

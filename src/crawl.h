@@ -166,6 +166,9 @@ int	treg_crawl_add(struct treg_crawl *c, const char *url);
 /* Transfers started and not yet ended. */
 size_t	treg_crawl_running(const struct treg_crawl *c);
 
+/* Transfers its fetcher runs at once (treg_fetch_max_connections()). */
+long	treg_crawl_max_connections(const struct treg_crawl *c);
+
 /* The crawler's fetcher, so that other transfers of the daemon (the
  * registry export) share its politeness and limits.  Owned by c; its
  * transfers are abandoned by treg_crawl_free(). */

@@ -419,7 +419,10 @@ daemon_judge_cb(evutil_socket_t fd, short what, void *arg)
 static size_t
 daemon_batch_size(const struct daemon *d)
 {
-	size_t n = (size_t)d->cfg->max_connections * 2;
+	/* What the fetcher runs, which the open-file limit may lower. */
+	long conns = d->crawl != NULL ?
+	    treg_crawl_max_connections(d->crawl) : d->cfg->max_connections;
+	size_t n = (size_t)conns * 2;
 
 	if (n < DAEMON_BATCH_MIN)
 		n = DAEMON_BATCH_MIN;

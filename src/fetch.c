@@ -1961,6 +1961,12 @@ treg_fetch_pending(const struct treg_fetch *f)
 	return f != NULL ? f->nqueued + f->nrunning : 0;
 }
 
+long
+treg_fetch_max_connections(const struct treg_fetch *f)
+{
+	return f->max_conn;
+}
+
 /* ---- curl multi: timer update and completion drain ------------------- */
 
 /* curl asks to be woken after timeout_ms (-1: never).  It must not be

@@ -180,6 +180,10 @@ void	treg_fetch_hold(struct treg_fetch *f, int hold);
 /* Number of transfers queued or running. */
 size_t	treg_fetch_pending(const struct treg_fetch *f);
 
+/* Transfers run at once: max_connections, or fewer where the open-file
+ * limit would not hold them. */
+long	treg_fetch_max_connections(const struct treg_fetch *f);
+
 /* Abandons every transfer (each gets done_cb with TREG_FETCH_ABORTED) and
  * frees f; NULL does nothing. */
 void	treg_fetch_free(struct treg_fetch *f);
