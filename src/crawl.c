@@ -3098,7 +3098,7 @@ static int
 crawl_note_unjudged(struct treg_crawl_coverage *cov, const char *key)
 {
 	cov->unjudged++;
-	if (cov->nnamed == TREG_COVERAGE_NAMED)
+	if (cov->nnamed == TREG_REPORT_NAMED)
 		return 0;
 	cov->named[cov->nnamed] = strdup(key);
 	if (cov->named[cov->nnamed] == NULL)

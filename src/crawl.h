@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "report.h"
 #include "verdict.h"
 
 struct treg_config;
@@ -96,12 +97,11 @@ int	treg_crawl_each_stored(struct treg_store *st,
 	    treg_crawl_verdict_fn each, void *arg, size_t *np);
 
 /* What a report of the registry leaves out (each_registered below). */
-#define TREG_COVERAGE_NAMED	3
 struct treg_crawl_coverage {
 	size_t	 unjudged;	/* its cells with no readable verdict */
 	size_t	 gone;		/* of cells it has lost */
 	/* The first unjudged, as "OFFERING/CELL". */
-	char	*named[TREG_COVERAGE_NAMED];
+	char	*named[TREG_REPORT_NAMED];
 	size_t	 nnamed;
 };
 

@@ -1517,9 +1517,6 @@ struct report_fail {
 #define REPORT_SORTED_FLAGS	0x1
 #define REPORT_SORTED_FAILS	0x2
 
-/* Cells not judged yet that the report's head names. */
-#define REPORT_NAMED	3
-
 struct treg_report {
 	unsigned formats;	/* TREG_REPORT_BIT of each one built */
 	time_t	 generated;
@@ -1535,7 +1532,7 @@ struct treg_report {
 				 * registry; 0: neither said */
 	size_t	 unjudged;	/* registry cells with no verdict */
 	size_t	 gone;		/* verdicts of cells gone from it */
-	char	*named[REPORT_NAMED];	/* the first unjudged cells */
+	char	*named[TREG_REPORT_NAMED];	/* first unjudged */
 	size_t	 nnamed;
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
 	char	*json_offering;	/* offering of the open JSON group */
@@ -2085,7 +2082,7 @@ treg_report_set_coverage(struct treg_report *r, size_t unjudged,
 	r->unjudged = unjudged;
 	r->gone = gone;
 	/* Names are an aid: without memory for one, the count stands. */
-	for (i = 0; i < nnamed && r->nnamed < REPORT_NAMED; i++) {
+	for (i = 0; i < nnamed && r->nnamed < TREG_REPORT_NAMED; i++) {
 		r->named[r->nnamed] = strdup(named[i]);
 		if (r->named[r->nnamed] == NULL)
 			break;
@@ -2125,7 +2122,7 @@ report_named(const struct treg_report *r, char *buf, size_t size)
 
 /* Room for a sentence of the head on what a report leaves out. */
 #define REPORT_COVERAGE_LINE \
-	(REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 160)
+	(TREG_REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 160)
 
 /*
  * Sentence k (0 or 1) of the report's head on what it leaves out, into
@@ -2135,7 +2132,7 @@ static int
 report_coverage(const struct treg_report *r, int k, char *buf, size_t size)
 {
 	size_t n = k == 0 ? r->unjudged : r->gone;
-	char names[REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 32];
+	char names[TREG_REPORT_NAMED * (TREG_REGISTRY_ID_MAX + 48) + 32];
 
 	if (r->coverage < 0 && k == 0) {
 		snprintf(buf, size, "The registry could not be read: every "

@@ -63,6 +63,9 @@ int	treg_report_begin(struct treg_report **rp, unsigned formats,
  */
 int	treg_report_add(struct treg_report *r, const struct treg_verdict *v);
 
+/* Cells not judged yet that a report's head names. */
+#define TREG_REPORT_NAMED	3
+
 /*
  * What a report of the registry leaves out: unjudged, its cells with no
  * verdict stored yet (before their URLs' first fetch), the first nnamed
