@@ -1454,15 +1454,18 @@ report_atom_entry(FILE *out, const struct treg_verdict *v, time_t generated)
  * network).
  */
 enum report_spool_id {
+	/* Copied out run by run (struct report_run)... */
 	SPOOL_JSON,		/* the offerings array's members */
-	SPOOL_TEXT_FLAGGED,	/* whole cells, as they came */
 	SPOOL_TEXT_FRESH,
 	SPOOL_TEXT_NO_SOURCE,
-	SPOOL_TEXT_FAILS,	/* the rest of each failure's line */
-	SPOOL_HTML_FLAGGED,	/* articles, as they came */
 	SPOOL_HTML_FRESH,	/* table rows */
 	SPOOL_HTML_NO_SOURCE,
 	SPOOL_ATOM,		/* entries */
+	SPOOL_RUNS,
+	/* ...and read at the places noted. */
+	SPOOL_TEXT_FLAGGED = SPOOL_RUNS,	/* whole cells */
+	SPOOL_TEXT_FAILS,	/* the rest of each failure's line */
+	SPOOL_HTML_FLAGGED,	/* articles */
 	SPOOL_KEYS,		/* what the text and HTML orders compare */
 	SPOOL_N
 };
@@ -1513,9 +1516,25 @@ struct report_fail {
 	off_t	 at;
 };
 
+/*
+ * A run of verdicts that came in registry order, and where it starts in
+ * each spool.  A crawl judges each offering once its URLs have ended,
+ * which is not always in registry order; the documents are assembled
+ * run by run in that order, and cells that tie in a sort keep it.  Runs
+ * split between offerings only, so an offering is never cut in two.
+ */
+struct report_run {
+	uint64_t first;		/* its first verdict's order; unknown
+				 * (0) after every known one */
+	off_t	 at[SPOOL_RUNS];
+	off_t	 keys_at;	/* in SPOOL_KEYS */
+	uint32_t rank;		/* its place in order, once sorted */
+};
+
 /* The orders the last finish left the arrays in. */
 #define REPORT_SORTED_FLAGS	0x1
 #define REPORT_SORTED_FAILS	0x2
+#define REPORT_SORTED_RUNS	0x4
 
 struct treg_report {
 	unsigned formats;	/* TREG_REPORT_BIT of each one built */
@@ -1535,13 +1554,18 @@ struct treg_report {
 	char	*named[TREG_REPORT_NAMED];	/* first unjudged */
 	size_t	 nnamed;
 	int64_t	 judged;	/* latest judgement; 0 if unknown */
-	char	*json_offering;	/* offering of the open JSON group */
+	char	*last_offering;	/* of the last verdict added */
 	int	 json_open;
 	struct treg_buf json_cell;	/* the cell being written */
 	struct report_flag *flags;	/* one per cell needing attention */
 	size_t	 nflags, capflags;
 	struct report_fail *fails;
 	size_t	 nfails, capfails;
+	struct report_run *runs;	/* as they came */
+	size_t	 nruns, capruns;
+	size_t	*run_seq;	/* run indices in order, once sorted */
+	uint32_t last_order;	/* of the last verdict added */
+	int	 shuffled;	/* some run came after a later one */
 	size_t	 nfailed;	/* URLs among fails, once sorted */
 	unsigned sorted;	/* REPORT_SORTED_* */
 	int	 read_back;	/* a finish moved the spools' positions */
@@ -1763,13 +1787,20 @@ report_room(void *array, size_t *capp, size_t n, size_t more, size_t size,
  */
 static int
 report_reserve(struct treg_report *r, const struct treg_verdict *v,
-    int notes)
+    int notes, int run)
 {
 	const struct treg_evidence *e;
 	size_t i, failed = 0;
 	void *grown;
 	int rc = 0;
 
+	if (run) {
+		grown = report_room(r->runs, &r->capruns, r->nruns, 1,
+		    sizeof(*r->runs), 16);
+		if (grown == NULL)
+			return -ENOMEM;
+		r->runs = grown;
+	}
 	if (treg_verdict_needs_attention(v)) {
 		grown = report_room(r->flags, &r->capflags, r->nflags, 1,
 		    sizeof(*r->flags), 64);
@@ -1893,7 +1924,7 @@ report_json_add(struct treg_report *r, const struct treg_verdict *v)
 
 	treg_buf_reset(b);
 	report_jw_init(&w, b, 1, 6);
-	if (r->json_open && report_strcmp0(r->json_offering,
+	if (r->json_open && report_strcmp0(r->last_offering,
 	    v->offering) == 0) {
 		REPORT_JW_LIT(&w, ",\n        ");
 	} else {
@@ -1902,8 +1933,6 @@ report_json_add(struct treg_report *r, const struct treg_verdict *v)
 		REPORT_JW_LIT(&w, "\n    {\n      \"id\": ");
 		report_jw_str(&w, v->offering);
 		REPORT_JW_LIT(&w, ",\n      \"cells\": [\n        ");
-		free(r->json_offering);
-		r->json_offering = report_strdup0(v->offering, &rc);
 		r->json_open = 1;
 	}
 	if (rc == 0 && w.err == 0)
@@ -2010,25 +2039,79 @@ report_spools_end(struct treg_report *r)
 	r->read_back = 0;
 }
 
+/* Whether v starts a run: the first verdict, or one that is not next
+ * in order after the last and not of its offering. */
+static int
+report_run_starts(const struct treg_report *r, const struct treg_verdict *v)
+{
+	if (r->nruns == 0)
+		return 1;
+	if (v->order == (r->last_order != 0 ? r->last_order + 1 : 0))
+		return 0;
+	return report_strcmp0(r->last_offering, v->offering) != 0;
+}
+
+static uint64_t
+report_order_key(uint32_t order)
+{
+	return order != 0 ? order : UINT64_MAX;
+}
+
+/* Starts a run at v in the room report_reserve() made: the JSON group
+ * open before it is closed, so that a run's members stand alone. */
+static void
+report_run_start(struct treg_report *r, const struct treg_verdict *v)
+{
+	struct report_run *run;
+	size_t i;
+
+	if (r->json_open && report_building(r, TREG_REPORT_JSON))
+		fputs("\n      ]\n    }", r->spool[SPOOL_JSON]);
+	r->json_open = 0;
+	run = &r->runs[r->nruns];
+	memset(run, 0, sizeof(*run));
+	run->first = report_order_key(v->order);
+	for (i = 0; i < SPOOL_RUNS; i++) {
+		if (r->spool[i] == NULL)
+			continue;
+		run->at[i] = ftello(r->spool[i]);
+		if (run->at[i] < 0)
+			report_spool_lost(r, i, report_io_error());
+	}
+	run->keys_at = r->keys_len;
+	if (r->nruns > 0 && run->first < r->runs[r->nruns - 1].first)
+		r->shuffled = 1;
+	r->nruns++;
+	r->sorted &= ~REPORT_SORTED_RUNS;
+}
+
 int
 treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 {
 	struct report_flag *flag = NULL;
 	size_t i, len[2] = { 0, 0 };
-	int notes, rc;
+	char *offering = NULL;
+	int notes, starts, moved, rc;
 
 	notes = report_building(r, TREG_REPORT_TEXT) ||
 	    report_building(r, TREG_REPORT_HTML);
-	rc = report_reserve(r, v, notes);
+	starts = report_run_starts(r, v);
+	rc = report_reserve(r, v, notes, starts);
+	moved = report_strcmp0(r->last_offering, v->offering) != 0;
+	if (rc == 0 && moved)
+		offering = report_strdup0(v->offering, &rc);
 	/* Without its bookkeeping no form of the report would be true. */
 	if (rc < 0) {
 		for (i = 0; i < TREG_REPORT_NFORMATS; i++)
 			report_failed(r, (enum treg_report_format)i, rc);
+		free(offering);
 		return rc;
 	}
 
 	report_spools_end(r);
 	errno = 0;
+	if (starts)
+		report_run_start(r, v);
 	if (treg_verdict_needs_attention(v)) {
 		/* report_reserve() made room. */
 		assert(r->flags != NULL);
@@ -2046,6 +2129,11 @@ treg_report_add(struct treg_report *r, const struct treg_verdict *v)
 	if (notes && flag != NULL)
 		report_note_flag(r, v, flag, len);
 	r->sorted = 0;
+	r->last_order = v->order;
+	if (moved) {
+		free(r->last_offering);
+		r->last_offering = offering;
+	}
 	report_spools_check(r);
 	if ((unsigned)v->state < TREG_NSTATES)
 		r->count[v->state]++;
@@ -2201,13 +2289,115 @@ treg_report_free(struct treg_report *r)
 	free(r->flags);
 	free(r->fails);
 	free(r->urls);
-	free(r->json_offering);
+	free(r->last_offering);
+	free(r->runs);
+	free(r->run_seq);
 	treg_buf_cleanup(&r->json_cell);
 	free(r->spool_dir);
 	free(r);
 }
 
 /* ---- Assembling the documents ---- */
+
+/* ---- Runs back in order ---- */
+
+static int
+report_run_cmp(const void *a, const void *b, void *arg)
+{
+	const struct treg_report *r = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint64_t fx = r->runs[x].first, fy = r->runs[y].first;
+
+	if (fx != fy)
+		return (fx > fy) - (fx < fy);
+	return (x > y) - (x < y);
+}
+
+/* Puts the runs in order, when some came out of it.  Returns 0 or
+ * -ENOMEM. */
+static int
+report_runs_sort(struct treg_report *r)
+{
+	size_t i;
+
+	if (!r->shuffled || (r->sorted & REPORT_SORTED_RUNS))
+		return 0;
+	free(r->run_seq);
+	r->run_seq = malloc(r->nruns * sizeof(*r->run_seq));
+	if (r->run_seq == NULL)
+		return -ENOMEM;
+	for (i = 0; i < r->nruns; i++)
+		r->run_seq[i] = i;
+	qsort_r(r->run_seq, r->nruns, sizeof(*r->run_seq), report_run_cmp,
+	    r);
+	for (i = 0; i < r->nruns; i++)
+		r->runs[r->run_seq[i]].rank = (uint32_t)i;
+	r->sorted |= REPORT_SORTED_RUNS;
+	return 0;
+}
+
+/* The run, in arrival order, whose records in SPOOL_KEYS hold at. */
+static size_t
+report_run_of(const struct treg_report *r, off_t at)
+{
+	size_t lo = 0, hi = r->nruns, mid;
+
+	/* The first run starts at 0, so at is at or after it. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (r->runs[mid].keys_at <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Compares two cells by the order they take in the registry, from where
+ * their records lie in SPOOL_KEYS (records of one run came in order). */
+static int
+report_came_cmp(const struct treg_report *r, off_t a, off_t b)
+{
+	uint32_t ra, rb;
+
+	if (r->shuffled && r->nruns > 1) {
+		ra = r->runs[report_run_of(r, a)].rank;
+		rb = r->runs[report_run_of(r, b)].rank;
+		if (ra != rb)
+			return (ra > rb) - (ra < rb);
+	}
+	return (a > b) - (a < b);
+}
+
+/* Copies spool id to out, run by run in order.  A JSON run's members are
+ * joined by commas, and the group left open at the end is closed where
+ * its run ends. */
+static int
+report_copy_runs(struct treg_report *r, FILE *out, enum report_spool_id id)
+{
+	FILE *f = r->spool[id];
+	const struct report_run *run;
+	size_t k, i;
+	off_t end;
+	int json = id == SPOOL_JSON, rc = 0;
+
+	assert(id < SPOOL_RUNS && (!r->shuffled ||
+	    (r->sorted & REPORT_SORTED_RUNS)));
+	if (!json && !r->shuffled)
+		return report_copy(out, f, 0, SIZE_MAX);
+	for (k = 0; k < r->nruns && rc == 0; k++) {
+		i = r->shuffled ? r->run_seq[k] : k;
+		run = &r->runs[i];
+		end = i + 1 < r->nruns ? r->runs[i + 1].at[id] : -1;
+		if (json && k > 0)
+			fputc(',', out);
+		rc = report_copy(out, f, run->at[id], end < 0 ? SIZE_MAX :
+		    (size_t)(end - run->at[id]));
+		if (json && i + 1 == r->nruns && r->json_open)
+			fputs("\n      ]\n    }", out);
+	}
+	return rc;
+}
 
 static int
 report_write_json(struct treg_report *r, FILE *out,
@@ -2252,13 +2442,11 @@ report_write_json(struct treg_report *r, FILE *out,
 	else if (fwrite(b.data, 1, b.len, out) != b.len)
 		rc = -EIO;
 	if (rc == 0)
-		rc = report_copy(out, r->spool[SPOOL_JSON], 0, SIZE_MAX);
+		rc = report_copy_runs(r, out, SPOOL_JSON);
 
 	/* The array's members came from the spool: what closes it, then
 	 * the rest of the document. */
 	treg_buf_reset(&b);
-	if (r->json_open)
-		REPORT_JW_LIT(&w, "\n      ]\n    }");
 	if (r->n > 0)
 		REPORT_JW_LIT(&w, "\n  ]");
 	else
@@ -2363,18 +2551,25 @@ report_map_next(const struct report_map *m, off_t *at)
 }
 
 /* By URL, then as they came. */
+/* What the sorts below compare in: the keys spool mapped, and the report
+ * whose runs break ties. */
+struct report_sort_arg {
+	const struct report_map *keys;
+	const struct treg_report *r;
+};
+
 static int
 report_fail_cmp(const void *a, const void *b, void *arg)
 {
 	const struct report_fail *x = a, *y = b;
-	const struct report_map *keys = arg;
+	const struct report_sort_arg *sa = arg;
 	int c;
 
-	c = strcmp(report_map_str(keys, x->url), report_map_str(keys,
-	    y->url));
+	c = strcmp(report_map_str(sa->keys, x->url),
+	    report_map_str(sa->keys, y->url));
 	if (c != 0)
 		return c;
-	return (x->url > y->url) - (x->url < y->url);
+	return report_came_cmp(sa->r, x->url, y->url);
 }
 
 /* Sorts the failures by URL (keys: the keys spool mapped) and counts
@@ -2382,13 +2577,14 @@ report_fail_cmp(const void *a, const void *b, void *arg)
 static size_t
 report_fails_sort(struct treg_report *r, const struct report_map *keys)
 {
+	struct report_sort_arg sa = { keys, r };
 	size_t i, urls = 0;
 
 	if (r->sorted & REPORT_SORTED_FAILS)
 		return r->nfailed;
 	if (r->nfails > 1)
 		qsort_r(r->fails, r->nfails, sizeof(*r->fails),
-		    report_fail_cmp, (void *)keys);
+		    report_fail_cmp, &sa);
 	for (i = 0; i < r->nfails; i++)
 		urls += i == 0 || strcmp(report_map_str(keys, r->fails[i].url),
 		    report_map_str(keys, r->fails[i - 1].url)) != 0;
@@ -2509,24 +2705,26 @@ static int
 report_oldest_cmp(const void *a, const void *b, void *arg)
 {
 	const struct report_flag *x = a, *y = b;
-	const struct report_map *keys = arg;
+	const struct report_sort_arg *sa = arg;
 	int c;
 
 	c = (x->verified != 0) - (y->verified != 0);
 	if (c == 0 && x->verified)
-		c = strcmp(report_flag_verified(keys, x),
-		    report_flag_verified(keys, y));
+		c = strcmp(report_flag_verified(sa->keys, x),
+		    report_flag_verified(sa->keys, y));
 	if (c != 0)
 		return c;
-	return (x->key > y->key) - (x->key < y->key);
+	return report_came_cmp(sa->r, x->key, y->key);
 }
 
 static void
 report_flags_sort(struct treg_report *r, const struct report_map *keys)
 {
+	struct report_sort_arg sa = { keys, r };
+
 	if (r->nflags > 1 && (r->sorted & REPORT_SORTED_FLAGS) == 0)
 		qsort_r(r->flags, r->nflags, sizeof(*r->flags),
-		    report_oldest_cmp, (void *)keys);
+		    report_oldest_cmp, &sa);
 	r->sorted |= REPORT_SORTED_FLAGS;
 }
 
@@ -2555,15 +2753,15 @@ report_put_flagged(struct treg_report *r, FILE *out, FILE *spool,
 
 /* "Fresh (N)" and its cells. */
 static int
-report_text_section(FILE *out, const char *title, size_t count,
-    FILE *spool)
+report_text_section(struct treg_report *r, FILE *out, const char *title,
+    size_t count, enum report_spool_id id)
 {
 	int rc;
 
 	fprintf(out, "%s (%zu)\n\n", title, count);
 	if (count == 0)
 		return 0;
-	rc = report_copy(out, spool, 0, SIZE_MAX);
+	rc = report_copy_runs(r, out, id);
 	fputc('\n', out);
 	return rc;
 }
@@ -2632,12 +2830,11 @@ report_write_text(struct treg_report *r, FILE *out,
 	rc = report_put_flagged(r, out, r->spool[SPOOL_TEXT_FLAGGED], &keys,
 	    0, TREG_NSTATES);
 	if (rc == 0)
-		rc = report_text_section(out, "Fresh",
-		    r->count[TREG_STATE_FRESH], r->spool[SPOOL_TEXT_FRESH]);
+		rc = report_text_section(r, out, "Fresh",
+		    r->count[TREG_STATE_FRESH], SPOOL_TEXT_FRESH);
 	if (rc == 0)
-		rc = report_text_section(out, "No source",
-		    r->count[TREG_STATE_NO_SOURCE],
-		    r->spool[SPOOL_TEXT_NO_SOURCE]);
+		rc = report_text_section(r, out, "No source",
+		    r->count[TREG_STATE_NO_SOURCE], SPOOL_TEXT_NO_SOURCE);
 	if (rc < 0)
 		goto out;
 
@@ -2654,7 +2851,8 @@ out:
 
 /* The quiet cells (fresh, no-source) as one table of their rows. */
 static int
-report_html_quiet(FILE *out, const char *title, size_t count, FILE *spool)
+report_html_quiet(struct treg_report *r, FILE *out, const char *title,
+    size_t count, enum report_spool_id id)
 {
 	int rc;
 
@@ -2663,7 +2861,7 @@ report_html_quiet(FILE *out, const char *title, size_t count, FILE *spool)
 		return 0;
 	fputs("<table class=\"quiet\"><tr><th>offering</th><th>cell</th>"
 	    "<th>verified</th><th>notes</th></tr>\n", out);
-	rc = report_copy(out, spool, 0, SIZE_MAX);
+	rc = report_copy_runs(r, out, id);
 	fputs("</table>\n", out);
 	return rc;
 }
@@ -2729,12 +2927,11 @@ report_write_html(struct treg_report *r, FILE *out,
 		    &keys, 1, (unsigned)s);
 	}
 	if (rc == 0)
-		rc = report_html_quiet(out, "Fresh",
-		    r->count[TREG_STATE_FRESH], r->spool[SPOOL_HTML_FRESH]);
+		rc = report_html_quiet(r, out, "Fresh",
+		    r->count[TREG_STATE_FRESH], SPOOL_HTML_FRESH);
 	if (rc == 0)
-		rc = report_html_quiet(out, "No public source",
-		    r->count[TREG_STATE_NO_SOURCE],
-		    r->spool[SPOOL_HTML_NO_SOURCE]);
+		rc = report_html_quiet(r, out, "No public source",
+		    r->count[TREG_STATE_NO_SOURCE], SPOOL_HTML_NO_SOURCE);
 	fputs("</main>\n<footer>\n<h2>Crawl health</h2>\n", out);
 	if (health != NULL) {
 		report_health_line(health, line, sizeof(line));
@@ -2762,7 +2959,7 @@ report_write_atom(struct treg_report *r, FILE *out)
 	    "<updated>%s</updated>\n"
 	    "<author><name>trustreg-crawl</name></author>\n"
 	    "<generator>trustreg-crawl</generator>\n", iso);
-	rc = report_copy(out, r->spool[SPOOL_ATOM], 0, SIZE_MAX);
+	rc = report_copy_runs(r, out, SPOOL_ATOM);
 	fputs("</feed>\n", out);
 	return rc;
 }
@@ -2778,6 +2975,10 @@ treg_report_finish(struct treg_report *r, enum treg_report_format fmt,
 		return -EINVAL;
 	if (r->err[fmt] < 0)
 		return r->err[fmt];
+	/* The sorts break ties by the runs' order. */
+	rc = report_runs_sort(r);
+	if (rc < 0)
+		return rc;
 	r->read_back = 1;
 	if (fmt == TREG_REPORT_JSON)
 		rc = report_write_json(r, out, health);

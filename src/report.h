@@ -57,7 +57,9 @@ int	treg_report_begin(struct treg_report **rp, unsigned formats,
 
 /*
  * Adds the next verdict; the caller may free it on return.  Verdicts of
- * one offering come one after another, in registry order.  A format
+ * one offering come one after another, in registry order; offerings may
+ * come in any order when every verdict's order gives its place in the
+ * registry, and the report is then the same as if they came in order.  A format
  * whose rendering fails keeps the error for its finish; returns 0, or
  * -ENOMEM when no format can be finished any more.
  */

@@ -1843,11 +1843,83 @@ test_report_finish_again_after_add_orders_anew(void **state)
 	cleanup_n(v, 5);
 }
 
+/* The report of verdicts added in the order of adds[], every format. */
+static void
+render_added(const struct treg_verdict *v, const size_t *adds, size_t n,
+    char **docs)
+{
+	struct treg_report *r = NULL;
+	FILE *f;
+	size_t i;
+	int fmt;
+
+	assert_int_equal(treg_report_begin(&r, TREG_REPORT_ALL, NULL,
+	    now()), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(treg_report_add(r, &v[adds[i]]), 0);
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		f = tmpfile();
+		assert_non_null(f);
+		assert_int_equal(treg_report_finish(r,
+		    (enum treg_report_format)fmt, f, &health), 0);
+		docs[fmt] = read_stream(f);
+		fclose(f);
+	}
+	treg_report_free(r);
+}
+
+/*
+ * A crawl judges each offering once its URLs have ended, so verdicts
+ * come an offering at a time in any order, numbered by their place in
+ * the registry: every format comes out as if they had come in order,
+ * ties (one verified date, one failed URL) included.  A cell missing
+ * from the numbering (not judged) does not split its offering.
+ */
+static void
+test_report_out_of_order_offerings_same_bytes(void **state)
+{
+	static const char *const offerings[] = { "a", "b", "c", "d" };
+	static const size_t in_order[] = {
+	    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const size_t shuffled[] = {
+	    6, 7, 8, 3, 4, 5, 9, 10, 0, 1, 2 };
+	struct treg_verdict v[11];
+	char *want[TREG_REPORT_NFORMATS], *got[TREG_REPORT_NFORMATS];
+	char key[16];
+	size_t i;
+	int fmt;
+
+	for (i = 0; i < 11; i++) {
+		snprintf(key, sizeof(key), "k%zu", i % 3);
+		if (i % 4 == 1) {
+			cell_failed(&v[i], key, "https://x.test/down", "dns",
+			    NULL);
+			free(v[i].offering);
+			v[i].offering = strdup(offerings[i / 3]);
+		} else {
+			cell(&v[i], offerings[i / 3], key, i % 4 == 2 ?
+			    "2026-12-01" : i % 4 == 3 ? "2026-01-05" :
+			    "2026-12-03", i % 5 != 4);
+		}
+		/* d's second cell (10) was not judged: 11 is its place. */
+		v[i].order = (uint32_t)(i < 10 ? i + 1 : i + 2);
+	}
+	render_added(v, in_order, 11, want);
+	render_added(v, shuffled, 11, got);
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		assert_string_equal(got[fmt], want[fmt]);
+		free(want[fmt]);
+		free(got[fmt]);
+	}
+	cleanup_n(v, 11);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_parse_format_names),
+		cmocka_unit_test(test_report_out_of_order_offerings_same_bytes),
 		cmocka_unit_test(test_report_write_text_flagged_first_oldest),
 		cmocka_unit_test(test_report_write_text_all_failed_said_at_top),
 		cmocka_unit_test(test_report_write_text_one_failure_is_not_all),
