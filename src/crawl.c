@@ -217,7 +217,10 @@ struct treg_crawl_urlset {
 	 * Places count in the order the URLs start (issue, below), so
 	 * they end nearly in it: a few bytes a URL and an offering,
 	 * where lists of the offerings citing each URL cost 15 MiB at
-	 * 100,000 URLs.
+	 * 100,000 URLs.  Offerings are judged in the order they get
+	 * ready (ready_seq), each cell's verdict numbered by its place
+	 * in the registry (first_cell) so that a report can put them
+	 * back in order.
 	 */
 	uint32_t *cited;
 	size_t	 ncited;
@@ -225,6 +228,8 @@ struct treg_crawl_urlset {
 	size_t	*cited_end;
 	size_t	 adding;	/* index + 1 of the offering added */
 	size_t	*ready_at;
+	uint32_t *ready_seq;	/* offerings by ready_at */
+	uint32_t *first_cell;	/* cells before each offering's */
 	unsigned char *ended;
 	size_t	 ended_below;
 	/* Once spread: the index of the k-th URL to start, and each
@@ -566,59 +571,78 @@ crawl_url_origin_len(const char *url)
 int
 treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 {
-	uint32_t *turn, *start = NULL;
+	uint32_t *host = NULL, *by_seq = NULL, *start = NULL, *turn;
 	const char *url, *prev = NULL;
-	size_t i, len, prevlen = 0, nturns = 0;
-	uint32_t t = 0;
+	size_t i, s, len, prevlen = 0, nhosts = 0, nturns = 0;
+	int rc = -ENOMEM;
 
 	assert(set->sorted && set->issue == NULL);
 	set->issue = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->issue));
 	set->rank = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->rank));
-	if (set->issue == NULL || set->rank == NULL)
-		goto fail;
+	host = malloc((set->n > 0 ? set->n : 1) * sizeof(*host));
+	by_seq = malloc((set->n > 0 ? set->n : 1) * sizeof(*by_seq));
+	if (set->issue == NULL || set->rank == NULL || host == NULL ||
+	    by_seq == NULL)
+		goto out;
 
-	/* Each URL's turn is its place among its host's URLs, which the
-	 * sort keeps together.  Hosts are told apart by their text, so
-	 * "A.test" or "a.test:443" takes turns of its own beside
-	 * "a.test": a matter of fairness only, as the fetcher paces by
-	 * the host itself.  rank holds the turns until the end. */
-	turn = set->rank;
+	/* Hosts are told apart by their text, which the sort keeps
+	 * together, so "A.test" or "a.test:443" takes turns of its own
+	 * beside "a.test": a matter of fairness only, as the fetcher
+	 * paces by the host itself.  by_seq walks the URLs in the order
+	 * the registry first cites them. */
 	for (i = 0; i < set->n; i++) {
 		url = set->urls[i].url;
 		len = crawl_url_origin_len(url);
-		if (prev != NULL && len == prevlen &&
-		    memcmp(url, prev, len) == 0)
-			t++;
-		else
-			t = 0;
-		turn[i] = t;
-		if (t + 1 > nturns)
-			nturns = t + 1;
+		if (prev == NULL || len != prevlen ||
+		    memcmp(url, prev, len) != 0)
+			nhosts++;
+		host[i] = (uint32_t)(nhosts - 1);
+		by_seq[set->urls[i].seq] = (uint32_t)i;
 		prev = url;
 		prevlen = len;
 	}
 
-	/* A counting sort by turn keeps sorted order within a turn. */
-	start = calloc(nturns + 1, sizeof(*start));
+	/* Each URL's turn is its place among its host's URLs in that
+	 * order; rank holds the turns until the end.  start counts each
+	 * host's URLs first, then each turn's. */
+	start = calloc((nhosts > set->n ? nhosts : set->n) + 1,
+	    sizeof(*start));
 	if (start == NULL)
-		goto fail;
+		goto out;
+	turn = set->rank;
+	for (s = 0; s < set->n; s++) {
+		i = by_seq[s];
+		turn[i] = start[host[i]]++;
+		if (turn[i] + 1 > nturns)
+			nturns = turn[i] + 1;
+	}
+
+	/* A counting sort by turn, taking the URLs in the order they
+	 * are first cited, keeps that order within a turn. */
+	memset(start, 0, (nturns + 1) * sizeof(*start));
 	for (i = 0; i < set->n; i++)
 		start[turn[i] + 1]++;
 	for (i = 1; i <= nturns; i++)
 		start[i] += start[i - 1];
-	for (i = 0; i < set->n; i++)
+	for (s = 0; s < set->n; s++) {
+		i = by_seq[s];
 		set->issue[start[turn[i]]++] = (uint32_t)i;
+	}
 	for (i = 0; i < set->n; i++)
 		set->rank[set->issue[i]] = (uint32_t)i;
-	free(start);
-	return 0;
+	rc = 0;
 
-fail:
-	free(set->issue);
-	free(set->rank);
-	set->issue = NULL;
-	set->rank = NULL;
-	return -ENOMEM;
+out:
+	if (rc < 0) {
+		free(set->issue);
+		free(set->rank);
+		set->issue = NULL;
+		set->rank = NULL;
+	}
+	free(host);
+	free(by_seq);
+	free(start);
+	return rc;
 }
 
 const char *
@@ -640,12 +664,26 @@ treg_crawl_urlset_free(struct treg_crawl_urlset *set)
 	free(set->cited);
 	free(set->cited_end);
 	free(set->ready_at);
+	free(set->ready_seq);
+	free(set->first_cell);
 	free(set->ended);
 	free(set);
 }
 
+static int
+crawl_ready_cmp(const void *a, const void *b, void *arg)
+{
+	const size_t *ready_at = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (ready_at[x] != ready_at[y])
+		return (ready_at[x] > ready_at[y]) -
+		    (ready_at[x] < ready_at[y]);
+	return (x > y) - (x < y);
+}
+
 /* Turns the sorted set's lists of cited seqs into each offering's
- * ready_at, and frees them. */
+ * ready_at, and frees them; orders the offerings by it. */
 static int
 crawl_urlset_owners_sorted(struct treg_crawl_urlset *set, size_t noffer)
 {
@@ -654,7 +692,9 @@ crawl_urlset_owners_sorted(struct treg_crawl_urlset *set, size_t noffer)
 
 	place = malloc((set->n > 0 ? set->n : 1) * sizeof(*place));
 	set->ended = calloc(set->n > 0 ? set->n : 1, 1);
-	if (place == NULL || set->ended == NULL) {
+	set->ready_seq = malloc((noffer > 0 ? noffer : 1) *
+	    sizeof(*set->ready_seq));
+	if (place == NULL || set->ended == NULL || set->ready_seq == NULL) {
 		free(place);
 		return -ENOMEM;
 	}
@@ -674,6 +714,10 @@ crawl_urlset_owners_sorted(struct treg_crawl_urlset *set, size_t noffer)
 	free(set->cited);
 	set->cited = NULL;
 	free(place);
+	for (i = 0; i < noffer; i++)
+		set->ready_seq[i] = (uint32_t)i;
+	qsort_r(set->ready_seq, noffer, sizeof(*set->ready_seq),
+	    crawl_ready_cmp, set->ready_at);
 	return 0;
 }
 
@@ -787,7 +831,7 @@ crawl_collect(const struct treg_registry *reg,
 {
 	struct treg_crawl_urlset *set;
 	struct crawl_lent lent;
-	size_t i;
+	size_t i, cells = 0;
 	int rc = 0;
 
 	*setp = NULL;
@@ -797,7 +841,9 @@ crawl_collect(const struct treg_registry *reg,
 	if (owners) {
 		set->cited_end = calloc(n > 0 ? n : 1,
 		    sizeof(*set->cited_end));
-		if (set->cited_end == NULL)
+		set->first_cell = malloc((n > 0 ? n : 1) *
+		    sizeof(*set->first_cell));
+		if (set->cited_end == NULL || set->first_cell == NULL)
 			rc = -ENOMEM;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -805,6 +851,9 @@ crawl_collect(const struct treg_registry *reg,
 		if (rc < 0)
 			break;
 		set->adding = owners ? i + 1 : 0;
+		if (owners)
+			set->first_cell[i] = (uint32_t)cells;
+		cells += lent.off->ncells;
 		rc = treg_crawl_urlset_add(set, lent.off);
 		crawl_give_back(&lent);
 	}
@@ -2188,20 +2237,22 @@ crawl_ms_since(const struct timeval *start)
 }
 
 /*
- * A one-shot crawl that judges as it goes: the offerings are judged in
- * registry order, each once every URL it cites, and every URL started
- * before those, has ended, on the loop's thread while the workers
- * extract what is still arriving.  Judging after the crawl left one core
- * idle for a seventh of a 10,000-page pass.  XXX: an offering citing a
- * URL started late holds back the offerings after it: in the
- * benchmark's registry, which cites its pages over and over, a third of
- * the offerings are judged during the crawl and the rest after it.
+ * A one-shot crawl that judges as it goes: each offering is judged once
+ * every URL it cites, and every URL started before those, has ended, on
+ * the loop's thread while the workers extract what is still arriving.
+ * Judging after the crawl left one core idle for a seventh of a
+ * 10,000-page pass.  Offerings are judged in the order they get ready,
+ * not the registry's: in registry order, one offering citing the last
+ * URL to start held back every offering after it (in the benchmark's
+ * registry, which cites its pages over and over, two thirds of them).
+ * The report puts the verdicts back in registry order.
  */
 struct crawl_judging {
 	const struct treg_registry *reg;
 	treg_crawl_verdict_fn each;
 	void	*arg;
-	size_t	 next;		/* the next offering to judge */
+	size_t	 next;		/* offerings judged: the next one's
+				 * place in the set's ready_seq */
 	size_t	 count;		/* verdicts handed on */
 	int	 failed;	/* some cell could not be judged */
 	int	 rc;		/* what stopped the judging */
@@ -2569,11 +2620,12 @@ out:
 
 #define CRAWL_JUDGE_BATCH	256	/* verdicts a commit */
 
-/* Judges the cells of off for treg_crawl_judge(), counting the verdicts
- * handed on in *countp and setting *failedp when a cell failed. */
+/* Judges the cells of off for treg_crawl_judge(), numbered from first +
+ * 1 in registry order, counting the verdicts handed on in *countp and
+ * setting *failedp when a cell failed. */
 static int
 crawl_judge_offering(const struct treg_config *cfg, struct treg_store *st,
-    const struct treg_offering *off, time_t now,
+    const struct treg_offering *off, uint32_t first, time_t now,
     treg_crawl_verdict_fn each, void *arg, size_t *countp, int *failedp)
 {
 	struct treg_verdict v;
@@ -2582,7 +2634,7 @@ crawl_judge_offering(const struct treg_config *cfg, struct treg_store *st,
 
 	for (j = 0; j < off->ncells && rc == 0; j++) {
 		memset(&v, 0, sizeof(v));
-		v.order = (uint32_t)*countp + 1;
+		v.order = first + (uint32_t)j + 1;
 		rc = crawl_judge_cell(cfg, st, off, &off->cells[j], now, &v);
 		/* One cell the store refuses (a key it cannot hold) must
 		 * not cost every other cell its verdict.  A judged verdict
@@ -2610,19 +2662,22 @@ crawl_judge_offering(const struct treg_config *cfg, struct treg_store *st,
 	return rc;
 }
 
-/* Judges offerings[i], read again from reg if it is an index. */
+/* Judges the offering entry, read again from reg if it is an index, its
+ * cells numbered from *first + 1; *first then counts them too. */
 static int
 crawl_judge_one(const struct treg_config *cfg, struct treg_store *st,
     const struct treg_registry *reg, const struct treg_offering *entry,
-    time_t now, struct crawl_judging *j)
+    uint32_t *first, time_t now, struct crawl_judging *j)
 {
 	struct crawl_lent lent;
 	int rc;
 
 	rc = crawl_lend(reg, entry, &lent);
-	if (rc == 0)
-		rc = crawl_judge_offering(cfg, st, lent.off, now, j->each,
-		    j->arg, &j->count, &j->failed);
+	if (rc == 0) {
+		rc = crawl_judge_offering(cfg, st, lent.off, *first, now,
+		    j->each, j->arg, &j->count, &j->failed);
+		*first += (uint32_t)lent.off->ncells;
+	}
 	crawl_give_back(&lent);
 	return rc;
 }
@@ -2652,39 +2707,46 @@ treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
     treg_crawl_verdict_fn each, void *arg)
 {
 	struct crawl_judging j = { .each = each, .arg = arg };
+	uint32_t first = 0;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < n && rc == 0; i++)
-		rc = crawl_judge_one(cfg, st, reg, offerings[i], now, &j);
+		rc = crawl_judge_one(cfg, st, reg, offerings[i], &first, now,
+		    &j);
 	return crawl_judge_end(st, &j, rc);
 }
 
 /*
- * Judges, in registry order, the next offerings whose URLs have all
- * ended (crawl_urlset_ready()), about a batch of cells a turn so that
- * transfers are not kept waiting; with all set, every offering left.
- * Not while a soft-404 probe runs: a source's verdict depends on its
- * host's probe, queued when the host's first URL started.
+ * Judges the next offerings whose URLs have all ended, in the order they
+ * get ready (crawl_urlset_ready()), about a batch of cells a turn so
+ * that transfers are not kept waiting; with all set, every offering
+ * left.  Not while a soft-404 probe runs: a source's verdict depends on
+ * its host's probe, queued when the host's first URL started.
  */
 static void
 crawl_judge_ready(struct crawl *c, int all)
 {
 	struct crawl_judging *j = c->judging;
-	size_t start;
+	struct treg_crawl_urlset *set = c->urlset;
+	size_t start, k;
+	uint32_t first;
 
 	if (j == NULL || j->rc < 0 || (!all && c->probing > 0))
 		return;
 	start = j->count;
-	while (j->next < c->noffer && (all ||
-	    (crawl_urlset_ready(c->urlset, j->next) &&
-	    j->count - start < CRAWL_JUDGE_BATCH))) {
+	while (j->next < c->noffer) {
+		k = set->ready_seq[j->next];
+		if (!all && (!crawl_urlset_ready(set, k) ||
+		    j->count - start >= CRAWL_JUDGE_BATCH))
+			break;
+		first = set->first_cell[k];
 		j->rc = crawl_judge_one(c->cfg, c->store, j->reg,
-		    c->offerings[j->next], (time_t)c->now, j);
+		    c->offerings[k], &first, (time_t)c->now, j);
 		if (j->rc < 0)
 			return;
 		log_debug("crawl", "offering=%s judged running=%zu",
-		    c->offerings[j->next]->id, c->running);
+		    c->offerings[k]->id, c->running);
 		j->next++;
 	}
 }

@@ -73,10 +73,12 @@ int     treg_crawl_judge(const struct treg_config *cfg, struct treg_store *st,
 
 /*
  * treg_crawl_run() and treg_crawl_judge() together, overlapped: each
- * offering is judged, in registry order, once every URL it cites has
- * ended, with every URL the crawl started before them (and this crawl's
- * soft-404 probes), while later URLs are still fetched; what is left is
- * judged after the crawl.  Returns
+ * offering is judged once every URL it cites has ended, with every URL
+ * the crawl started before them (and this crawl's soft-404 probes),
+ * while later URLs are still fetched; what is left is judged after the
+ * crawl.  Offerings are judged, and handed on, in the order they get
+ * ready, each verdict's order its place in the registry (a report puts
+ * them back in that order).  Returns
  * what treg_crawl_run() returns, and sets *judgedp to what
  * treg_crawl_judge() would (or to the crawl's error).
  */
@@ -228,12 +230,14 @@ const char *treg_crawl_urlset_url(const struct treg_crawl_urlset *set,
 
 /*
  * The order a crawl starts the URLs of a sorted set in: a URL of each
- * host in turn, hosts in sorted order, until each host's run out.  A
- * window of sorted URLs could hold one host's alone, all waiting on its
+ * host in turn until each host's run out, each host's URLs and each
+ * turn's in the order the registry first cites them.  A window of
+ * sorted URLs could hold one host's alone, all waiting on its
  * host_delay_ms while the hosts sorted after it sat idle (a registry's
- * archived copies, half its URLs, share one archive's host).  Returns 0
- * or -ENOMEM; then treg_crawl_urlset_issued(set, k) is the k-th URL to
- * start (without it, the k-th in sorted order).
+ * archived copies, half its URLs, share one archive's host); and the
+ * registry's order lets offerings be judged, in that order, while the
+ * crawl runs.  Returns 0 or -ENOMEM; then treg_crawl_urlset_issued(set,
+ * k) is the k-th URL to start (without it, the k-th in sorted order).
  */
 int	treg_crawl_urlset_spread(struct treg_crawl_urlset *set);
 const char *treg_crawl_urlset_issued(const struct treg_crawl_urlset *set,

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A one-shot crawl starts its URLs a host at a time in turn.  cohere.com
-# holds 528 URLs, more than the crawl keeps queued at once, and sorts
-# before fixture.test's one: in sorted order fixture.test waited until
-# cohere.com's queue drained, as a registry's hosts sorted after its
-# archive's host did.  Now fixture.test is asked among the first.
+# holds 528 URLs, more than the crawl keeps queued at once, and both
+# sorts and is cited before fixture.test's one: in either order
+# fixture.test would wait until cohere.com's queue drained, as a
+# registry's other hosts waited on its archive's host.  Now fixture.test
+# is asked among the first.
 . "${TREG_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 
 printf '<html><body><main><p>The data processing terms say customer '\

@@ -124,14 +124,14 @@ test_treg_crawl_urlset_select_cells_merged(void **state)
 	treg_registry_free(reg);
 }
 
-/* A crawl starts one URL of each host in turn, hosts in sorted order,
- * and http and https of one host count apart; the sorted order stays
- * for lookups. */
+/* A crawl starts one URL of each host in turn, each host's and each
+ * turn's in the order the registry first cites them, and http and https
+ * of one host count apart; the sorted order stays for lookups. */
 static void
 test_treg_crawl_urlset_spread_hosts(void **state)
 {
 	struct treg_registry *reg = load(ONE_OFFERING("",
-	    CELL("soc2_type2", "\"https://a.test/1\"", "null", "") ","
+	    CELL("soc2_type2", "\"https://a.test/9\"", "null", "") ","
 	    CELL("iso_27001", "\"https://a.test/2?x\"", "null", "") ","
 	    CELL("iso_42001", "\"https://a.test:8443/3\"", "null", "") ","
 	    CELL("trust_center", "\"https://a.test/3\"", "null", "") ","
@@ -140,8 +140,8 @@ test_treg_crawl_urlset_spread_hosts(void **state)
 	    CELL("retention_zdr", "\"https://b.test\"",
 	    "\"https://c.test/3\"", "")));
 	static const char *const want[] = {
-	    "http://c.test/2", "https://a.test/1", "https://a.test:8443/3",
-	    "https://b.test", "https://c.test/1", "https://a.test/2?x",
+	    "https://a.test/9", "https://a.test:8443/3", "https://c.test/1",
+	    "http://c.test/2", "https://b.test", "https://a.test/2?x",
 	    "https://c.test/3", "https://a.test/3" };
 	struct treg_crawl_urlset *set = urlset_of(reg);
 	size_t i;
@@ -151,14 +151,14 @@ test_treg_crawl_urlset_spread_hosts(void **state)
 	assert_string_equal(treg_crawl_urlset_issued(set, 0),
 	    "http://c.test/2");
 	assert_string_equal(treg_crawl_urlset_issued(set, 1),
-	    "https://a.test/1");
-	assert_string_equal(treg_crawl_urlset_issued(set, 2),
 	    "https://a.test/2?x");
+	assert_string_equal(treg_crawl_urlset_issued(set, 2),
+	    "https://a.test/3");
 	assert_int_equal(treg_crawl_urlset_spread(set), 0);
 	for (i = 0; i < 8; i++)
 		assert_string_equal(treg_crawl_urlset_issued(set, i),
 		    want[i]);
-	assert_string_equal(treg_crawl_urlset_url(set, 2),
+	assert_string_equal(treg_crawl_urlset_url(set, 1),
 	    "https://a.test/2?x");
 	treg_crawl_urlset_free(set);
 	treg_registry_free(reg);
