@@ -7,6 +7,9 @@
  * leak; and a verdict read must write back as JSON that reads again to
  * the same bytes, that are the bytes jansson writes for the same tree,
  * in the store's compact form and in the JSON report's indented one.
+ * Copies of the verdict added an offering at a time out of registry
+ * order must give every format of the report byte for byte as added in
+ * order.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +67,87 @@ fuzz_report(const struct treg_verdict *v)
 	free(text);
 }
 
+#define FUZZ_OFFERINGS	3
+#define FUZZ_CELLS	2
+
+/* All four forms of a report of copies of v: FUZZ_OFFERINGS offerings
+ * of FUZZ_CELLS cells, added offering by offering in the order of seq.
+ * Returns 0, or -1 when a form could not be made (docs then freed). */
+static int
+fuzz_report_copies(const struct treg_verdict *v, const int *seq,
+    char **docs, size_t *lens)
+{
+	static const char *const offerings[FUZZ_OFFERINGS] = { "a", "b",
+	    "c" };
+	static const char *const cells[FUZZ_CELLS] = { "k0", "k1" };
+	struct treg_report *r = NULL;
+	struct treg_verdict copy;
+	FILE *out;
+	int i, j, fmt, rc = 0;
+
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++)
+		docs[fmt] = NULL;
+	if (treg_report_begin(&r, TREG_REPORT_ALL, NULL, 1764806400) != 0)
+		return -1;
+	for (i = 0; i < FUZZ_OFFERINGS && rc == 0; i++) {
+		for (j = 0; j < FUZZ_CELLS && rc == 0; j++) {
+			copy = *v;
+			copy.offering = (char *)offerings[seq[i]];
+			copy.cell = (char *)cells[j];
+			/* The middle offering's second cell is not judged,
+			 * as when judging it failed. */
+			if (seq[i] == 1 && j == 1)
+				continue;
+			copy.order = (uint32_t)(seq[i] * FUZZ_CELLS + j + 1);
+			rc = treg_report_add(r, &copy);
+		}
+	}
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS && rc == 0; fmt++) {
+		out = open_memstream(&docs[fmt], &lens[fmt]);
+		if (out == NULL) {
+			rc = -1;
+			break;
+		}
+		rc = treg_report_finish(r, (enum treg_report_format)fmt, out,
+		    NULL);
+		fclose(out);
+	}
+	treg_report_free(r);
+	if (rc != 0) {
+		for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+			free(docs[fmt]);
+			docs[fmt] = NULL;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* The report of copies of v added out of order (which order: pick) is
+ * the one added in order. */
+static void
+fuzz_report_out_of_order(const struct treg_verdict *v, unsigned pick)
+{
+	static const int seqs[][FUZZ_OFFERINGS] = {
+	    { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 },
+	    { 2, 1, 0 } };
+	char *want[TREG_REPORT_NFORMATS], *got[TREG_REPORT_NFORMATS];
+	size_t wlen[TREG_REPORT_NFORMATS], glen[TREG_REPORT_NFORMATS];
+	int fmt;
+
+	if (fuzz_report_copies(v, seqs[0], want, wlen) != 0)
+		return;
+	if (fuzz_report_copies(v, seqs[pick % 6], got, glen) != 0)
+		abort();
+	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
+		if (wlen[fmt] != glen[fmt] ||
+		    memcmp(want[fmt], got[fmt], wlen[fmt]) != 0)
+			abort();
+		free(want[fmt]);
+		free(got[fmt]);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -84,6 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(json, json2) != 0)
 		abort();
 	fuzz_report(&v);
+	fuzz_report_out_of_order(&v, size > 0 ? data[size - 1] : 0);
 
 out:
 	free(json);
