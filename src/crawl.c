@@ -571,7 +571,7 @@ crawl_url_origin_len(const char *url)
 int
 treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 {
-	uint32_t *host = NULL, *by_seq = NULL, *start = NULL, *turn;
+	uint32_t *host = NULL, *by_seq = NULL, *start = NULL, *turn, k;
 	const char *url, *prev = NULL;
 	size_t i, s, len, prevlen = 0, nhosts = 0, nturns = 0;
 	int rc = -ENOMEM;
@@ -580,7 +580,7 @@ treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 	set->issue = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->issue));
 	set->rank = malloc((set->n > 0 ? set->n : 1) * sizeof(*set->rank));
 	host = malloc((set->n > 0 ? set->n : 1) * sizeof(*host));
-	by_seq = malloc((set->n > 0 ? set->n : 1) * sizeof(*by_seq));
+	by_seq = calloc(set->n > 0 ? set->n : 1, sizeof(*by_seq));
 	if (set->issue == NULL || set->rank == NULL || host == NULL ||
 	    by_seq == NULL)
 		goto out;
@@ -618,7 +618,8 @@ treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 	}
 
 	/* A counting sort by turn, taking the URLs in the order they
-	 * are first cited, keeps that order within a turn. */
+	 * are first cited, keeps that order within a turn.  Each URL's
+	 * turn is read once, where its rank replaces it. */
 	memset(start, 0, (nturns + 1) * sizeof(*start));
 	for (i = 0; i < set->n; i++)
 		start[turn[i] + 1]++;
@@ -626,10 +627,10 @@ treg_crawl_urlset_spread(struct treg_crawl_urlset *set)
 		start[i] += start[i - 1];
 	for (s = 0; s < set->n; s++) {
 		i = by_seq[s];
-		set->issue[start[turn[i]]++] = (uint32_t)i;
+		k = start[turn[i]]++;
+		set->issue[k] = (uint32_t)i;
+		set->rank[i] = k;
 	}
-	for (i = 0; i < set->n; i++)
-		set->rank[set->issue[i]] = (uint32_t)i;
 	rc = 0;
 
 out:
