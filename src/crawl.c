@@ -2835,6 +2835,15 @@ treg_crawl_max_connections(const struct treg_crawl *cr)
 	return treg_fetch_max_connections(cr->c.fetch);
 }
 
+int
+treg_crawl_store_failed(struct treg_crawl *cr)
+{
+	int failed = cr->c.store_failed;
+
+	cr->c.store_failed = 0;
+	return failed;
+}
+
 struct treg_fetch *
 treg_crawl_fetcher(struct treg_crawl *cr)
 {

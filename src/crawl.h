@@ -171,6 +171,11 @@ size_t	treg_crawl_running(const struct treg_crawl *c);
 /* Transfers its fetcher runs at once (treg_fetch_max_connections()). */
 long	treg_crawl_max_connections(const struct treg_crawl *c);
 
+/* Whether a commit of what c stored failed since the last call (a full
+ * disk): those observations, and whatever was written with them, are
+ * lost. */
+int	treg_crawl_store_failed(struct treg_crawl *c);
+
 /* The crawler's fetcher, so that other transfers of the daemon (the
  * registry export) share its politeness and limits.  Owned by c; its
  * transfers are abandoned by treg_crawl_free(). */

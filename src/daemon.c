@@ -9,10 +9,12 @@
  * forgotten.  systemd is spoken to over its datagram socket directly; no
  * libsystemd is needed.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
@@ -41,6 +43,8 @@
 #define DAEMON_BATCH_MIN	8
 #define DAEMON_BATCH_MAX	64
 #define DAEMON_IDLE_MAX		60	/* s between schedule looks */
+#define DAEMON_PAUSE_MIN	60	/* s without fetching, first */
+#define DAEMON_LOCK_FILE	"daemon.lock"
 #define DAEMON_LAST_REPORT	"last-report"
 #define DAEMON_REGISTRY_BLOB	"registry"
 #define DAEMON_REGISTRY_MAX	((size_t)64 << 20)
@@ -79,6 +83,14 @@ struct daemon {
 	size_t	 fetched;
 	size_t	 failed;
 	size_t	 flagged;
+
+	/* A store that failed to commit pauses the fetching (see
+	 * daemon_store_pause()). */
+	int	 store_trouble;
+	time_t	 paused_until;
+	long	 pause;		/* the last one, s; 0 once fine */
+
+	int	 lock_fd;	/* holds DAEMON_LOCK_FILE; -1 */
 
 	int	 notify_fd;
 	struct sockaddr_un notify_addr;
@@ -403,9 +415,10 @@ daemon_judge_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->nended > 0) {
 		qsort(d->ended, d->nended, sizeof(*d->ended),
 		    daemon_cmp_str);
-		treg_crawl_judge_urls(d->cfg, d->store, d->offers,
+		if (treg_crawl_judge_urls(d->cfg, d->store, d->offers,
 		    d->noffer, d->ended, d->nended, time(NULL),
-		    daemon_flag_cb, d);
+		    daemon_flag_cb, d) < 0)
+			d->store_trouble = 1;
 		log_info("daemon", "judged urls=%zu fetched=%zu "
 		    "flagged=%zu", d->nended, d->fetched, d->flagged);
 		for (i = 0; i < d->nended; i++)
@@ -452,6 +465,46 @@ daemon_inflight(const struct daemon *d, const char *url)
 }
 
 /*
+ * Whether fetching must wait on the store.  A commit that fails (a full
+ * disk) loses the observations it held and the moves of their URLs to
+ * their next due time, so those URLs are due again at once: without a
+ * pause a daemon fetched the same pages thousands of times a minute and
+ * logged two errors each time.  The pause doubles from a minute up to
+ * the interval while the failures go on, and the log says it once per
+ * pause.
+ */
+static int
+daemon_store_pause(struct daemon *d, time_t now)
+{
+	long most = d->cfg->interval > DAEMON_PAUSE_MIN ?
+	    d->cfg->interval : DAEMON_PAUSE_MIN;
+
+	if (d->crawl != NULL && treg_crawl_store_failed(d->crawl))
+		d->store_trouble = 1;
+	if (now < d->paused_until) {
+		daemon_arm(d->tick_ev, d->paused_until - now);
+		return 1;
+	}
+	if (!d->store_trouble) {
+		d->pause = 0;
+		return 0;
+	}
+	/* What is in flight ends first; its commit may fail too. */
+	if (d->ninflight > 0)
+		return 1;
+	d->store_trouble = 0;
+	d->pause = d->pause == 0 ? DAEMON_PAUSE_MIN : d->pause * 2;
+	if (d->pause > most)
+		d->pause = most;
+	d->paused_until = now + d->pause;
+	log_err("daemon", "the store cannot keep what is fetched "
+	    "(state_dir=%s): no fetching for %lds", d->cfg->state_dir,
+	    d->pause);
+	daemon_arm(d->tick_ev, d->pause);
+	return 1;
+}
+
+/*
  * Tops the URLs in flight up from the schedule once half of them have
  * ended, so one slow server never holds the others back.  The due URLs
  * read include those in flight (their time moves only when they end),
@@ -466,7 +519,8 @@ daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	time_t now = time(NULL);
 	char *url;
 
-	if (d->ninflight > cap / 2 || d->nended > 0)
+	if (d->ninflight > cap / 2 || d->nended > 0 ||
+	    daemon_store_pause(d, now))
 		return;
 	if (treg_sched_due(d->sched, now, due, d->ninflight + cap, &n) < 0)
 		n = 0;
@@ -953,6 +1007,53 @@ daemon_read_last_report(struct daemon *d)
 	free(data);
 }
 
+/*
+ * One daemon to a state directory: a second one fetched every URL again
+ * behind the first's back and wrote the same reports and WARC files.
+ * The lock belongs to the open file, so the kernel drops it however the
+ * daemon ends; the file says which process holds it.  --once runs
+ * beside a daemon need no lock (README).
+ */
+static int
+daemon_lock(struct daemon *d)
+{
+	char *path = NULL, pid[32];
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (asprintf(&path, "%s/" DAEMON_LOCK_FILE, d->cfg->state_dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		log_err("daemon", "cannot open %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (rc == -EBUSY)
+			log_err("daemon", "another daemon runs on state_dir=%s "
+			    "(pid %s, in %s); stop it first", d->cfg->state_dir,
+			    pid[0] != '\0' ? pid : "unknown", path);
+		else
+			log_err("daemon", "cannot lock %s: %s", path,
+			    strerror(-rc));
+		close(fd);
+		goto out;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("daemon", "cannot write the pid to %s: %s", path,
+		    strerror(errno));
+	d->lock_fd = fd;
+out:
+	free(path);
+	return rc;
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -967,6 +1068,9 @@ daemon_start(struct daemon *d)
 	d->store = treg_store_open(d->cfg->state_dir);
 	if (d->store == NULL)
 		return -EIO;
+	rc = daemon_lock(d);
+	if (rc < 0)
+		return rc;
 	d->sched = treg_sched_new(d->store, d->cfg->interval, 0);
 	if (d->sched == NULL)
 		return -ENOMEM;
@@ -1029,6 +1133,8 @@ daemon_cleanup(struct daemon *d)
 		event_base_free(d->base);
 	if (d->notify_fd >= 0)
 		close(d->notify_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	free(d->offers);
 	treg_registry_free(d->reg);
 	treg_config_free(d->cfg);
@@ -1046,6 +1152,7 @@ treg_daemon_run(const struct treg_daemon_args *args,
 	d.cfg = cfg;
 	d.reg = reg;
 	d.notify_fd = -1;
+	d.lock_fd = -1;
 
 	rc = daemon_start(&d);
 	if (rc < 0) {

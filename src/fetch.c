@@ -2266,6 +2266,12 @@ multi_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp,
  * spools, the log, the event loop's own. */
 #define FETCH_FDS_RESERVED	64
 
+long
+treg_fetch_files_needed(void)
+{
+	return FETCH_FDS_RESERVED + FETCH_FDS_PER_TRANSFER + 1;
+}
+
 /*
  * Transfers at once and idle connections kept, within the open-file
  * limit: past it every new connection fails, and with a thousand idle

@@ -184,6 +184,11 @@ size_t	treg_fetch_pending(const struct treg_fetch *f);
  * limit would not hold them. */
 long	treg_fetch_max_connections(const struct treg_fetch *f);
 
+/* The open-file limit under which a crawl cannot run one transfer: below
+ * it, sockets fail for want of files, and each failure would be stored
+ * as the evidence server's. */
+long	treg_fetch_files_needed(void);
+
 /* Abandons every transfer (each gets done_cb with TREG_FETCH_ABORTED) and
  * frees f; NULL does nothing. */
 void	treg_fetch_free(struct treg_fetch *f);

@@ -17,9 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "config.h"
 #include "crawl.h"
 #include "daemon.h"
+#include "fetch.h"
 #include "log.h"
 #include "registry.h"
 #include "report.h"
@@ -719,15 +722,38 @@ main_cleanup(struct main_ctx *ctx)
  * connection kept for reuse holds one, and the fetcher sizes both by
  * the soft limit, often 1,024 where the hard one is far higher.
  */
-static void
-main_raise_nofile(void)
+/* Raises the open-file limit to what the hard limit allows and, for a
+ * mode that crawls, says whether a crawl fits in it. */
+static int
+main_raise_nofile(int crawls)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (crawls && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)treg_fetch_files_needed()) {
+		log_err("main", "the open-file limit is %llu, and a crawl "
+		    "needs at least %ld (raise LimitNOFILE or ulimit -n)",
+		    (unsigned long long)rl.rlim_cur,
+		    treg_fetch_files_needed());
+		return -EMFILE;
+	}
+	return 0;
+}
+
+/* libevent ends the process on an internal error it cannot recover
+ * from (no files left for its own socket pair): with its exit code 1,
+ * which says "cells need attention". */
+static void
+main_event_fatal(int err)
+{
+	log_err("main", "the event library failed (err=%d); stopping", err);
+	exit(EXIT_ERROR);
 }
 
 int
@@ -746,9 +772,12 @@ main(int argc, char **argv)
 	 * threshold at its 128 KiB start: a crawl's peak was 3-5 MiB lower
 	 * for no measurable time. */
 	(void)mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-	main_raise_nofile();
+	event_set_fatal_callback(main_event_fatal);
 
 	if (main_parse_args(argc, argv, &opts) < 0)
+		goto out;
+	if (main_raise_nofile(opts.mode == MODE_ONCE ||
+	    opts.mode == MODE_DAEMON) < 0)
 		goto out;
 	if (main_load_config(&opts, &ctx) < 0)
 		goto out;

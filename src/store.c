@@ -13,6 +13,7 @@
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
@@ -210,12 +211,27 @@ store_errno(int rc)
 	}
 }
 
-/* Logs a failed LMDB call and returns the errno it stands for. */
+/* Free space under which a failed write is blamed on a full disk. */
+#define STORE_LOW_SPACE	((unsigned long long)64 << 20)
+
+/* Logs a failed LMDB call and returns the errno it stands for.  LMDB
+ * reports a write cut short by a full disk as EIO; the free space then
+ * says which it was. */
 static int
 store_fail(const struct treg_store *st, const char *call, int rc)
 {
-	log_err("store", "%s: %s dir=%s err=%d", call, mdb_strerror(rc),
-	    st->dir, rc);
+	struct statvfs sv;
+	unsigned long long left;
+	char hint[96] = "";
+
+	if ((rc == EIO || rc == ENOSPC) && statvfs(st->dir, &sv) == 0) {
+		left = (unsigned long long)sv.f_bavail * sv.f_frsize;
+		if (left < STORE_LOW_SPACE)
+			snprintf(hint, sizeof(hint), " (%llu KiB left on its "
+			    "disk, which looks full)", left / 1024);
+	}
+	log_err("store", "%s: %s dir=%s err=%d%s", call, mdb_strerror(rc),
+	    st->dir, rc, hint);
 	return store_errno(rc);
 }
 

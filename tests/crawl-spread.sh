@@ -178,4 +178,18 @@ check "... every cell fresh" test "$(jq '[.offerings[].cells[] |
 check "... with max_connections lowered and said so" \
     grep -q "max_connections=100 is more than 200 open files allow: 34" \
     "$WORK/many.err"
+
+# Under the files one transfer needs besides the rest, every socket
+# failed and each URL was stored as failing: refused before any fetch.
+: >"$WORK/requests.log"
+(
+	ulimit -n 24
+	"$TREG_BIN" --config "$WORK/conf" --once --format json \
+	    --now 2026-07-06T00:00:00Z >"$WORK/few.out" 2>"$WORK/few.err"
+)
+check "24 open files: refused with exit 2" test $? -eq 2
+check "... saying the limit and what is needed" grep -q \
+    "open-file limit is 24, and a crawl needs at least 68" \
+    "$WORK/few.err"
+check "... and nothing fetched" test ! -s "$WORK/requests.log"
 finish
