@@ -2061,6 +2061,33 @@ transfer_rewind(struct fetch_transfer *t)
 	return 0;
 }
 
+/* Tells t's caller that what it got so far is void, and queues t again
+ * to start after backoff ms.  Returns 0, or -1 when t cannot be made
+ * again (it must then end). */
+static int
+transfer_requeue(struct fetch_transfer *t, enum treg_fetch_error err,
+    const char *detail, long backoff)
+{
+	struct treg_fetch *f = t->f;
+
+	transfer_fill_result(t, err, detail);
+	t->ops->retry_cb(t->arg, &t->res);
+	if (transfer_rewind(t) < 0)
+		return -1;
+
+	TAILQ_REMOVE(&f->running, t, entry);
+	f->nrunning--;
+	t->host->running--;
+	if (!t->sent)
+		t->host->unsent--;
+	t->sent = 0;
+	TAILQ_INSERT_TAIL(&f->queue, t, entry);
+	t->list = &f->queue;
+	f->nqueued++;
+	t->not_before = now_ms() + backoff;
+	return 0;
+}
+
 /*
  * Retries a transient failure of t, if its caller wants retries and any
  * are left: after base * 2^(n-1) ms plus up to as much jitter, or the
@@ -2097,24 +2124,36 @@ transfer_retry(struct fetch_transfer *t, enum treg_fetch_error err,
 	    t->retry_after * 1000 > backoff)
 		backoff = t->retry_after * 1000;
 
-	transfer_fill_result(t, err, detail);
-	t->ops->retry_cb(t->arg, &t->res);
-	if (transfer_rewind(t) < 0)
+	if (transfer_requeue(t, err, detail, backoff) < 0)
 		return -1;
-
-	TAILQ_REMOVE(&f->running, t, entry);
-	f->nrunning--;
-	t->host->running--;
-	if (!t->sent)
-		t->host->unsent--;
-	t->sent = 0;
-	TAILQ_INSERT_TAIL(&f->queue, t, entry);
-	t->list = &f->queue;
-	f->nqueued++;
-	t->not_before = now_ms() + backoff;
 	log_info("fetch", "url=%s err=%s status=%ld retry=%ld in=%ldms",
 	    t->url, treg_fetch_error_name(err), status, t->attempts,
 	    backoff);
+	return 0;
+}
+
+/*
+ * A 304 at the end of a redirect answers the validators of the URL
+ * asked for, which curl sends again on every hop: it says nothing of
+ * the page moved to, whose text would have been taken for the old
+ * page's.  The transfer is made again at once without them.  Returns 0
+ * when t was queued again, -1 when it ends now.
+ */
+static int
+transfer_moved_304(struct fetch_transfer *t, enum treg_fetch_error err)
+{
+	if (err != TREG_FETCH_OK || t->status != 304 || t->nhops == 0 ||
+	    (t->etag == NULL && t->last_modified == NULL) ||
+	    t->f->closing || t->ops == NULL || t->ops->retry_cb == NULL)
+		return -1;
+	free(t->etag);
+	free(t->last_modified);
+	t->etag = NULL;
+	t->last_modified = NULL;
+	if (transfer_requeue(t, err, "304 after a redirect", 0) < 0)
+		return -1;
+	log_info("fetch", "url=%s 304 after a redirect answers the first "
+	    "URL's validators: fetched again without them", t->url);
 	return 0;
 }
 
@@ -2164,7 +2203,8 @@ fetch_drain(struct treg_fetch *f)
 		curl_multi_remove_handle(f->multi, easy);
 		transfer_note_pause(t);
 		ended = 1;
-		if (transfer_retry(t, err, detail) == 0)
+		if (transfer_moved_304(t, err) == 0 ||
+		    transfer_retry(t, err, detail) == 0)
 			continue;
 		transfer_done(t, err, detail);
 	}
