@@ -626,11 +626,13 @@ treg_baseline_show(struct treg_store *st, const char *key, FILE *out)
 	if (gmtime_r(&at, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%" PRId64, b.at);
-	fprintf(out, "  the %s text as fetched %s, for the cell as verified "
+	/* An archived copy's time is its capture's, not our fetch's. */
+	fprintf(out, "  the %s text as %s %s, for the cell as verified "
 	    "%s\n  text sha256 %.12s, %" PRIu32 " words, fingerprint %016"
 	    PRIx64 "\n  navigation, header and footer sha256 %.12s; text "
 	    "extraction rules version %u\n",
-	    b.archived ? "archived copy's" : "page's", when, b.verified,
+	    b.archived ? "archived copy's" : "page's",
+	    b.archived ? "captured" : "fetched", when, b.verified,
 	    b.digest, b.words, b.simhash,
 	    b.chrome[0] != '\0' ? b.chrome : "unknown",
 	    baseline_rules_of(b.rules));

@@ -612,6 +612,38 @@ config_handler_cb(void *user, const char *section, const char *name,
 	return config_set(p, key, value);
 }
 
+/* Whether name is a section some key lives in. */
+static int
+config_section_known(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (config_keys[i].section[0] != '\0' &&
+		    strlen(config_keys[i].section) == len &&
+		    memcmp(config_keys[i].section, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A section header names a known section, or is an error at its own line
+ * (not at the first key after it, called unknown in a misspelt section;
+ * nor never, when no key follows). */
+static void
+config_check_section(struct config_parse *p, const char *line)
+{
+	const char *end;
+
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return;
+	end = strchr(line, ']');
+	if (end != NULL && !config_section_known(line + 1,
+	    (size_t)(end - line - 1)))
+		config_error(p, "unknown section %.*s", (int)(end - line + 1),
+		    line);
+}
+
 /*
  * Reads one line for inih, counting lines.  A line too long for inih's
  * fixed buffer, or holding a NUL byte (which a C string would silently
@@ -642,6 +674,7 @@ config_reader_cb(char *str, int num, void *stream)
 			break;
 	}
 	str[len] = '\0';
+	config_check_section(p, str);
 	return str;
 }
 

@@ -590,18 +590,60 @@ daemon_sync(struct daemon *d, size_t *addedp, size_t *removedp)
 	return rc;
 }
 
+/* Whether a stored verdict counts as flagged: judged on every URL it
+ * cites, and needing a maintainer. */
+static int
+daemon_flagged(const char *data, size_t len)
+{
+	struct treg_verdict v;
+	int flagged;
+
+	memset(&v, 0, sizeof(v));
+	flagged = treg_report_verdict_from_json(data, len, &v) == 0 &&
+	    !daemon_pending(&v) && treg_verdict_needs_attention(&v);
+	treg_verdict_cleanup(&v);
+	return flagged;
+}
+
+/* Whether reg has the cell of key "OFFERING/CELL". */
+static int
+daemon_has_cell(const struct treg_registry *reg, const char *key)
+{
+	const struct treg_offering *off;
+	const char *slash = strchr(key, '/');
+	char id[256];
+	size_t i;
+
+	if (slash == NULL || (size_t)(slash - key) >= sizeof(id))
+		return 0;
+	memcpy(id, key, (size_t)(slash - key));
+	id[slash - key] = '\0';
+	off = treg_registry_find(reg, id);
+	for (i = 0; off != NULL && i < off->ncells; i++)
+		if (strcmp(off->cells[i].key, slash + 1) == 0)
+			return 1;
+	return 0;
+}
+
+/* Counts the flagged cells of the registry; the verdicts of cells it
+ * has lost stay in the store, not in the count. */
 static int
 daemon_count_cb(void *arg, const char *key, const char *data, size_t len)
 {
 	struct daemon *d = arg;
-	struct treg_verdict v;
 
-	memset(&v, 0, sizeof(v));
-	if (treg_report_verdict_from_json(data, len, &v) == 0 &&
-	    !daemon_pending(&v) && treg_verdict_needs_attention(&v))
+	if (daemon_has_cell(d->reg, key) && daemon_flagged(data, len))
 		d->flagged++;
-	treg_verdict_cleanup(&v);
 	return 0;
+}
+
+/* The flagged count anew, for a registry that changed: cells it lost
+ * leave the count, cells it gained (a first export) join it. */
+static int
+daemon_recount(struct daemon *d)
+{
+	d->flagged = 0;
+	return treg_store_foreach_cell(d->store, daemon_count_cb, d);
 }
 
 /* Logs, once, each offering and cell the new registry no longer has;
@@ -617,12 +659,10 @@ daemon_note_removed(const struct treg_registry *old,
 	for (i = 0; i < old->noffer; i++) {
 		o = &old->offerings[i];
 		n = treg_registry_find(new, o->id);
-		if (n == NULL) {
+		if (n == NULL)
 			log_notice("daemon", "offering removed from the "
 			    "registry offering=%s (history kept)", o->id);
-			continue;
-		}
-		for (j = 0; j < o->ncells; j++) {
+		for (j = 0; n != NULL && j < o->ncells; j++) {
 			found = 0;
 			for (k = 0; k < n->ncells && !found; k++)
 				found = strcmp(o->cells[j].key,
@@ -751,6 +791,8 @@ daemon_registry_apply(struct daemon *d, struct treg_registry *reg)
 	treg_registry_free(d->reg);
 	d->reg = reg;
 	daemon_sync(d, &added, &removed);
+	if (daemon_recount(d) < 0)
+		log_warn("daemon", "cannot count the flagged cells anew");
 	log_notice("daemon", "registry updated url=%s offerings=%zu "
 	    "urls=%zu added=%zu removed=%zu", d->cfg->registry,
 	    d->reg->noffer, d->nurls, added, removed);
@@ -899,6 +941,8 @@ daemon_reload(struct daemon *d)
 
 	treg_sched_set_interval(d->sched, cfg->interval);
 	daemon_sync(d, &added, &removed);
+	if (reg != NULL && daemon_recount(d) < 0)
+		log_warn("daemon", "cannot count the flagged cells anew");
 	d->crawl = treg_crawl_new(d->base, d->cfg, d->store, &d->hooks, d);
 	if (d->crawl == NULL) {
 		log_err("daemon", "cannot restart the crawler; stopping");
@@ -1077,7 +1121,7 @@ daemon_start(struct daemon *d)
 	rc = daemon_sync(d, &added, &removed);
 	if (rc < 0)
 		return rc;
-	rc = treg_store_foreach_cell(d->store, daemon_count_cb, d);
+	rc = daemon_recount(d);
 	if (rc < 0)
 		return rc;
 

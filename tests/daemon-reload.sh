@@ -83,6 +83,12 @@ check "removed offering: left out of the report, and counted" jq -e \
     >"$WORK/show.out" 2>&1
 check "removed offering: its cells still in the store" \
     grep -q '^cohere-api-2 / soc2_type2 ' "$WORK/show.out"
+# The status line's count was of every stored verdict, the removed
+# offering's included.
+flagged_now=$(grep '^STATUS=' "$WORK/notify.log" | tail -n1 |
+    sed -n 's/.* \([0-9]*\) cells flagged.*/\1/p')
+check "removed offering: out of the flagged count ($flagged_now)" test \
+    "$flagged_now" -eq "$(jq '.summary.needs_attention' "$WORK/report.json")"
 
 stop_daemon TERM
 check "SIGTERM: exit 0" test "$DAEMON_RC" = 0

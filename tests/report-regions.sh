@@ -181,7 +181,7 @@ check "run 4: baselines were re-derived" grep -q 're-derived' \
 "$TREG_BIN" --config "$WORK/conf" --show acme-api/hipaa_baa \
     >"$WORK/show-run4.txt" 2>>"$WORK/show.err"
 check "run 4: the baseline is of the cell as verified 2026-07-05" \
-    grep -Eq '^  the .* text as fetched .*, for the cell as verified 2026-07-05$' \
+    grep -Eq '^  the .* text as (fetched|captured) .*, for the cell as verified 2026-07-05$' \
     "$WORK/show-run4.txt"
 check "run 4: the baseline record carries rules version 4" \
     grep -Eq '^  navigation, .*; text extraction rules version 4$' \

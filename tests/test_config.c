@@ -201,6 +201,17 @@ test_treg_config_load_indented_line(void **state)
 	    "not be indented)");
 }
 
+/* A misspelt section is named at its header, even with no key after
+ * it, rather than its keys called unknown. */
+static void
+test_treg_config_load_unknown_section(void **state)
+{
+	expect_error("contact = x\n[netwrk]\nallow_address = 127.0.0.1\n",
+	    "2: unknown section [netwrk]");
+	expect_error("contact = x\n\n  [empty]\n",
+	    "3: unknown section [empty]");
+}
+
 static void
 test_treg_config_load_key_in_wrong_section(void **state)
 {
@@ -562,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_treg_config_load_every_kind_of_value),
 		cmocka_unit_test(test_treg_config_load_unknown_key),
 		cmocka_unit_test(test_treg_config_load_unknown_key_in_section),
+		cmocka_unit_test(test_treg_config_load_unknown_section),
 		cmocka_unit_test(test_treg_config_load_key_in_wrong_section),
 		cmocka_unit_test(test_treg_config_load_indented_line),
 		cmocka_unit_test(test_treg_config_load_bad_number),
