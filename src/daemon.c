@@ -320,6 +320,7 @@ daemon_note_url(struct daemon *d, const char *url,
 {
 	long after = d->cfg->dead_after_failures;
 	long hours = d->cfg->dead_after_hours;
+	const char *why;
 	int dead_now, dead_before;
 
 	dead_now = o->failures > 0 && !treg_verdict_damped(o->failures,
@@ -327,12 +328,16 @@ daemon_note_url(struct daemon *d, const char *url,
 	dead_before = o->prev_failures > 0 && o->prev_at > 0 &&
 	    !treg_verdict_damped(o->prev_failures, o->first_failure,
 	    (time_t)o->prev_at, after, hours);
+	/* The status, or for no answer at all why (a timeout...). */
+	why = o->status != 0 ? "" : treg_fetch_error_name(
+	    (enum treg_fetch_error)o->error);
 	if (o->failures == 1 && o->prev_failures == 0 && !dead_now)
-		log_notice("daemon", "url failing url=%s status=%ld", url,
-		    o->status);
+		log_notice("daemon", "url failing url=%s status=%ld%s%s", url,
+		    o->status, *why != '\0' ? " err=" : "", why);
 	else if (dead_now && !dead_before)
-		log_notice("daemon", "url dead url=%s failures=%u status=%ld",
-		    url, o->failures, o->status);
+		log_notice("daemon", "url dead url=%s failures=%u status=%ld"
+		    "%s%s", url, o->failures, o->status,
+		    *why != '\0' ? " err=" : "", why);
 	else if (o->failures == 0 && o->prev_failures > 0)
 		log_notice("daemon", "url recovered url=%s failures=%u", url,
 		    o->prev_failures);

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -3165,6 +3167,45 @@ out:
 	return rc;
 }
 
+/* Temporary report files older than this are a killed writer's. */
+#define REPORT_STALE_TMP	3600
+
+/*
+ * Removes the temporary files (".report-" and mkstemp's six characters)
+ * that writers killed before their rename left in the reports directory
+ * of dir: nothing else would, and each is a whole report's size.  A
+ * writer running beside this one (a --once beside the daemon) is spared
+ * by the file's age.
+ */
+static void
+report_sweep(const char *dir, time_t now)
+{
+	static const char prefix[] = ".report-";
+	char *rdir = NULL;
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (asprintf(&rdir, "%s/reports", dir) < 0)
+		return;
+	d = opendir(rdir);
+	free(rdir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1) != 0 ||
+		    strlen(de->d_name) != sizeof(prefix) - 1 + 6)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_mtime < now - REPORT_STALE_TMP &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("report", "removed a killed writer's "
+			    "temporary file=%s", de->d_name);
+	}
+	closedir(d);
+}
+
 int
 treg_report_finish_files(struct treg_report *r, const char *dir,
     const struct treg_report_health *health)
@@ -3172,6 +3213,7 @@ treg_report_finish_files(struct treg_report *r, const char *dir,
 	unsigned fmt;
 	int rc, first = 0;
 
+	report_sweep(dir, time(NULL));
 	for (fmt = 0; fmt < TREG_REPORT_NFORMATS; fmt++) {
 		if ((r->formats & TREG_REPORT_BIT(fmt)) == 0)
 			continue;

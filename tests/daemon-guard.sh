@@ -4,7 +4,8 @@
 # same state directory is refused, naming the first one's PID; and a
 # store that cannot commit (a full disk, here a file-size limit) pauses
 # the fetching, said once, where the lost reschedules made every URL due
-# again at once and the daemon fetched the same pages without end.
+# again at once and the daemon fetched the same pages without end.  Also
+# the sweep of temporary report files that killed writers leave.
 . "${TREG_SRCDIR:-$(dirname "$0")/..}/tests/daemon-lib.sh"
 
 check "test CA and certificate made" make_certs
@@ -36,9 +37,18 @@ check "... naming the first one's PID" grep -q \
 check "... while the first runs on" kill -0 "$first"
 stop_daemon TERM
 check "the first stops cleanly" test "$DAEMON_RC" -eq 0
+# Temporary report files a writer killed before its rename left behind:
+# swept once an hour old, while a running writer's is spared.
+mkdir -p "$WORK/state/reports"
+: >"$WORK/state/reports/.report-Old123"
+touch -d '2 hours ago' "$WORK/state/reports/.report-Old123"
+: >"$WORK/state/reports/.report-New456"
 check "--once beside no daemon still runs" test "$("$TREG_BIN" --config \
     "$WORK/conf" --once --format json 2>/dev/null | jq '.summary.cells')" \
     -gt 0
+check "... and sweeps a killed writer's old temporary report" \
+    test ! -e "$WORK/state/reports/.report-Old123"
+check "... but not a recent one" test -e "$WORK/state/reports/.report-New456"
 
 # A store that cannot grow past 64 KiB: each commit of new pages fails
 # (the limit's unit is the shell's: read back from the kernel).
