@@ -88,7 +88,7 @@ struct daemon {
 	 * daemon_store_pause()). */
 	int	 store_trouble;
 	time_t	 paused_until;
-	long	 pause;		/* the last one, s; 0 once fine */
+	long	 pause;		/* s, the last; 0 after a commit */
 
 	int	 lock_fd;	/* holds DAEMON_LOCK_FILE; -1 */
 
@@ -420,10 +420,14 @@ daemon_judge_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->nended > 0) {
 		qsort(d->ended, d->nended, sizeof(*d->ended),
 		    daemon_cmp_str);
+		/* Judging ends in a commit: one that works ends a run of
+		 * pauses. */
 		if (treg_crawl_judge_urls(d->cfg, d->store, d->offers,
 		    d->noffer, d->ended, d->nended, time(NULL),
 		    daemon_flag_cb, d) < 0)
 			d->store_trouble = 1;
+		else
+			d->pause = 0;
 		log_info("daemon", "judged urls=%zu fetched=%zu "
 		    "flagged=%zu", d->nended, d->fetched, d->flagged);
 		for (i = 0; i < d->nended; i++)
@@ -490,10 +494,8 @@ daemon_store_pause(struct daemon *d, time_t now)
 		daemon_arm(d->tick_ev, d->paused_until - now);
 		return 1;
 	}
-	if (!d->store_trouble) {
-		d->pause = 0;
+	if (!d->store_trouble)
 		return 0;
-	}
 	/* What is in flight ends first; its commit may fail too. */
 	if (d->ninflight > 0)
 		return 1;
