@@ -626,9 +626,10 @@ config_section_known(const char *name, size_t len)
 	return 0;
 }
 
-/* A section header names a known section, or is an error at its own line
- * (not at the first key after it, called unknown in a misspelt section;
- * nor never, when no key follows). */
+/* A section header must name a known section; an unknown one is an error
+ * at its own line.  inih hands over keys only, so a misspelt section was
+ * reported at its first key as an unknown key, or not at all when no key
+ * followed. */
 static void
 config_check_section(struct config_parse *p, const char *line)
 {

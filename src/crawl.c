@@ -2691,7 +2691,11 @@ crawl_judge_end(struct treg_store *st, const struct crawl_judging *j,
 	if (rc == 0)
 		rc = treg_store_commit(st);
 	if (rc < 0) {
-		log_err("crawl", "judging failed: err=%s", strerror(-rc));
+		/* A registry file changed under the run has said so, with
+		 * what to do. */
+		if (rc != -ESTALE)
+			log_err("crawl", "judging failed: err=%s",
+			    strerror(-rc));
 		treg_store_abort(st);
 		/* -EIO says some cells failed and the rest were judged:
 		 * a store that failed for good with EIO judged too few

@@ -720,10 +720,9 @@ main_cleanup(struct main_ctx *ctx)
 /*
  * Open files up to the hard limit: every transfer and every idle
  * connection kept for reuse holds one, and the fetcher sizes both by
- * the soft limit, often 1,024 where the hard one is far higher.
+ * the soft limit, often 1,024 where the hard one is far higher.  For a
+ * mode that crawls, says whether a crawl fits in what there is.
  */
-/* Raises the open-file limit to what the hard limit allows and, for a
- * mode that crawls, says whether a crawl fits in it. */
 static int
 main_raise_nofile(int crawls)
 {

@@ -928,12 +928,31 @@ cell_index(const char *key)
 	return -1;
 }
 
+/* The known cell keys in list, for an error message: "a, b ... and k". */
+static const char *
+registry_cell_key_list(char *list, size_t size)
+{
+	size_t i, len = 0;
+	int n;
+
+	list[0] = '\0';
+	for (i = 0; i < TREG_NCELL_KEYS; i++) {
+		n = snprintf(list + len, size - len, "%s%s",
+		    i == 0 ? "" : i + 1 == TREG_NCELL_KEYS ? " and " : ", ",
+		    treg_cell_keys[i]);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	return list;
+}
+
 /* Reads the cells in treg_cell_keys order, whatever the file's order. */
 static int
 parse_cells(struct load *ld, const char *where, json_t *dims,
     struct treg_offering *off)
 {
-	char path[128];
+	char path[128], known[512];
 	const char *key;
 	json_t *v;
 	int i, rc;
@@ -945,7 +964,9 @@ parse_cells(struct load *ld, const char *where, json_t *dims,
 		return fail(ld, where, "dimensions", NULL, "not an object");
 	json_object_foreach(dims, key, v) {
 		if (cell_index(key) < 0)
-			return fail(ld, path, key, NULL, "unknown cell key");
+			return fail(ld, path, key, NULL, "unknown cell key "
+			    "(known: %s)", registry_cell_key_list(known,
+			    sizeof(known)));
 	}
 	if (json_object_size(dims) == 0)
 		return 0;

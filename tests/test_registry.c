@@ -395,7 +395,10 @@ test_treg_registry_load_unknown_cell_key(void **state)
 {
 	expect_error(FIXTURE("unknown-key.json"), -EINVAL,
 	    FIXTURE("unknown-key.json")
-	    ": offerings[0].dimensions.soc3: unknown cell key");
+	    ": offerings[0].dimensions.soc3: unknown cell key (known: "
+	    "soc2_type2, iso_27001, iso_42001, trust_center, hipaa_baa, "
+	    "gdpr_dpa, training_on_customer_data, retention_zdr, "
+	    "data_residency, gpai_cop and art53_summary)");
 }
 
 static void
