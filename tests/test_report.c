@@ -217,7 +217,7 @@ test_report_write_text_flagged_first_oldest(void **state)
 	    pos(text, "  openai-api / eu_residency  verified 2026-12-20"));
 	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
 	    "com/  200  words 412  sha256 aaaaaaaaaaaa\n"
-	    "          distance 0 to baseline  quotes 0/1 found\n"));
+	    "          page distance 0 to baseline  quotes 0/1 found\n"));
 	assert_non_null(strstr(text, "  source  https://trustcenter.cohere."
 	    "com/  error: dns\n"));
 	assert_non_null(strstr(text, "  - source fetch failed (dns), see "
