@@ -920,8 +920,8 @@ report_put_evidence(FILE *out, const struct treg_evidence *e)
 		}
 		if (rc == 0 && e->has_baseline && e->digest[0] != '\0' &&
 		    e->baseline_digest[0] != '\0') {
-			/* The whole page's: a cell's passage has its own
-			 * in the reason that it changed. */
+			/* The whole page's distance; a cell's passage has
+			 * its own, in the reason when it changed. */
 			snprintf(num, sizeof(num), "page distance %d to "
 			    "baseline", treg_simhash_distance(e->simhash,
 			    e->baseline_simhash));
