@@ -616,20 +616,16 @@ daemon_flagged(const char *data, size_t len)
 static int
 daemon_has_cell(const struct treg_registry *reg, const char *key)
 {
-	const struct treg_offering *off;
 	const char *slash = strchr(key, '/');
-	char id[256];
-	size_t i;
+	char id[TREG_REGISTRY_ID_MAX + 1];
 
+	/* Longer than any id the registry takes. */
 	if (slash == NULL || (size_t)(slash - key) >= sizeof(id))
 		return 0;
 	memcpy(id, key, (size_t)(slash - key));
 	id[slash - key] = '\0';
-	off = treg_registry_find(reg, id);
-	for (i = 0; off != NULL && i < off->ncells; i++)
-		if (strcmp(off->cells[i].key, slash + 1) == 0)
-			return 1;
-	return 0;
+	return treg_offering_cell(treg_registry_find(reg, id),
+	    slash + 1) != NULL;
 }
 
 /* Counts the flagged cells of the registry; the verdicts of cells it
@@ -660,25 +656,21 @@ daemon_note_removed(const struct treg_registry *old,
     const struct treg_registry *new)
 {
 	const struct treg_offering *o, *n;
-	size_t i, j, k;
-	int found;
+	size_t i, j;
 
 	for (i = 0; i < old->noffer; i++) {
 		o = &old->offerings[i];
 		n = treg_registry_find(new, o->id);
-		if (n == NULL)
+		if (n == NULL) {
 			log_notice("daemon", "offering removed from the "
 			    "registry offering=%s (history kept)", o->id);
-		for (j = 0; n != NULL && j < o->ncells; j++) {
-			found = 0;
-			for (k = 0; k < n->ncells && !found; k++)
-				found = strcmp(o->cells[j].key,
-				    n->cells[k].key) == 0;
-			if (!found)
+			continue;
+		}
+		for (j = 0; j < o->ncells; j++)
+			if (treg_offering_cell(n, o->cells[j].key) == NULL)
 				log_notice("daemon", "cell removed from the "
 				    "registry offering=%s cell=%s (history "
 				    "kept)", o->id, o->cells[j].key);
-		}
 	}
 }
 

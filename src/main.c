@@ -588,8 +588,7 @@ main_cell_in_registry(const struct main_opts *o, struct main_ctx *ctx,
 	struct treg_registry *one = NULL;
 	const char *cell = strchr(key, '/') + 1;
 	char *id, *err = NULL;
-	size_t i;
-	int found = 0;
+	int found;
 
 	if (main_load_registry(o, ctx) < 0)
 		return -1;
@@ -604,8 +603,7 @@ main_cell_in_registry(const struct main_opts *o, struct main_ctx *ctx,
 	}
 	if (one != NULL)
 		off = &one->offerings[0];
-	for (i = 0; off != NULL && i < off->ncells && !found; i++)
-		found = strcmp(off->cells[i].key, cell) == 0;
+	found = treg_offering_cell(off, cell) != NULL;
 	treg_registry_free(one);
 	return found;
 }

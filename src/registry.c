@@ -2338,3 +2338,14 @@ treg_registry_find(const struct treg_registry *reg, const char *id)
 		return NULL;
 	return find_offering(reg->offerings, reg->noffer, id);
 }
+
+const struct treg_cell *
+treg_offering_cell(const struct treg_offering *off, const char *key)
+{
+	size_t i;
+
+	for (i = 0; off != NULL && i < off->ncells; i++)
+		if (strcmp(off->cells[i].key, key) == 0)
+			return &off->cells[i];
+	return NULL;
+}

@@ -139,6 +139,11 @@ void	treg_registry_free(struct treg_registry *reg);
 const struct treg_offering *treg_registry_find(
 	    const struct treg_registry *reg, const char *id);
 
+/* Returns off's cell of that key, or NULL (off NULL too).  Owned by the
+ * offering's registry. */
+const struct treg_cell *treg_offering_cell(const struct treg_offering *off,
+	    const char *key);
+
 /*
  * Finds the double-quoted passages ("..." or “...”) of at least
  * TREG_QUOTE_MIN_WORDS words in notes.  On success sets *quotesp to a
